@@ -1,0 +1,42 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "titan-pm",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "TitanPM", targets: ["TitanPM"]),
+        .library(name: "TitanPMTestKit", targets: ["TitanPMTestKit"]),
+        .executable(name: "titan-demo", targets: ["titan-demo"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        // Linux calls Glibc does not export (prctl, pipe2, accept4, pidfd_open, posix_spawn _np actions).
+        .target(name: "CTitan"),
+        .target(
+            name: "TitanPM",
+            dependencies: [
+                "CTitan",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Link into a test target: children re-exec'd from the test binary host their service
+        // before the test runner starts (a C constructor; the test runner owns `main`).
+        .target(name: "TitanPMTestKit", dependencies: ["TitanPM"]),
+        .executableTarget(name: "titan-demo", dependencies: ["TitanPM"]),
+
+        // Services used by the tests, shared with `titan-test-host`, the "other executable".
+        .target(name: "TitanTestServices", dependencies: ["TitanPM"], path: "Tests/TitanTestServices"),
+        .executableTarget(
+            name: "titan-test-host",
+            dependencies: ["TitanPM", "TitanTestServices"],
+            path: "Tests/titan-test-host"
+        ),
+        .testTarget(
+            name: "TitanPMTests",
+            dependencies: ["TitanPM", "TitanPMTestKit", "TitanTestServices", "titan-test-host"]
+        ),
+    ]
+)

@@ -1,0 +1,28 @@
+#ifndef CTITAN_H
+#define CTITAN_H
+
+#include <spawn.h>
+#include <sys/types.h>
+
+/// prctl(PR_SET_PDEATHSIG, sig): deliver `sig` to this process when its parent thread exits.
+int titan_set_parent_death_signal(int sig);
+
+/// pipe2(fds, O_CLOEXEC).
+int titan_pipe_cloexec(int fds[2]);
+
+/// accept4(fd, NULL, NULL, SOCK_CLOEXEC).
+int titan_accept_cloexec(int fd);
+
+/// pidfd_open(pid, 0) through syscall(2); -1 with errno on failure.
+int titan_pidfd_open(pid_t pid);
+
+/// posix_spawn_file_actions_addclosefrom_np: close every fd >= `from` in the child.
+int titan_spawn_add_closefrom(posix_spawn_file_actions_t *actions, int from);
+
+/// posix_spawn_file_actions_addchdir_np: change directory in the child before exec.
+int titan_spawn_add_chdir(posix_spawn_file_actions_t *actions, const char *path);
+
+/// sched_setaffinity to exactly one CPU (pid 0 = the calling thread).
+int titan_pin_to_cpu(pid_t pid, int cpu);
+
+#endif

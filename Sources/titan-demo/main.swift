@@ -1,0 +1,2 @@
+import TitanPM
+print("titan-demo")
