@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <pthread.h>
 #include <errno.h>
 
 int titan_set_parent_death_signal(int sig) {
@@ -44,4 +45,8 @@ int titan_pin_to_cpu(pid_t pid, int cpu) {
     CPU_ZERO(&set);
     CPU_SET(cpu, &set);
     return sched_setaffinity(pid, sizeof(set), &set);
+}
+
+int titan_set_thread_name(const char *name) {
+    return pthread_setname_np(pthread_self(), name);
 }

@@ -25,4 +25,7 @@ int titan_spawn_add_chdir(posix_spawn_file_actions_t *actions, const char *path)
 /// sched_setaffinity to exactly one CPU (pid 0 = the calling thread).
 int titan_pin_to_cpu(pid_t pid, int cpu);
 
+/// pthread_setname_np for the calling thread (at most 15 bytes are kept).
+int titan_set_thread_name(const char *name);
+
 #endif
