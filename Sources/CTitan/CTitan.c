@@ -7,9 +7,11 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <pthread.h>
 #include <errno.h>
+#include <stdio.h>
 
 int titan_set_parent_death_signal(int sig) {
     return prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0);
@@ -49,4 +51,23 @@ int titan_pin_to_cpu(pid_t pid, int cpu) {
 
 int titan_set_thread_name(const char *name) {
     return pthread_setname_np(pthread_self(), name);
+}
+
+int titan_reap(pid_t pid, int *value) {
+    int status = 0;
+    pid_t rc;
+    do {
+        rc = waitpid(pid, &status, 0);
+    } while (rc < 0 && errno == EINTR);
+    if (rc < 0) return -1;
+    if (WIFSIGNALED(status)) {
+        *value = WTERMSIG(status);
+        return 1;
+    }
+    *value = WEXITSTATUS(status);
+    return 0;
+}
+
+void titan_line_buffer_stdout(void) {
+    setvbuf(stdout, NULL, _IOLBF, 0);
 }

@@ -1,2 +1,135 @@
+import Distributed
+import Glibc
 import TitanPM
-print("titan-demo")
+
+// titan-demo: two services in child processes, typed calls, a crash, a restart, the process
+// table, a clean shutdown. Run it with `swift run titan-demo`.
+
+/// Arithmetic, and one function that traps the way a force-unwrap of nil does.
+distributed actor Calculator: ProcessService {
+    static let name = "calculator"
+    static let version = "1.0.0"
+
+    enum Failure: Error, Codable {
+        case divisionByZero
+    }
+
+    distributed func add(_ a: Int, _ b: Int) -> Int { a + b }
+
+    distributed func divide(_ a: Int, by b: Int) throws -> Int {
+        guard b != 0 else { throw Failure.divisionByZero }
+        return a / b
+    }
+
+    distributed func pid() -> Int32 { getpid() }
+
+    distributed func crash() {
+        let missing: Int? = nil
+        print("  [calculator pid \(getpid())] about to force-unwrap nil")
+        _ = missing!
+    }
+}
+
+struct ThumbnailSettings: Codable, Sendable {
+    var size: Int
+}
+
+/// Downscales a greyscale image by averaging blocks: "heavy work" kept out of the caller.
+distributed actor Thumbnailer: ProcessService {
+    typealias Configuration = ThumbnailSettings
+    static let name = "thumbnailer"
+    static let version = "0.3.0"
+
+    private var size = 0
+
+    func configure(_ settings: ThumbnailSettings) async throws {
+        size = settings.size
+    }
+
+    func shutdown() async {
+        print("  [thumbnailer pid \(getpid())] shutdown hook: flushing and closing")
+    }
+
+    distributed func thumbnail(width: Int, height: Int, pixels: [UInt8]) -> [UInt8] {
+        let blockX = max(width / size, 1), blockY = max(height / size, 1)
+        var out = [UInt8](repeating: 0, count: size * size)
+        for ty in 0..<size {
+            for tx in 0..<size {
+                var sum = 0
+                for y in (ty * blockY)..<min((ty + 1) * blockY, height) {
+                    for x in (tx * blockX)..<min((tx + 1) * blockX, width) { sum += Int(pixels[y * width + x]) }
+                }
+                out[ty * size + tx] = UInt8(sum / (blockX * blockY))
+            }
+        }
+        return out
+    }
+}
+
+// In a child this hosts the requested service and never returns.
+ProcessManager.bootstrap()
+
+/// Prints and flushes, so the children's lines (they share stdout) interleave in order.
+func say(_ line: String = "") {
+    print(line)
+    fflush(nil)
+}
+
+let pm = ProcessManager()
+let events = pm.events
+let log = Task {
+    var lines: [String] = []
+    for await event in events { lines.append("  \(event)") }
+    return lines
+}
+
+func printTable(_ title: String) {
+    say("\n\(title)")
+    say("  ID               PID      NAME          VERSION  STATUS      RESTARTS  RSS")
+    for p in pm.processes {
+        let pid = p.pid.map(String.init) ?? "-"
+        let rss = p.residentMemory.map { "\($0 / 1024) KiB" } ?? "-"
+        func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
+        say("  \(pad(p.id.rawValue, 16)) \(pad(pid, 8)) \(pad(p.name, 13)) \(pad(p.version, 8)) \(pad(p.status.rawValue, 11)) \(pad(String(p.restarts), 9)) \(rss)")
+    }
+}
+
+say("titan-demo: parent pid \(getpid())\n")
+let calc = try await pm.spawn(
+    Calculator.self,
+    options: SpawnOptions(restartPolicy: .onFailure(maxRestarts: 3, within: .seconds(60), backoff: .constant(.milliseconds(100))))
+)
+let thumbnailer = try await pm.spawn(Thumbnailer.self, configuration: ThumbnailSettings(size: 4))
+
+let childPID = try await calc.pid()
+say("calculator (pid \(childPID)): 2 + 3 = \(try await calc.add(2, 3))")
+do {
+    _ = try await calc.divide(1, by: 0)
+} catch Calculator.Failure.divisionByZero {
+    say("calculator: 1 / 0 threw Calculator.Failure.divisionByZero, as its own type")
+}
+
+let image = (0..<(64 * 64)).map { UInt8(truncatingIfNeeded: ($0 % 64) * 4) }
+let thumb = try await thumbnailer.thumbnail(width: 64, height: 64, pixels: image)
+say("thumbnailer: 64x64 image -> \(thumb.count) pixels, first row \(Array(thumb.prefix(4)))")
+
+printTable("process table:")
+
+say("\ncrashing the calculator...")
+do {
+    try await calc.crash()
+} catch let error as ProcessError {
+    say("the call failed with ProcessError: \(error)")
+}
+// The same reference works again once the restart policy has brought the service back.
+let sum = try await calc.add(40, 2)
+say("after the restart, the same reference: 40 + 2 = \(sum), now in pid \(try await calc.pid())")
+
+printTable("process table after the crash:")
+
+say("\nshutting down...")
+await pm.shutdown(timeout: .seconds(5))
+printTable("process table after shutdown:")
+
+say("\nevents:")
+for line in await log.value { say(line) }

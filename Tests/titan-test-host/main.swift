@@ -1,2 +1,27 @@
+import Glibc
 import TitanPM
-print("titan-test-host")
+import TitanTestServices
+
+// Hosts the test services when a ProcessManager starts this executable as a child.
+ProcessManager.bootstrap(services: allTestServices)
+
+// Run directly, it is a parent for tests that need a parent process they can kill:
+//   titan-test-host parent N   spawns N calculators (re-executing itself), prints
+//                              "child PID" for each and "ready", then waits to be killed.
+let arguments = CommandLine.arguments
+guard arguments.count >= 2, arguments[1] == "parent" else {
+    print("usage: titan-test-host parent N")
+    exit(64)
+}
+let count = arguments.count > 2 ? Int(arguments[2]) ?? 2 : 2
+let pm = ProcessManager()
+for _ in 0..<count {
+    let calculator = try await pm.spawn(Calculator.self)
+    print("child \(try await calculator.pid())")
+    fflush(nil)
+}
+print("ready")
+fflush(nil)
+while true {
+    try await Task.sleep(for: .seconds(3600))
+}

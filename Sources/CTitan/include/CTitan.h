@@ -28,4 +28,11 @@ int titan_pin_to_cpu(pid_t pid, int cpu);
 /// pthread_setname_np for the calling thread (at most 15 bytes are kept).
 int titan_set_thread_name(const char *name);
 
+/// Waits for child `pid` (blocking, retrying on EINTR) and decodes how it ended:
+/// returns 0 with *value = exit code, 1 with *value = signal number, or -1 with errno set.
+int titan_reap(pid_t pid, int *value);
+
+/// Makes stdout line-buffered, so a child's output interleaves sensibly with its parent's.
+void titan_line_buffer_stdout(void);
+
 #endif

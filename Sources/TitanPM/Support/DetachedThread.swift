@@ -19,8 +19,6 @@ package func startDetachedThread(name: String, _ body: @escaping @Sendable () ->
     pthread_attr_init(&attr)
     defer { pthread_attr_destroy(&attr) }
     pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED))
-    // Small stacks: these threads run shallow loops, and many connections mean many threads.
-    pthread_attr_setstacksize(&attr, 256 * 1024)
     var thread = pthread_t()
     let rc = pthread_create(&thread, &attr, { raw in
         let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()

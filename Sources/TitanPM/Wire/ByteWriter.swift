@@ -10,6 +10,11 @@ package struct ByteWriter: Sendable {
         bytes.reserveCapacity(capacity)
     }
 
+    /// A writer that continues after `bytes`.
+    package init(adopting bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
     package var count: Int { bytes.count }
 
     package mutating func reserveCapacity(_ n: Int) {

@@ -1,0 +1,28 @@
+import FoundationEssentials
+
+/// A snapshot of one managed process, as listed by ``ProcessManager/processes``.
+public struct ProcessInfo: Sendable, Hashable, Identifiable, CustomStringConvertible {
+    /// The stable id; references to the service carry it as `id.process`.
+    public var id: ProcessID
+    /// The OS process id of the current incarnation; nil while not running.
+    public var pid: Int32?
+    public var name: String
+    public var version: String
+    public var status: ProcessStatus
+    /// When the current incarnation became ready; nil before the first start.
+    public var startTime: Date?
+    /// How many times the process has been restarted (by policy or by ``ProcessManager/restart(_:)``).
+    public var restarts: Int
+    /// Resident memory of the current incarnation in bytes, read from /proc when the snapshot
+    /// was taken; nil while not running or for in-process services.
+    public var residentMemory: Int?
+    /// How the last incarnation ended, if one has.
+    public var lastExit: Termination?
+    public var isolation: SpawnOptions.Isolation
+
+    public var description: String {
+        let pidText = pid.map(String.init) ?? "-"
+        let rss = residentMemory.map { "\($0 / 1024) KiB" } ?? "-"
+        return "\(id) pid=\(pidText) \(name)@\(version) \(status) restarts=\(restarts) rss=\(rss)"
+    }
+}

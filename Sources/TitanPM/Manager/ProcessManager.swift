@@ -1,0 +1,346 @@
+import Distributed
+import Glibc
+import Logging
+import Synchronization
+
+/// Runs services in child processes and looks after them.
+///
+/// ```swift
+/// ProcessManager.bootstrap()                      // first line of main: hosts the service in a child
+/// let pm = ProcessManager()
+/// let calc = try await pm.spawn(Calculator.self)  // a Calculator running in another process
+/// try await calc.add(2, 3)                        // a type-checked call over a Unix socket
+/// await pm.shutdown()
+/// ```
+///
+/// Each spawned service gets a ``ProcessID`` (its `id.process`) that stays the same across
+/// restarts. Children are started by re-executing the current program (or
+/// ``SpawnOptions/executable``), live in their own process group, and exit when this process
+/// dies, even by SIGKILL.
+public final class ProcessManager: Sendable {
+    private struct State {
+        var entries: [ProcessID: any ManagedEntry] = [:]
+        var order: [ProcessID] = []
+        var counters: [String: Int] = [:]
+        var directory: String?
+        var isShutDown = false
+    }
+
+    /// The actor system behind the references this manager returns.
+    public let actorSystem: ProcessActorSystem
+    public let logger: Logger
+    private let hub = EventHub()
+    private let state = Mutex(State())
+
+    private static let instances = Mutex(0)
+
+    public init(logger: Logger = Logger(label: "titan.pm")) {
+        let n = Self.instances.withLock { count -> Int in
+            count += 1
+            return count
+        }
+        actorSystem = ProcessActorSystem(processID: ProcessID("manager-\(getpid())-\(n)"))
+        self.logger = logger
+    }
+
+    deinit {
+        // Without a shutdown, children die with their control sockets; stop them now instead
+        // of leaving it to chance.
+        let entries = state.withLock { Array($0.entries.values) }
+        for case let process as ManagedProcess in entries {
+            try? process.kill(.kill)
+        }
+        if let directory = state.withLock({ $0.directory }) {
+            Self.removeDirectory(directory)
+        }
+    }
+
+    // MARK: Bootstrap
+
+    /// Call first in `main`. In a child started by a ProcessManager this hosts the requested
+    /// service and never returns; in any other process it returns at once.
+    ///
+    /// `services` makes services spawnable by name, for parents that do not link their type
+    /// (see ``spawn(service:as:configuration:options:)``). Services the parent spawns by type
+    /// are found without registration.
+    public static func bootstrap(services: [any ProcessService.Type] = []) {
+        ProcessHost.register(services)
+        ProcessHost.runIfChild()
+    }
+
+    // MARK: Spawning
+
+    /// Starts `type` in a new process and returns a reference to it.
+    ///
+    /// Throws ``ProcessError/startFailed(_:)`` if the child cannot be launched or is not ready
+    /// within ``SpawnOptions/startTimeout``.
+    public func spawn<Service: ProcessService>(
+        _ type: Service.Type,
+        options: SpawnOptions = SpawnOptions()
+    ) async throws -> Service where Service.Configuration == NoConfiguration {
+        try await spawn(type, configuration: NoConfiguration(), options: options)
+    }
+
+    /// Starts `type` in a new process; the child receives `configuration` in
+    /// ``ProcessService/configure(_:)`` before it takes calls.
+    public func spawn<Service: ProcessService>(
+        _ type: Service.Type,
+        configuration: Service.Configuration,
+        options: SpawnOptions = SpawnOptions()
+    ) async throws -> Service {
+        let name = options.name ?? Service.name
+        let version = options.version ?? Service.version
+        switch options.isolation {
+        case .inProcess:
+            let id = try makeID(name)
+            let actorID = ProcessActorID(process: id, instance: 0)
+            let service = ProcessActorSystem.$presetID.withValue(actorID) { Service(actorSystem: actorSystem) }
+            try await service.whenLocal { try await $0.configure(configuration) }
+            insert(InProcessService(id: id, name: name, version: version, service: service, events: hub))
+            return service
+        case .process:
+            let id = try await launch(
+                name: name, version: version, serviceType: _mangledTypeName(Service.self),
+                configuration: configuration, options: options
+            )
+            return try Service.resolve(id: ProcessActorID(process: id, instance: 0), using: actorSystem)
+        }
+    }
+
+    /// Starts the service registered as `name` in ``SpawnOptions/executable`` and returns it
+    /// as `stub`: typically the `$Protocol` type that `@Resolvable` generates for a
+    /// distributed protocol, so the parent needs only the protocol, not the service's type.
+    ///
+    /// The executable must call ``bootstrap(services:)`` with the service.
+    public func spawn<Stub: DistributedActor, Configuration: Codable & Sendable>(
+        service name: String,
+        as stub: Stub.Type,
+        configuration: Configuration = NoConfiguration(),
+        options: SpawnOptions
+    ) async throws -> Stub where Stub.ActorSystem == ProcessActorSystem {
+        guard options.executable != nil else {
+            throw ProcessError.unsupported("spawning by name needs SpawnOptions.executable")
+        }
+        guard options.isolation == .process else {
+            throw ProcessError.unsupported("a service spawned by name runs in its own process")
+        }
+        let id = try await launch(
+            name: options.name ?? name, version: options.version ?? "", serviceType: nil,
+            serviceName: name, configuration: configuration, options: options
+        )
+        return try Stub.resolve(id: ProcessActorID(process: id, instance: 0), using: actorSystem)
+    }
+
+    private func launch(
+        name: String,
+        version: String,
+        serviceType: String?,
+        serviceName: String? = nil,
+        configuration: some Codable & Sendable,
+        options: SpawnOptions
+    ) async throws -> ProcessID {
+        let id = try makeID(name)
+        let directory = try socketDirectory()
+        let socketPath = "\(directory)/\(id).sock"
+        let configurationBytes: [UInt8]
+        do {
+            configurationBytes = try actorSystem.makeEncoder().encode(configuration)
+        } catch {
+            throw ProcessError.encodingFailed("configuration: \(error)")
+        }
+        let child = ChildEnvironment(
+            serviceType: serviceType,
+            serviceName: serviceName ?? name,
+            processID: id,
+            socketPath: socketPath,
+            parentPID: getpid(),
+            maxFrameSize: options.maxMessageSize
+        )
+        var environment = Self.currentEnvironment()
+        environment.merge(options.environment) { $1 }
+        environment.merge(child.variables) { $1 }
+        let spec = ChildSpec(
+            executable: try options.executable ?? Self.currentExecutable(),
+            arguments: options.arguments,
+            environment: environment,
+            workingDirectory: options.workingDirectory,
+            child: child,
+            configuration: configurationBytes
+        )
+        let process = ManagedProcess(id: id, name: name, version: version, spec: spec, options: options, events: hub)
+        insert(process)
+        actorSystem.register(route: process, for: id)
+        do {
+            try await process.launch()
+        } catch {
+            actorSystem.unregisterRoute(for: id)
+            state.withLock { state in
+                state.entries[id] = nil
+                state.order.removeAll { $0 == id }
+            }
+            logger.error("spawn failed", metadata: ["process": "\(id)", "error": "\(error)"])
+            throw error
+        }
+        logger.debug("spawned", metadata: ["process": "\(id)", "pid": "\(process.info.pid ?? 0)"])
+        return id
+    }
+
+    private func insert(_ entry: any ManagedEntry) {
+        state.withLock { state in
+            state.entries[entry.id] = entry
+            state.order.append(entry.id)
+        }
+    }
+
+    private func makeID(_ name: String) throws -> ProcessID {
+        try state.withLock { state in
+            guard !state.isShutDown else { throw ProcessError.shuttingDown }
+            let safe = String(name.unicodeScalars.prefix(48).map { scalar -> Character in
+                let c = Character(scalar)
+                return c.isASCII && (c.isLetter || c.isNumber || c == "-" || c == "_" || c == ".") ? c : "_"
+            })
+            let n = state.counters[safe, default: 0] + 1
+            state.counters[safe] = n
+            return ProcessID("\(safe)-\(n)")
+        }
+    }
+
+    /// The per-manager directory (mode 0700) that holds the children's sockets.
+    private func socketDirectory() throws -> String {
+        try state.withLock { state in
+            if let directory = state.directory { return directory }
+            var base = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+            if base.utf8.count > 40 { base = "/tmp" }
+            var template = Array("\(base)/titan-XXXXXX".utf8CString)
+            guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
+                throw ProcessError.startFailed("cannot create a socket directory in \(base): \(String(cString: strerror(errno)))")
+            }
+            let directory = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            state.directory = directory
+            return directory
+        }
+    }
+
+    private static func removeDirectory(_ directory: String) {
+        if let dir = opendir(directory) {
+            while let entry = readdir(dir) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                    String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+                }
+                if name != "." && name != ".." { unlink("\(directory)/\(name)") }
+            }
+            closedir(dir)
+        }
+        rmdir(directory)
+    }
+
+    private static func currentExecutable() throws -> String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard n > 0 else {
+            throw ProcessError.startFailed("cannot find the current executable: \(String(cString: strerror(errno)))")
+        }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    private static func currentEnvironment() -> [String: String] {
+        var result: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let pair = String(cString: entry)
+            if let equals = pair.firstIndex(of: "=") {
+                result[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+            }
+            pointer += 1
+        }
+        return result
+    }
+
+    // MARK: Lifecycle
+
+    /// Snapshots of every process this manager has spawned, in spawn order.
+    public var processes: [ProcessInfo] {
+        let entries = state.withLock { state in state.order.compactMap { state.entries[$0] } }
+        return entries.map(\.info)
+    }
+
+    /// A snapshot of process `id`, or nil if this manager has none.
+    public func process(id: ProcessID) -> ProcessInfo? {
+        entry(id)?.info
+    }
+
+    private func entry(_ id: ProcessID) -> (any ManagedEntry)? {
+        state.withLock { $0.entries[id] }
+    }
+
+    private func requireEntry(_ id: ProcessID) throws -> any ManagedEntry {
+        guard let entry = entry(id) else { throw ProcessError.unknownProcess(id) }
+        return entry
+    }
+
+    /// Sends `signal` to the process. An exit that follows counts as a crash: calls in flight
+    /// fail with ``ProcessError/processExited(_:_:)`` and the restart policy applies.
+    public func kill(_ id: ProcessID, signal: Signal = .kill) throws {
+        try requireEntry(id).kill(signal)
+    }
+
+    /// Stops the process gracefully and starts a new incarnation; references keep working.
+    public func restart(_ id: ProcessID) async throws {
+        try await requireEntry(id).restart()
+    }
+
+    /// Stops one process for good: shutdown request (its hook runs), then SIGTERM, then SIGKILL.
+    public func stop(_ id: ProcessID, timeout: Duration? = nil) async throws {
+        let entry = try requireEntry(id)
+        let grace = timeout ?? (entry as? ManagedProcess)?.options.stopTimeout ?? .seconds(5)
+        await entry.stop(grace: grace)
+    }
+
+    /// Asks the service's ``ProcessService/health()``.
+    public func health(of id: ProcessID) async throws -> HealthStatus {
+        try await requireEntry(id).health()
+    }
+
+    /// Stops every process concurrently — graceful request, SIGTERM, SIGKILL — within about
+    /// `timeout`, then removes the socket directory. The manager spawns nothing afterwards.
+    public func shutdown(timeout: Duration = .seconds(10)) async {
+        let entries = state.withLock { state -> [any ManagedEntry] in
+            state.isShutDown = true
+            return state.order.compactMap { state.entries[$0] }
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for entry in entries {
+                let stopTimeout = (entry as? ManagedProcess)?.options.stopTimeout ?? timeout
+                let grace = min(stopTimeout, timeout / 3)
+                group.addTask { await entry.stop(grace: grace) }
+            }
+        }
+        if let directory = state.withLock({ $0.directory }) {
+            Self.removeDirectory(directory)
+        }
+        hub.finish()
+        logger.debug("shut down", metadata: ["processes": "\(entries.count)"])
+    }
+
+    /// Status changes of every process, from the moment of the call. Each access returns a
+    /// new, independent stream; all of them end when ``shutdown(timeout:)`` completes.
+    public var events: AsyncStream<ProcessEvent> {
+        hub.subscribe()
+    }
+
+    /// Calls in flight to process `id` on its current connection.
+    package func inFlightCalls(_ id: ProcessID) -> Int {
+        (entry(id) as? ManagedProcess)?.inFlightCalls ?? 0
+    }
+
+    /// The socket directory, once the first child has been spawned.
+    package var socketDirectoryPath: String? {
+        state.withLock { $0.directory }
+    }
+}
+
+/// Called by `TitanPMTestKit`'s constructor in a re-executed test binary.
+@_cdecl("titan_pm_host_if_child")
+public func _titanPMHostIfChild() {
+    ProcessHost.runIfChild()
+}

@@ -1,0 +1,64 @@
+/// How ``ProcessManager/spawn(_:options:)`` starts and looks after a service.
+public struct SpawnOptions: Sendable {
+    /// Where the service runs.
+    public enum Isolation: String, Sendable, Hashable, Codable {
+        /// In its own OS process (the default): a crash there cannot take the caller down.
+        case process
+        /// In the caller's process, through the same API: for unit tests and mocks.
+        case inProcess
+    }
+
+    /// Overrides ``ProcessService/name`` in the process table, events and the process id.
+    public var name: String?
+    /// Overrides ``ProcessService/version``.
+    public var version: String?
+    public var isolation: Isolation
+    /// The executable that hosts the service; nil re-executes the current program.
+    /// The executable must call ``ProcessManager/bootstrap(services:)`` first in `main`.
+    public var executable: String?
+    /// Extra command-line arguments for the child.
+    public var arguments: [String]
+    /// Variables set in the child's environment, on top of the parent's.
+    public var environment: [String: String]
+    /// The child's working directory; nil keeps the parent's.
+    public var workingDirectory: String?
+    /// How long the child may take from launch to ready before the spawn fails.
+    public var startTimeout: Duration
+    /// The default bound on each call; nil means calls wait as long as the process lives.
+    /// Override per call with ``ProcessActorSystem/withCallTimeout(_:_:)``.
+    public var callTimeout: Duration?
+    /// How long a graceful stop may take before SIGTERM, and again before SIGKILL.
+    public var stopTimeout: Duration
+    /// What happens when the process dies unexpectedly.
+    public var restartPolicy: RestartPolicy
+    /// The largest message accepted in either direction.
+    public var maxMessageSize: Int
+
+    public init(
+        name: String? = nil,
+        version: String? = nil,
+        isolation: Isolation = .process,
+        executable: String? = nil,
+        arguments: [String] = [],
+        environment: [String: String] = [:],
+        workingDirectory: String? = nil,
+        startTimeout: Duration = .seconds(10),
+        callTimeout: Duration? = .seconds(30),
+        stopTimeout: Duration = .seconds(5),
+        restartPolicy: RestartPolicy = .never,
+        maxMessageSize: Int = ProcessActorSystem.defaultMaxFrameSize
+    ) {
+        self.name = name
+        self.version = version
+        self.isolation = isolation
+        self.executable = executable
+        self.arguments = arguments
+        self.environment = environment
+        self.workingDirectory = workingDirectory
+        self.startTimeout = startTimeout
+        self.callTimeout = callTimeout
+        self.stopTimeout = stopTimeout
+        self.restartPolicy = restartPolicy
+        self.maxMessageSize = maxMessageSize
+    }
+}

@@ -1,0 +1,486 @@
+import FoundationEssentials
+import Glibc
+
+/// Decodes values written by ``WireEncoder``. Bytes come from another process: every read is
+/// bounds-checked, and bad input throws `DecodingError`, never traps.
+package struct WireDecoder: @unchecked Sendable {
+    // Immutable after init; the values put in userInfo here are the (Sendable) actor system.
+    package let userInfo: [CodingUserInfoKey: Any]
+
+    /// Deeper nesting than this is refused: a hostile peer could otherwise overflow the stack
+    /// through a recursive type.
+    package static let maxDepth = 256
+
+    package init(userInfo: [CodingUserInfoKey: Any] = [:]) {
+        self.userInfo = userInfo
+    }
+
+    /// Reads one value (header and payload) from `reader`, advancing past it.
+    package func decode<T: Decodable>(_ type: T.Type, from reader: inout ByteReader) throws -> T {
+        let state = WireDecodingState(bytes: reader.bytes, userInfo: userInfo)
+        var cursor = reader.offset
+        let slot = try state.readSlot(at: &cursor, end: reader.end, codingPath: [])
+        let value = try state.decodeValue(T.self, slot: slot, depth: 1, codingPath: [])
+        try reader.skip(cursor - reader.offset)
+        return value
+    }
+
+    /// Decodes a buffer that holds exactly one value.
+    package func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
+        var reader = ByteReader(bytes)
+        let value = try decode(T.self, from: &reader)
+        guard reader.isAtEnd else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "\(reader.remaining) bytes left after the value"))
+        }
+        return value
+    }
+}
+
+/// Where one value's payload lies; `isNil` for a nil header.
+struct WireSlot {
+    var start: Int
+    var end: Int
+    var isNil: Bool
+
+    var count: Int { end - start }
+}
+
+/// The bytes all nested decoders of one `decode` call read from.
+final class WireDecodingState {
+    let bytes: [UInt8]
+    let userInfo: [CodingUserInfoKey: Any]
+
+    init(bytes: [UInt8], userInfo: [CodingUserInfoKey: Any]) {
+        self.bytes = bytes
+        self.userInfo = userInfo
+    }
+
+    func corrupted(_ codingPath: [any CodingKey], _ why: String) -> DecodingError {
+        .dataCorrupted(.init(codingPath: codingPath, debugDescription: why))
+    }
+
+    /// Reads a value header at `cursor` (not past `end`) and returns the value's slot.
+    @inline(__always)
+    func readSlot(at cursor: inout Int, end: Int, codingPath: [any CodingKey]) throws -> WireSlot {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            guard cursor < end else { throw corrupted(codingPath, "truncated value header") }
+            let byte = bytes[cursor]
+            cursor += 1
+            result |= UInt64(byte & 0x7F) << shift
+            if byte & 0x80 == 0 { break }
+            shift += 7
+            guard shift < 64 else { throw corrupted(codingPath, "value header longer than 10 bytes") }
+        }
+        if result == 0 { return WireSlot(start: cursor, end: cursor, isNil: true) }
+        let length = result - 1
+        guard length <= UInt64(end - cursor) else {
+            throw corrupted(codingPath, "value of \(length) bytes with only \(end - cursor) left")
+        }
+        let slot = WireSlot(start: cursor, end: cursor + Int(length), isNil: false)
+        cursor = slot.end
+        return slot
+    }
+
+    // MARK: Primitives from a payload
+
+    @inline(__always)
+    func rawUnsigned(_ slot: WireSlot, maxBytes: Int, codingPath: [any CodingKey]) throws -> UInt64 {
+        guard !slot.isNil else { throw valueNotFound(UInt64.self, codingPath) }
+        guard slot.count <= maxBytes else { throw corrupted(codingPath, "integer of \(slot.count) bytes does not fit") }
+        var value: UInt64 = 0
+        for i in 0..<slot.count {
+            value |= UInt64(bytes[slot.start + i]) << (8 * UInt64(i))
+        }
+        return value
+    }
+
+    func valueNotFound(_ type: Any.Type, _ codingPath: [any CodingKey]) -> DecodingError {
+        .valueNotFound(type, .init(codingPath: codingPath, debugDescription: "expected \(type), found nil"))
+    }
+
+    @inline(__always)
+    func signed<T: FixedWidthInteger & SignedInteger>(_ type: T.Type, _ slot: WireSlot, codingPath: [any CodingKey]) throws -> T {
+        let raw = try rawUnsigned(slot, maxBytes: 8, codingPath: codingPath)
+        guard slot.count > 0 else { return 0 }
+        let shift = UInt64(64 - 8 * slot.count)
+        let value = Int64(bitPattern: raw << shift) >> shift
+        guard let result = T(exactly: value) else { throw corrupted(codingPath, "\(value) does not fit \(T.self)") }
+        return result
+    }
+
+    @inline(__always)
+    func unsigned<T: FixedWidthInteger & UnsignedInteger>(_ type: T.Type, _ slot: WireSlot, codingPath: [any CodingKey]) throws -> T {
+        let value = try rawUnsigned(slot, maxBytes: 8, codingPath: codingPath)
+        guard let result = T(exactly: value) else { throw corrupted(codingPath, "\(value) does not fit \(T.self)") }
+        return result
+    }
+
+    @inline(__always)
+    func bool(_ slot: WireSlot, codingPath: [any CodingKey]) throws -> Bool {
+        guard !slot.isNil else { throw valueNotFound(Bool.self, codingPath) }
+        guard slot.count == 1 else { throw corrupted(codingPath, "Bool of \(slot.count) bytes") }
+        switch bytes[slot.start] {
+        case 0: return false
+        case 1: return true
+        case let other: throw corrupted(codingPath, "Bool byte \(other)")
+        }
+    }
+
+    @inline(__always)
+    func double(_ slot: WireSlot, codingPath: [any CodingKey]) throws -> Double {
+        guard !slot.isNil else { throw valueNotFound(Double.self, codingPath) }
+        guard slot.count == 8 else { throw corrupted(codingPath, "Double of \(slot.count) bytes") }
+        return Double(bitPattern: try rawUnsigned(slot, maxBytes: 8, codingPath: codingPath))
+    }
+
+    @inline(__always)
+    func float(_ slot: WireSlot, codingPath: [any CodingKey]) throws -> Float {
+        guard !slot.isNil else { throw valueNotFound(Float.self, codingPath) }
+        guard slot.count == 4 else { throw corrupted(codingPath, "Float of \(slot.count) bytes") }
+        return Float(bitPattern: UInt32(try rawUnsigned(slot, maxBytes: 4, codingPath: codingPath)))
+    }
+
+    @inline(__always)
+    func string(_ slot: WireSlot, codingPath: [any CodingKey]) throws -> String {
+        guard !slot.isNil else { throw valueNotFound(String.self, codingPath) }
+        return bytes.withUnsafeBufferPointer { buffer in
+            // Invalid UTF-8 is repaired (U+FFFD), as String(decoding:) does everywhere.
+            String(decoding: UnsafeBufferPointer(rebasing: buffer[slot.start..<slot.end]), as: UTF8.self)
+        }
+    }
+
+    func byteArray(_ slot: WireSlot, codingPath: [any CodingKey]) throws -> [UInt8] {
+        guard !slot.isNil else { throw valueNotFound([UInt8].self, codingPath) }
+        return Array(bytes[slot.start..<slot.end])
+    }
+
+    func packed<T>(_ slot: WireSlot, codingPath: [any CodingKey], fromLittleEndian: (T) -> T) throws -> [T] {
+        guard !slot.isNil else { throw valueNotFound([T].self, codingPath) }
+        let size = MemoryLayout<T>.size
+        guard slot.count % size == 0 else { throw corrupted(codingPath, "packed array of \(slot.count) bytes is not a multiple of \(size)") }
+        let count = slot.count / size
+        return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+            bytes.withUnsafeBytes { raw in
+                for i in 0..<count {
+                    buffer[i] = fromLittleEndian(raw.loadUnaligned(fromByteOffset: slot.start + i * size, as: T.self))
+                }
+            }
+            initialized = count
+        }
+    }
+
+    // MARK: Values
+
+    /// Decodes a value of type `T` from `slot`; containers inside it sit at `depth`.
+    func decodeValue<T: Decodable>(_ type: T.Type, slot: WireSlot, depth: Int, codingPath: [any CodingKey]) throws -> T {
+        if let value = try decodeFastPath(T.self, slot: slot, codingPath: codingPath) { return value }
+        guard depth <= WireDecoder.maxDepth else {
+            throw corrupted(codingPath, "nesting deeper than \(WireDecoder.maxDepth)")
+        }
+        return try T(from: WireDecoderImpl(state: self, slot: slot, depth: depth, codingPath: codingPath))
+    }
+
+    @inline(__always)
+    private func decodeFastPath<T: Decodable>(_ type: T.Type, slot: WireSlot, codingPath: [any CodingKey]) throws -> T? {
+        let value: Any
+        switch type {
+        case is Int.Type: value = try signed(Int.self, slot, codingPath: codingPath)
+        case is String.Type: value = try string(slot, codingPath: codingPath)
+        case is Double.Type: value = try double(slot, codingPath: codingPath)
+        case is Bool.Type: value = try bool(slot, codingPath: codingPath)
+        case is [UInt8].Type: value = try byteArray(slot, codingPath: codingPath)
+        case is Data.Type: value = Data(try byteArray(slot, codingPath: codingPath))
+        case is ContiguousArray<UInt8>.Type: value = ContiguousArray(try byteArray(slot, codingPath: codingPath))
+        case is Float.Type: value = try float(slot, codingPath: codingPath)
+        case is Int64.Type: value = try signed(Int64.self, slot, codingPath: codingPath)
+        case is Int32.Type: value = try signed(Int32.self, slot, codingPath: codingPath)
+        case is Int16.Type: value = try signed(Int16.self, slot, codingPath: codingPath)
+        case is Int8.Type: value = try signed(Int8.self, slot, codingPath: codingPath)
+        case is UInt.Type: value = try unsigned(UInt.self, slot, codingPath: codingPath)
+        case is UInt64.Type: value = try unsigned(UInt64.self, slot, codingPath: codingPath)
+        case is UInt32.Type: value = try unsigned(UInt32.self, slot, codingPath: codingPath)
+        case is UInt16.Type: value = try unsigned(UInt16.self, slot, codingPath: codingPath)
+        case is UInt8.Type: value = try unsigned(UInt8.self, slot, codingPath: codingPath)
+        case is [Int].Type: value = try packed(slot, codingPath: codingPath) { (v: Int) in Int(littleEndian: v) }
+        case is [Double].Type: value = try packed(slot, codingPath: codingPath) { (v: Double) in Double(bitPattern: UInt64(littleEndian: v.bitPattern)) }
+        case is [Float].Type: value = try packed(slot, codingPath: codingPath) { (v: Float) in Float(bitPattern: UInt32(littleEndian: v.bitPattern)) }
+        case is [Int64].Type: value = try packed(slot, codingPath: codingPath) { (v: Int64) in Int64(littleEndian: v) }
+        case is [Int32].Type: value = try packed(slot, codingPath: codingPath) { (v: Int32) in Int32(littleEndian: v) }
+        case is [Int16].Type: value = try packed(slot, codingPath: codingPath) { (v: Int16) in Int16(littleEndian: v) }
+        case is [UInt64].Type: value = try packed(slot, codingPath: codingPath) { (v: UInt64) in UInt64(littleEndian: v) }
+        case is [UInt32].Type: value = try packed(slot, codingPath: codingPath) { (v: UInt32) in UInt32(littleEndian: v) }
+        case is [UInt16].Type: value = try packed(slot, codingPath: codingPath) { (v: UInt16) in UInt16(littleEndian: v) }
+        case is [UInt].Type: value = try packed(slot, codingPath: codingPath) { (v: UInt) in UInt(littleEndian: v) }
+        default: return nil
+        }
+        return (value as! T)
+    }
+}
+
+/// The `Decoder` handed to `init(from:)`: one value's payload.
+struct WireDecoderImpl: Decoder {
+    let state: WireDecodingState
+    let slot: WireSlot
+    let depth: Int
+    let codingPath: [any CodingKey]
+    var userInfo: [CodingUserInfoKey: Any] { state.userInfo }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
+        guard !slot.isNil else { throw state.valueNotFound(KeyedDecodingContainer<Key>.self, codingPath) }
+        return KeyedDecodingContainer(try WireKeyedDecodingContainer<Key>(state: state, slot: slot, depth: depth, codingPath: codingPath))
+    }
+
+    func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        guard !slot.isNil else { throw state.valueNotFound((any UnkeyedDecodingContainer).self, codingPath) }
+        return WireUnkeyedDecodingContainer(state: state, slot: slot, depth: depth, codingPath: codingPath)
+    }
+
+    func singleValueContainer() throws -> any SingleValueDecodingContainer {
+        WireSingleValueDecodingContainer(state: state, slot: slot, depth: depth, codingPath: codingPath)
+    }
+}
+
+struct WireKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
+    private struct Field {
+        var keyStart: Int
+        var keyEnd: Int
+        var value: WireSlot
+    }
+
+    /// The parsed fields, and where the next lookup starts: decoders usually ask for keys in
+    /// encoding order. A class because the container's methods are not mutating.
+    private final class FieldTable {
+        let fields: [Field]
+        var hint = 0
+
+        init(_ fields: [Field]) {
+            self.fields = fields
+        }
+    }
+
+    let state: WireDecodingState
+    let depth: Int
+    let codingPath: [any CodingKey]
+    private let table: FieldTable
+    private var fields: [Field] { table.fields }
+
+    init(state: WireDecodingState, slot: WireSlot, depth: Int, codingPath: [any CodingKey]) throws {
+        self.state = state
+        self.depth = depth
+        self.codingPath = codingPath
+        var fields: [Field] = []
+        var cursor = slot.start
+        while cursor < slot.end {
+            let key = try state.readSlot(at: &cursor, end: slot.end, codingPath: codingPath)
+            guard !key.isNil else { throw state.corrupted(codingPath, "nil key") }
+            let value = try state.readSlot(at: &cursor, end: slot.end, codingPath: codingPath)
+            fields.append(Field(keyStart: key.start, keyEnd: key.end, value: value))
+        }
+        table = FieldTable(fields)
+    }
+
+    private func matches(_ field: Field, _ key: Key) -> Bool {
+        var name = key.stringValue
+        return name.withUTF8 { utf8 in
+            guard utf8.count == field.keyEnd - field.keyStart else { return false }
+            return state.bytes.withUnsafeBufferPointer { buffer in
+                memcmp(buffer.baseAddress! + field.keyStart, utf8.baseAddress!, utf8.count) == 0
+            }
+        }
+    }
+
+    private func find(_ key: Key) -> WireSlot? {
+        let fields = table.fields
+        for offset in 0..<fields.count {
+            let index = (table.hint + offset) % fields.count
+            if matches(fields[index], key) {
+                table.hint = index + 1
+                return fields[index].value
+            }
+        }
+        return nil
+    }
+
+    private func lookup(_ key: Key) throws -> WireSlot {
+        if let slot = find(key) { return slot }
+        throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "no value for key \"\(key.stringValue)\""))
+    }
+
+    var allKeys: [Key] {
+        fields.compactMap { field in
+            Key(stringValue: String(decoding: state.bytes[field.keyStart..<field.keyEnd], as: UTF8.self))
+        }
+    }
+
+    func contains(_ key: Key) -> Bool { find(key) != nil }
+
+    func decodeNil(forKey key: Key) throws -> Bool {
+        guard let slot = find(key) else {
+            throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "no value for key \"\(key.stringValue)\""))
+        }
+        return slot.isNil
+    }
+
+    private func path(_ key: Key) -> [any CodingKey] { codingPath + [key] }
+
+    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try state.bool(lookup(key), codingPath: path(key)) }
+    func decode(_ type: String.Type, forKey key: Key) throws -> String { try state.string(lookup(key), codingPath: path(key)) }
+    func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try state.double(lookup(key), codingPath: path(key)) }
+    func decode(_ type: Float.Type, forKey key: Key) throws -> Float { try state.float(lookup(key), codingPath: path(key)) }
+    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try state.signed(Int.self, lookup(key), codingPath: path(key)) }
+    func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try state.signed(Int8.self, lookup(key), codingPath: path(key)) }
+    func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 { try state.signed(Int16.self, lookup(key), codingPath: path(key)) }
+    func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 { try state.signed(Int32.self, lookup(key), codingPath: path(key)) }
+    func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try state.signed(Int64.self, lookup(key), codingPath: path(key)) }
+    func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt { try state.unsigned(UInt.self, lookup(key), codingPath: path(key)) }
+    func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 { try state.unsigned(UInt8.self, lookup(key), codingPath: path(key)) }
+    func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 { try state.unsigned(UInt16.self, lookup(key), codingPath: path(key)) }
+    func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 { try state.unsigned(UInt32.self, lookup(key), codingPath: path(key)) }
+    func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try state.unsigned(UInt64.self, lookup(key), codingPath: path(key)) }
+
+    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
+        try state.decodeValue(T.self, slot: lookup(key), depth: depth + 1, codingPath: path(key))
+    }
+
+    func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
+        try nestedDecoder(key).container(keyedBy: NestedKey.self)
+    }
+
+    func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
+        try nestedDecoder(key).unkeyedContainer()
+    }
+
+    private func nestedDecoder(_ key: Key) throws -> WireDecoderImpl {
+        guard depth < WireDecoder.maxDepth else { throw state.corrupted(path(key), "nesting deeper than \(WireDecoder.maxDepth)") }
+        return WireDecoderImpl(state: state, slot: try lookup(key), depth: depth + 1, codingPath: path(key))
+    }
+
+    func superDecoder() throws -> any Decoder {
+        try superDecoder(forKey: Key(stringValue: "super")!)
+    }
+
+    func superDecoder(forKey key: Key) throws -> any Decoder {
+        try nestedDecoder(key)
+    }
+}
+
+struct WireUnkeyedDecodingContainer: UnkeyedDecodingContainer {
+    let state: WireDecodingState
+    let slot: WireSlot
+    let depth: Int
+    let codingPath: [any CodingKey]
+    private var cursor: Int
+    private(set) var currentIndex = 0
+    /// No count is sent: it is found by skipping over the element headers, which also checks
+    /// that every element lies within the payload. Nil if they do not.
+    let count: Int?
+
+    init(state: WireDecodingState, slot: WireSlot, depth: Int, codingPath: [any CodingKey]) {
+        self.state = state
+        self.slot = slot
+        self.depth = depth
+        self.codingPath = codingPath
+        cursor = slot.start
+        var probe = slot.start
+        var n = 0
+        while probe < slot.end {
+            guard (try? state.readSlot(at: &probe, end: slot.end, codingPath: codingPath)) != nil else { break }
+            n += 1
+        }
+        count = probe == slot.end ? n : nil
+    }
+
+    var isAtEnd: Bool { cursor >= slot.end }
+
+    private var indexPath: [any CodingKey] { codingPath + [WireIndexKey(currentIndex)] }
+
+    private mutating func next() throws -> WireSlot {
+        guard !isAtEnd else {
+            throw DecodingError.valueNotFound(Any.self, .init(codingPath: indexPath, debugDescription: "unkeyed container is at its end"))
+        }
+        let element = try state.readSlot(at: &cursor, end: slot.end, codingPath: indexPath)
+        currentIndex += 1
+        return element
+    }
+
+    mutating func decodeNil() throws -> Bool {
+        guard !isAtEnd else {
+            throw DecodingError.valueNotFound(Any.self, .init(codingPath: indexPath, debugDescription: "unkeyed container is at its end"))
+        }
+        var probe = cursor
+        let element = try state.readSlot(at: &probe, end: slot.end, codingPath: indexPath)
+        guard element.isNil else { return false }
+        cursor = probe
+        currentIndex += 1
+        return true
+    }
+
+    mutating func decode(_ type: Bool.Type) throws -> Bool { let p = indexPath; return try state.bool(next(), codingPath: p) }
+    mutating func decode(_ type: String.Type) throws -> String { let p = indexPath; return try state.string(next(), codingPath: p) }
+    mutating func decode(_ type: Double.Type) throws -> Double { let p = indexPath; return try state.double(next(), codingPath: p) }
+    mutating func decode(_ type: Float.Type) throws -> Float { let p = indexPath; return try state.float(next(), codingPath: p) }
+    mutating func decode(_ type: Int.Type) throws -> Int { let p = indexPath; return try state.signed(Int.self, next(), codingPath: p) }
+    mutating func decode(_ type: Int8.Type) throws -> Int8 { let p = indexPath; return try state.signed(Int8.self, next(), codingPath: p) }
+    mutating func decode(_ type: Int16.Type) throws -> Int16 { let p = indexPath; return try state.signed(Int16.self, next(), codingPath: p) }
+    mutating func decode(_ type: Int32.Type) throws -> Int32 { let p = indexPath; return try state.signed(Int32.self, next(), codingPath: p) }
+    mutating func decode(_ type: Int64.Type) throws -> Int64 { let p = indexPath; return try state.signed(Int64.self, next(), codingPath: p) }
+    mutating func decode(_ type: UInt.Type) throws -> UInt { let p = indexPath; return try state.unsigned(UInt.self, next(), codingPath: p) }
+    mutating func decode(_ type: UInt8.Type) throws -> UInt8 { let p = indexPath; return try state.unsigned(UInt8.self, next(), codingPath: p) }
+    mutating func decode(_ type: UInt16.Type) throws -> UInt16 { let p = indexPath; return try state.unsigned(UInt16.self, next(), codingPath: p) }
+    mutating func decode(_ type: UInt32.Type) throws -> UInt32 { let p = indexPath; return try state.unsigned(UInt32.self, next(), codingPath: p) }
+    mutating func decode(_ type: UInt64.Type) throws -> UInt64 { let p = indexPath; return try state.unsigned(UInt64.self, next(), codingPath: p) }
+
+    mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        let p = indexPath
+        return try state.decodeValue(T.self, slot: next(), depth: depth + 1, codingPath: p)
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
+        try nestedDecoder().container(keyedBy: NestedKey.self)
+    }
+
+    mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        try nestedDecoder().unkeyedContainer()
+    }
+
+    mutating func superDecoder() throws -> any Decoder {
+        try nestedDecoder()
+    }
+
+    private mutating func nestedDecoder() throws -> WireDecoderImpl {
+        let p = indexPath
+        guard depth < WireDecoder.maxDepth else { throw state.corrupted(p, "nesting deeper than \(WireDecoder.maxDepth)") }
+        return WireDecoderImpl(state: state, slot: try next(), depth: depth + 1, codingPath: p)
+    }
+}
+
+/// Reads the payload of the value its decoder stands for.
+struct WireSingleValueDecodingContainer: SingleValueDecodingContainer {
+    let state: WireDecodingState
+    let slot: WireSlot
+    let depth: Int
+    let codingPath: [any CodingKey]
+
+    func decodeNil() -> Bool { slot.isNil }
+    func decode(_ type: Bool.Type) throws -> Bool { try state.bool(slot, codingPath: codingPath) }
+    func decode(_ type: String.Type) throws -> String { try state.string(slot, codingPath: codingPath) }
+    func decode(_ type: Double.Type) throws -> Double { try state.double(slot, codingPath: codingPath) }
+    func decode(_ type: Float.Type) throws -> Float { try state.float(slot, codingPath: codingPath) }
+    func decode(_ type: Int.Type) throws -> Int { try state.signed(Int.self, slot, codingPath: codingPath) }
+    func decode(_ type: Int8.Type) throws -> Int8 { try state.signed(Int8.self, slot, codingPath: codingPath) }
+    func decode(_ type: Int16.Type) throws -> Int16 { try state.signed(Int16.self, slot, codingPath: codingPath) }
+    func decode(_ type: Int32.Type) throws -> Int32 { try state.signed(Int32.self, slot, codingPath: codingPath) }
+    func decode(_ type: Int64.Type) throws -> Int64 { try state.signed(Int64.self, slot, codingPath: codingPath) }
+    func decode(_ type: UInt.Type) throws -> UInt { try state.unsigned(UInt.self, slot, codingPath: codingPath) }
+    func decode(_ type: UInt8.Type) throws -> UInt8 { try state.unsigned(UInt8.self, slot, codingPath: codingPath) }
+    func decode(_ type: UInt16.Type) throws -> UInt16 { try state.unsigned(UInt16.self, slot, codingPath: codingPath) }
+    func decode(_ type: UInt32.Type) throws -> UInt32 { try state.unsigned(UInt32.self, slot, codingPath: codingPath) }
+    func decode(_ type: UInt64.Type) throws -> UInt64 { try state.unsigned(UInt64.self, slot, codingPath: codingPath) }
+
+    func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        // The same payload, read as T: no header of its own (see the encoder's writePayload).
+        try state.decodeValue(T.self, slot: slot, depth: depth + 1, codingPath: codingPath)
+    }
+}

@@ -1,0 +1,481 @@
+import FoundationEssentials
+
+// The wire format of one value:
+//
+//     header   varint n: 0 means nil; otherwise the payload is the next n - 1 bytes
+//     payload  Bool: 1 byte. Integers: little-endian, the fewest bytes that round-trip
+//              (sign-extended for signed types; 0 takes no bytes). Float/Double: 4/8 bytes.
+//              String: UTF-8. Keyed container: (key, value)*, key = varint length + UTF-8.
+//              Unkeyed container: value*. Single-value container: the inner payload.
+//              [UInt8], Data: raw bytes. Arrays of fixed-width numbers: packed little-endian.
+//
+// Every value is self-delimiting, so a decoder can skip what it does not want and find
+// keys in any order. No type tags travel: both sides know the types.
+
+/// Encodes `Encodable` values into the compact binary wire format.
+package struct WireEncoder: @unchecked Sendable {
+    // Immutable after init; the values put in userInfo here are the (Sendable) actor system.
+    package let userInfo: [CodingUserInfoKey: Any]
+
+    package init(userInfo: [CodingUserInfoKey: Any] = [:]) {
+        self.userInfo = userInfo
+    }
+
+    /// Appends one encoded value (header and payload) to `writer`.
+    package func encode<T: Encodable>(_ value: T, into writer: inout ByteWriter) throws {
+        let state = WireEncodingState(userInfo: userInfo, bytes: writer.take())
+        defer { writer = ByteWriter(adopting: state.bytes) }
+        try state.writeValue(value, depth: 1, codingPath: [])
+    }
+
+    /// The encoding of one value.
+    package func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        var writer = ByteWriter(capacity: 32)
+        try encode(value, into: &writer)
+        return writer.take()
+    }
+}
+
+/// The buffer all nested encoders of one `encode` call write into.
+final class WireEncodingState {
+    var bytes: [UInt8]
+    let userInfo: [CodingUserInfoKey: Any]
+    /// Set by a single-value container's `encodeNil`, read when its value's header is patched.
+    var pendingNil = false
+    /// Nested containers whose headers are still open, innermost last. A container's payload
+    /// ends when a container at its depth or above writes again, or its enclosing value ends.
+    var openNested: [(offset: Int, depth: Int, id: Int)] = []
+    private var nextNestedID = 0
+
+    init(userInfo: [CodingUserInfoKey: Any], bytes: [UInt8]) {
+        self.userInfo = userInfo
+        self.bytes = bytes
+    }
+
+    // MARK: Headers
+
+    @inline(__always)
+    func writeVarint(_ value: UInt64) {
+        var v = value
+        while v >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        bytes.append(UInt8(v))
+    }
+
+    @inline(__always)
+    func writeNil() {
+        bytes.append(0)
+    }
+
+    /// Header for a payload of `count` bytes that follows.
+    @inline(__always)
+    func writeHeader(payloadCount count: Int) {
+        writeVarint(UInt64(count) + 1)
+    }
+
+    /// Reserves one header byte for a payload of unknown length; returns its offset.
+    @inline(__always)
+    func beginComposite() -> Int {
+        bytes.append(0)
+        return bytes.count - 1
+    }
+
+    /// Writes the header reserved at `offset` now that the payload is complete, moving the
+    /// payload if the length needs more than one varint byte.
+    func endComposite(at offset: Int) {
+        let payload = bytes.count - offset - 1
+        if pendingNil && payload == 0 {
+            pendingNil = false
+            bytes[offset] = 0
+            return
+        }
+        pendingNil = false
+        let n = UInt64(payload) + 1
+        if n < 0x80 {
+            bytes[offset] = UInt8(n)
+            return
+        }
+        var size = 0
+        var probe = n
+        while probe != 0 {
+            size += 1
+            probe >>= 7
+        }
+        bytes.insert(contentsOf: repeatElement(0, count: size - 1), at: offset + 1)
+        var v = n
+        for i in 0..<size {
+            bytes[offset + i] = UInt8(truncatingIfNeeded: v) | (i < size - 1 ? 0x80 : 0)
+            v >>= 7
+        }
+    }
+
+    // MARK: Payloads of primitives (no header)
+
+    @inline(__always)
+    func writeSignedPayload(_ value: Int64) {
+        guard value != 0 else { return }
+        let significant = 65 - (value < 0 ? (~value).leadingZeroBitCount : value.leadingZeroBitCount)
+        let count = (significant + 7) / 8
+        var v = UInt64(bitPattern: value)
+        for _ in 0..<count {
+            bytes.append(UInt8(truncatingIfNeeded: v))
+            v >>= 8
+        }
+    }
+
+    @inline(__always)
+    func writeUnsignedPayload(_ value: UInt64) {
+        var v = value
+        while v != 0 {
+            bytes.append(UInt8(truncatingIfNeeded: v))
+            v >>= 8
+        }
+    }
+
+    @inline(__always)
+    static func signedPayloadCount(_ value: Int64) -> Int {
+        value == 0 ? 0 : (72 - (value < 0 ? (~value).leadingZeroBitCount : value.leadingZeroBitCount)) / 8
+    }
+
+    @inline(__always)
+    static func unsignedPayloadCount(_ value: UInt64) -> Int {
+        (71 - value.leadingZeroBitCount) / 8
+    }
+
+    @inline(__always)
+    func writeString(payloadOf string: String) {
+        var string = string
+        string.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    @inline(__always)
+    func writeFixed<T: FixedWidthInteger>(_ value: T) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    // MARK: Values (header + payload)
+
+    @inline(__always)
+    func writeSigned(_ value: Int64) {
+        writeHeader(payloadCount: Self.signedPayloadCount(value))
+        writeSignedPayload(value)
+    }
+
+    @inline(__always)
+    func writeUnsigned(_ value: UInt64) {
+        writeHeader(payloadCount: Self.unsignedPayloadCount(value))
+        writeUnsignedPayload(value)
+    }
+
+    @inline(__always)
+    func writeBool(_ value: Bool) {
+        bytes.append(2)
+        bytes.append(value ? 1 : 0)
+    }
+
+    @inline(__always)
+    func writeDouble(_ value: Double) {
+        bytes.append(9)
+        writeFixed(value.bitPattern)
+    }
+
+    @inline(__always)
+    func writeFloat(_ value: Float) {
+        bytes.append(5)
+        writeFixed(value.bitPattern)
+    }
+
+    @inline(__always)
+    func writeString(_ value: String) {
+        var value = value
+        value.withUTF8 { utf8 in
+            writeHeader(payloadCount: utf8.count)
+            bytes.append(contentsOf: utf8)
+        }
+    }
+
+    func writeRaw(_ raw: UnsafeRawBufferPointer) {
+        writeHeader(payloadCount: raw.count)
+        bytes.append(contentsOf: raw)
+    }
+
+    /// Packs an array of fixed-width numbers as little-endian bytes.
+    func writePacked<T>(_ array: [T], littleEndian: (T) -> T) {
+        writeHeader(payloadCount: array.count * MemoryLayout<T>.size)
+        for element in array {
+            withUnsafeBytes(of: littleEndian(element)) { bytes.append(contentsOf: $0) }
+        }
+    }
+
+    // MARK: Nesting
+
+    /// Closes the nested containers deeper than `depth`; a container at `depth` is about to
+    /// write. Throws if that container is nested and was already closed.
+    @inline(__always)
+    func prepareWrite(depth: Int, nestedID: Int?) throws {
+        while let last = openNested.last, last.depth > depth {
+            openNested.removeLast()
+            endComposite(at: last.offset)
+        }
+        if let nestedID, openNested.last?.id != nestedID {
+            throw EncodingError.invalidValue(nestedID, EncodingError.Context(
+                codingPath: [],
+                debugDescription: "a nested container was written to after its parent container moved on; the wire format streams values in order"
+            ))
+        }
+    }
+
+    /// Opens a nested container's value at `depth` (the nested container's own depth).
+    func openNestedContainer(depth: Int) -> Int {
+        let offset = beginComposite()
+        nextNestedID += 1
+        openNested.append((offset, depth, nextNestedID))
+        return nextNestedID
+    }
+
+    /// Writes `value` with its header, taking the fast path for primitives and bytes.
+    /// `depth` is the depth of the containers inside `value`.
+    func writeValue<T: Encodable>(_ value: T, depth: Int, codingPath: [any CodingKey]) throws {
+        if writeFastPath(value) { return }
+        let offset = beginComposite()
+        try value.encode(to: WireEncoderImpl(state: self, depth: depth, codingPath: codingPath))
+        try prepareWrite(depth: depth - 1, nestedID: nil)
+        endComposite(at: offset)
+    }
+
+    /// Writes only the payload of `value` (its header was reserved by the caller).
+    func writePayload<T: Encodable>(_ value: T, depth: Int, codingPath: [any CodingKey]) throws {
+        // A primitive written through a single-value container: encode it as a value, then
+        // drop the header it got, since the enclosing slot has one already.
+        let start = bytes.count
+        if writeFastPath(value) {
+            var reader = ByteReader(bytes, offset: start)
+            let header = try reader.readVarint()
+            if header == 0 {
+                bytes.removeSubrange(start...)
+                pendingNil = true
+            } else {
+                bytes.removeSubrange(start..<reader.offset)
+            }
+            return
+        }
+        try value.encode(to: WireEncoderImpl(state: self, depth: depth, codingPath: codingPath))
+    }
+
+    @inline(__always)
+    private func writeFastPath<T: Encodable>(_ value: T) -> Bool {
+        switch value {
+        case let v as Int: writeSigned(Int64(v))
+        case let v as String: writeString(v)
+        case let v as Double: writeDouble(v)
+        case let v as Bool: writeBool(v)
+        case let v as [UInt8]: v.withUnsafeBytes { writeRaw($0) }
+        case let v as Data: v.withUnsafeBytes { writeRaw($0) }
+        case let v as ContiguousArray<UInt8>: v.withUnsafeBytes { writeRaw($0) }
+        case let v as Float: writeFloat(v)
+        case let v as Int64: writeSigned(v)
+        case let v as Int32: writeSigned(Int64(v))
+        case let v as Int16: writeSigned(Int64(v))
+        case let v as Int8: writeSigned(Int64(v))
+        case let v as UInt: writeUnsigned(UInt64(v))
+        case let v as UInt64: writeUnsigned(v)
+        case let v as UInt32: writeUnsigned(UInt64(v))
+        case let v as UInt16: writeUnsigned(UInt64(v))
+        case let v as UInt8: writeUnsigned(UInt64(v))
+        case let v as [Int]: writePacked(v) { $0.littleEndian }
+        case let v as [Double]: writePacked(v) { Double(bitPattern: $0.bitPattern.littleEndian) }
+        case let v as [Float]: writePacked(v) { Float(bitPattern: $0.bitPattern.littleEndian) }
+        case let v as [Int64]: writePacked(v) { $0.littleEndian }
+        case let v as [Int32]: writePacked(v) { $0.littleEndian }
+        case let v as [Int16]: writePacked(v) { $0.littleEndian }
+        case let v as [UInt64]: writePacked(v) { $0.littleEndian }
+        case let v as [UInt32]: writePacked(v) { $0.littleEndian }
+        case let v as [UInt16]: writePacked(v) { $0.littleEndian }
+        case let v as [UInt]: writePacked(v) { $0.littleEndian }
+        default: return false
+        }
+        return true
+    }
+}
+
+/// The `Encoder` handed to `encode(to:)`.
+struct WireEncoderImpl: Encoder {
+    let state: WireEncodingState
+    /// The depth of containers made by this encoder.
+    let depth: Int
+    let codingPath: [any CodingKey]
+    var userInfo: [CodingUserInfoKey: Any] { state.userInfo }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+        KeyedEncodingContainer(WireKeyedEncodingContainer<Key>(state: state, depth: depth, nestedID: nil, codingPath: codingPath))
+    }
+
+    func unkeyedContainer() -> any UnkeyedEncodingContainer {
+        WireUnkeyedEncodingContainer(state: state, depth: depth, nestedID: nil, codingPath: codingPath)
+    }
+
+    func singleValueContainer() -> any SingleValueEncodingContainer {
+        WireSingleValueEncodingContainer(state: state, depth: depth, codingPath: codingPath)
+    }
+}
+
+struct WireKeyedEncodingContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
+    let state: WireEncodingState
+    let depth: Int
+    let nestedID: Int?
+    let codingPath: [any CodingKey]
+
+    @inline(__always)
+    private func writeKey(_ key: Key) throws {
+        try state.prepareWrite(depth: depth, nestedID: nestedID)
+        state.writeString(key.stringValue)
+    }
+
+    mutating func encodeNil(forKey key: Key) throws { try writeKey(key); state.writeNil() }
+    mutating func encode(_ value: Bool, forKey key: Key) throws { try writeKey(key); state.writeBool(value) }
+    mutating func encode(_ value: String, forKey key: Key) throws { try writeKey(key); state.writeString(value) }
+    mutating func encode(_ value: Double, forKey key: Key) throws { try writeKey(key); state.writeDouble(value) }
+    mutating func encode(_ value: Float, forKey key: Key) throws { try writeKey(key); state.writeFloat(value) }
+    mutating func encode(_ value: Int, forKey key: Key) throws { try writeKey(key); state.writeSigned(Int64(value)) }
+    mutating func encode(_ value: Int8, forKey key: Key) throws { try writeKey(key); state.writeSigned(Int64(value)) }
+    mutating func encode(_ value: Int16, forKey key: Key) throws { try writeKey(key); state.writeSigned(Int64(value)) }
+    mutating func encode(_ value: Int32, forKey key: Key) throws { try writeKey(key); state.writeSigned(Int64(value)) }
+    mutating func encode(_ value: Int64, forKey key: Key) throws { try writeKey(key); state.writeSigned(value) }
+    mutating func encode(_ value: UInt, forKey key: Key) throws { try writeKey(key); state.writeUnsigned(UInt64(value)) }
+    mutating func encode(_ value: UInt8, forKey key: Key) throws { try writeKey(key); state.writeUnsigned(UInt64(value)) }
+    mutating func encode(_ value: UInt16, forKey key: Key) throws { try writeKey(key); state.writeUnsigned(UInt64(value)) }
+    mutating func encode(_ value: UInt32, forKey key: Key) throws { try writeKey(key); state.writeUnsigned(UInt64(value)) }
+    mutating func encode(_ value: UInt64, forKey key: Key) throws { try writeKey(key); state.writeUnsigned(value) }
+
+    mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
+        try writeKey(key)
+        try state.writeValue(value, depth: depth + 1, codingPath: codingPath + [key])
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+        // Errors surface on the nested container's first write (see prepareWrite).
+        try? writeKey(key)
+        let id = state.openNestedContainer(depth: depth + 1)
+        return KeyedEncodingContainer(WireKeyedEncodingContainer<NestedKey>(state: state, depth: depth + 1, nestedID: id, codingPath: codingPath + [key]))
+    }
+
+    mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
+        try? writeKey(key)
+        let id = state.openNestedContainer(depth: depth + 1)
+        return WireUnkeyedEncodingContainer(state: state, depth: depth + 1, nestedID: id, codingPath: codingPath + [key])
+    }
+
+    mutating func superEncoder() -> any Encoder {
+        superEncoder(forKey: Key(stringValue: "super")!)
+    }
+
+    mutating func superEncoder(forKey key: Key) -> any Encoder {
+        try? writeKey(key)
+        _ = state.openNestedContainer(depth: depth + 1)
+        return WireEncoderImpl(state: state, depth: depth + 1, codingPath: codingPath + [key])
+    }
+}
+
+struct WireUnkeyedEncodingContainer: UnkeyedEncodingContainer {
+    let state: WireEncodingState
+    let depth: Int
+    let nestedID: Int?
+    let codingPath: [any CodingKey]
+    private(set) var count = 0
+
+    init(state: WireEncodingState, depth: Int, nestedID: Int?, codingPath: [any CodingKey]) {
+        self.state = state
+        self.depth = depth
+        self.nestedID = nestedID
+        self.codingPath = codingPath
+    }
+
+    @inline(__always)
+    private mutating func next() throws {
+        try state.prepareWrite(depth: depth, nestedID: nestedID)
+        count += 1
+    }
+
+    mutating func encodeNil() throws { try next(); state.writeNil() }
+    mutating func encode(_ value: Bool) throws { try next(); state.writeBool(value) }
+    mutating func encode(_ value: String) throws { try next(); state.writeString(value) }
+    mutating func encode(_ value: Double) throws { try next(); state.writeDouble(value) }
+    mutating func encode(_ value: Float) throws { try next(); state.writeFloat(value) }
+    mutating func encode(_ value: Int) throws { try next(); state.writeSigned(Int64(value)) }
+    mutating func encode(_ value: Int8) throws { try next(); state.writeSigned(Int64(value)) }
+    mutating func encode(_ value: Int16) throws { try next(); state.writeSigned(Int64(value)) }
+    mutating func encode(_ value: Int32) throws { try next(); state.writeSigned(Int64(value)) }
+    mutating func encode(_ value: Int64) throws { try next(); state.writeSigned(value) }
+    mutating func encode(_ value: UInt) throws { try next(); state.writeUnsigned(UInt64(value)) }
+    mutating func encode(_ value: UInt8) throws { try next(); state.writeUnsigned(UInt64(value)) }
+    mutating func encode(_ value: UInt16) throws { try next(); state.writeUnsigned(UInt64(value)) }
+    mutating func encode(_ value: UInt32) throws { try next(); state.writeUnsigned(UInt64(value)) }
+    mutating func encode(_ value: UInt64) throws { try next(); state.writeUnsigned(value) }
+
+    mutating func encode<T: Encodable>(_ value: T) throws {
+        try next()
+        try state.writeValue(value, depth: depth + 1, codingPath: codingPath + [WireIndexKey(count - 1)])
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+        try? next()
+        let id = state.openNestedContainer(depth: depth + 1)
+        return KeyedEncodingContainer(WireKeyedEncodingContainer<NestedKey>(state: state, depth: depth + 1, nestedID: id, codingPath: codingPath + [WireIndexKey(count - 1)]))
+    }
+
+    mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
+        try? next()
+        let id = state.openNestedContainer(depth: depth + 1)
+        return WireUnkeyedEncodingContainer(state: state, depth: depth + 1, nestedID: id, codingPath: codingPath + [WireIndexKey(count - 1)])
+    }
+
+    mutating func superEncoder() -> any Encoder {
+        try? next()
+        _ = state.openNestedContainer(depth: depth + 1)
+        return WireEncoderImpl(state: state, depth: depth + 1, codingPath: codingPath + [WireIndexKey(count - 1)])
+    }
+}
+
+/// Writes the payload of the value whose header its encoder's caller reserved.
+struct WireSingleValueEncodingContainer: SingleValueEncodingContainer {
+    let state: WireEncodingState
+    let depth: Int
+    let codingPath: [any CodingKey]
+
+    mutating func encodeNil() throws { state.pendingNil = true }
+    mutating func encode(_ value: Bool) throws { state.bytes.append(value ? 1 : 0) }
+    mutating func encode(_ value: String) throws { state.writeString(payloadOf: value) }
+    mutating func encode(_ value: Double) throws { state.writeFixed(value.bitPattern) }
+    mutating func encode(_ value: Float) throws { state.writeFixed(value.bitPattern) }
+    mutating func encode(_ value: Int) throws { state.writeSignedPayload(Int64(value)) }
+    mutating func encode(_ value: Int8) throws { state.writeSignedPayload(Int64(value)) }
+    mutating func encode(_ value: Int16) throws { state.writeSignedPayload(Int64(value)) }
+    mutating func encode(_ value: Int32) throws { state.writeSignedPayload(Int64(value)) }
+    mutating func encode(_ value: Int64) throws { state.writeSignedPayload(value) }
+    mutating func encode(_ value: UInt) throws { state.writeUnsignedPayload(UInt64(value)) }
+    mutating func encode(_ value: UInt8) throws { state.writeUnsignedPayload(UInt64(value)) }
+    mutating func encode(_ value: UInt16) throws { state.writeUnsignedPayload(UInt64(value)) }
+    mutating func encode(_ value: UInt32) throws { state.writeUnsignedPayload(UInt64(value)) }
+    mutating func encode(_ value: UInt64) throws { state.writeUnsignedPayload(value) }
+
+    mutating func encode<T: Encodable>(_ value: T) throws {
+        try state.writePayload(value, depth: depth, codingPath: codingPath)
+    }
+}
+
+/// The coding key of an unkeyed container's element, for coding paths in errors.
+struct WireIndexKey: CodingKey {
+    let intValue: Int?
+    let stringValue: String
+
+    init(_ index: Int) {
+        intValue = index
+        stringValue = "Index \(index)"
+    }
+
+    init?(stringValue: String) { nil }
+
+    init?(intValue: Int) { self.init(intValue) }
+}

@@ -1,0 +1,184 @@
+import Glibc
+import Synchronization
+import Testing
+import TitanTestServices
+@testable import TitanPM
+
+extension TitanPMTests {
+    /// Stopping, shutting down, and leaving nothing behind.
+    @Suite struct Lifecycle {
+        @Test func gracefulShutdownRunsTheServiceHook() async throws {
+            let marker = "/tmp/titan-shutdown-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            defer { unlink(marker) }
+            let pm = ProcessManager()
+            let recorder = EventRecorder(pm)
+            let store = try await pm.spawn(KeyValueStore.self, configuration: StoreConfiguration(label: "s", shutdownMarker: marker))
+            try await store.set("a", "1")
+            try await store.set("b", "2")
+            await pm.shutdown(timeout: .seconds(5))
+            #expect(readFile(marker) == "shutdown hook ran with 2 values\n")
+            let stopped = try await recorder.first("stopped") { $0.status == .stopped }
+            #expect(stopped.exitStatus == .exited(code: 0))
+            #expect(recorder.events.map(\.status).suffix(2) == [.stopping, .stopped])
+        }
+
+        @Test func stopRefusesLaterCalls() async throws {
+            try await withManager { pm in
+                let calc = try await pm.spawn(Calculator.self)
+                let pid = try await calc.pid()
+                try await pm.stop(calc.id.process)
+                #expect(!isAlive(pid))
+                #expect(pm.process(id: calc.id.process)?.status == .stopped)
+                #expect(pm.process(id: calc.id.process)?.lastExit == .exited(code: 0))
+                await #expect(throws: ProcessError.notRunning(calc.id.process, .stopped)) { try await calc.add(1, 1) }
+            }
+        }
+
+        @Test func killLadderEndsWithSIGKILLForAnUnresponsiveChild() async throws {
+            try await withManager { pm in
+                let calc = try await pm.spawn(Calculator.self)
+                let pid = try await calc.pid()
+                // A stopped process answers nothing and takes no SIGTERM; only SIGKILL works.
+                try pm.kill(calc.id.process, signal: .stop)
+                let started = ContinuousClock.now
+                try await pm.stop(calc.id.process, timeout: .milliseconds(200))
+                #expect(ContinuousClock.now - started < .seconds(5))
+                #expect(!isAlive(pid))
+                #expect(pm.process(id: calc.id.process)?.lastExit == .signaled(.kill))
+            }
+        }
+
+        @Test func shutdownStopsEveryChildAndRemovesTheSocketDirectory() async throws {
+            let pm = ProcessManager()
+            let a = try await pm.spawn(Calculator.self)
+            let b = try await pm.spawn(Calculator.self)
+            let c = try await pm.spawn(KeyValueStore.self, configuration: StoreConfiguration(label: "c"))
+            let pids = [try await a.pid(), try await b.pid(), try await c.pid()]
+            let directory = try #require(pm.socketDirectoryPath)
+            var info = stat()
+            #expect(stat(directory, &info) == 0)
+            #expect(info.st_mode & 0o777 == 0o700)
+            #expect(directoryEntries(directory).count == 3)
+            await pm.shutdown(timeout: .seconds(5))
+            #expect(pids.allSatisfy { !isAlive($0) })
+            #expect(pm.processes.allSatisfy { $0.status == .stopped })
+            #expect(access(directory, F_OK) != 0)
+            await #expect(throws: ProcessError.shuttingDown) { _ = try await pm.spawn(Calculator.self) }
+        }
+
+        @Test func deadChildLeavesNoSocketFile() async throws {
+            try await withManager { pm in
+                let calc = try await pm.spawn(Calculator.self)
+                let recorder = EventRecorder(pm)
+                let directory = try #require(pm.socketDirectoryPath)
+                #expect(directoryEntries(directory) == ["\(calc.id.process).sock"])
+                try pm.kill(calc.id.process)
+                _ = try await recorder.first("crashed") { $0.status == .crashed }
+                #expect(directoryEntries(directory).isEmpty)
+            }
+        }
+
+        @Test func fiftySpawnKillCyclesLeaveNoDescriptorsOrProcesses() async throws {
+            // Warm up once so lazily started runtime threads and their descriptors exist.
+            try await withManager { pm in _ = try await pm.spawn(Calculator.self).add(1, 1) }
+            let baselineFDs = ProcFS.openDescriptorCount()
+            let baselineChildren = ProcFS.childPIDs(of: getpid())
+            try await withManager { pm in
+                let recorder = EventRecorder(pm)
+                for cycle in 0..<50 {
+                    let calc = try await pm.spawn(Calculator.self)
+                    #expect(try await calc.add(cycle, 1) == cycle + 1)
+                    try pm.kill(calc.id.process, signal: .kill)
+                    let id = calc.id.process
+                    _ = try await recorder.first("crash of cycle \(cycle)") { $0.process == id && $0.status == .crashed }
+                }
+                #expect(pm.processes.count == 50)
+                #expect(pm.processes.allSatisfy { $0.pid == nil && $0.status == .crashed })
+            }
+            #expect(await eventually { ProcFS.childPIDs(of: getpid()) == baselineChildren })
+            #expect(await eventually { ProcFS.openDescriptorCount() == baselineFDs }, "descriptors: \(ProcFS.openDescriptorCount()) now, \(baselineFDs) before")
+        }
+
+        @Test func restartsAndShutdownLeaveNoDescriptorsOrProcesses() async throws {
+            try await withManager { pm in _ = try await pm.spawn(Calculator.self).add(1, 1) }
+            let baselineFDs = ProcFS.openDescriptorCount()
+            let baselineChildren = ProcFS.childPIDs(of: getpid())
+            try await withManager { pm in
+                let calc = try await pm.spawn(Calculator.self, options: SpawnOptions(restartPolicy: .always(maxRestarts: 100, backoff: .none)))
+                for cycle in 1...10 {
+                    try await pm.restart(calc.id.process)
+                    #expect(try await calc.add(cycle, 0) == cycle)
+                }
+                #expect(pm.process(id: calc.id.process)?.restarts == 10)
+            }
+            #expect(await eventually { ProcFS.childPIDs(of: getpid()) == baselineChildren })
+            #expect(await eventually { ProcFS.openDescriptorCount() == baselineFDs }, "descriptors: \(ProcFS.openDescriptorCount()) now, \(baselineFDs) before")
+        }
+
+        @Test func childrenDieWithTheirParentEvenOnSIGKILL() async throws {
+            // The parent here is titan-test-host, which spawns children by re-executing itself.
+            let (readEnd, writeEnd) = try UnixSocket.pair()
+            let parent = try await ChildLauncher.shared.launch(LaunchRequest(
+                executable: testHostPath,
+                arguments: ["parent", "3"],
+                environment: ["PATH": "/usr/bin:/bin"],
+                descriptors: [(parentFD: writeEnd, childFD: 1)]
+            ))
+            close(writeEnd)
+            defer { close(readEnd) }
+            let exited = ExitRecorder()
+            try ExitWatcher.shared.watch(pid: parent) { status in exited.record(status) }
+
+            var lines: [String] = []
+            var buffer: [UInt8] = []
+            while !lines.contains("ready") {
+                guard let chunk = UnixSocket.readSome(readEnd, timeout: .seconds(20)) else { break }
+                buffer += chunk
+                while let newline = buffer.firstIndex(of: 10) {
+                    lines.append(String(decoding: buffer[..<newline], as: UTF8.self))
+                    buffer.removeSubrange(...newline)
+                }
+            }
+            let children = lines.compactMap { $0.hasPrefix("child ") ? Int32($0.dropFirst(6)) : nil }
+            #expect(children.count == 3)
+            #expect(children.allSatisfy(isAlive))
+
+            kill(parent, SIGKILL)
+            #expect(await eventually(.seconds(5)) { exited.status != nil })
+            let started = ContinuousClock.now
+            #expect(await eventually(.seconds(2)) { children.allSatisfy { !isAlive($0) } })
+            #expect(ContinuousClock.now - started < .seconds(2))
+        }
+    }
+}
+
+final class ExitRecorder: Sendable {
+    private let value = Mutex<Termination?>(nil)
+    func record(_ status: Termination) { value.withLock { $0 = status } }
+    var status: Termination? { value.withLock { $0 } }
+}
+
+func readFile(_ path: String) -> String? {
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let n = read(fd, &chunk, chunk.count)
+        if n <= 0 { break }
+        bytes += chunk[0..<n]
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+func directoryEntries(_ path: String) -> [String] {
+    guard let dir = opendir(path) else { return [] }
+    defer { closedir(dir) }
+    var names: [String] = []
+    while let entry = readdir(dir) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+        if name != "." && name != ".." { names.append(name) }
+    }
+    return names.sorted()
+}
