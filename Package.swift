@@ -11,6 +11,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // Linux calls Glibc does not export (prctl, pipe2, accept4, pidfd_open, posix_spawn _np actions).
@@ -20,6 +21,7 @@ let package = Package(
             dependencies: [
                 "CTitan",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // Link into a test target: children re-exec'd from the test binary host their service
@@ -36,7 +38,10 @@ let package = Package(
         ),
         .testTarget(
             name: "TitanPMTests",
-            dependencies: ["TitanPM", "TitanPMTestKit", "TitanTestServices", "titan-test-host"]
+            dependencies: [
+                "TitanPM", "TitanPMTestKit", "TitanTestServices", "titan-test-host",
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ]
         ),
     ]
 )

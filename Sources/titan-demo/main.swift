@@ -97,7 +97,11 @@ func printTable(_ title: String) {
 say("titan-demo: parent pid \(getpid())\n")
 let calc = try await pm.spawn(
     Calculator.self,
-    options: SpawnOptions(restartPolicy: .onFailure(maxRestarts: 3, within: .seconds(60), backoff: .constant(.milliseconds(100))))
+    options: SpawnOptions(
+        // The crash below is on purpose: spare the terminal the Swift runtime's backtrace.
+        environment: ["SWIFT_BACKTRACE": "enable=no"],
+        restartPolicy: .onFailure(maxRestarts: 3, within: .seconds(60), backoff: .constant(.milliseconds(100)))
+    )
 )
 let thumbnailer = try await pm.spawn(Thumbnailer.self, configuration: ThumbnailSettings(size: 4))
 

@@ -1,4 +1,6 @@
 import Glibc
+import ServiceLifecycle
+import ServiceLifecycleTestKit
 import Synchronization
 import Testing
 import TitanTestServices
@@ -181,4 +183,22 @@ func directoryEntries(_ path: String) -> [String] {
         if name != "." && name != ".." { names.append(name) }
     }
     return names.sorted()
+}
+
+extension TitanPMTests.Lifecycle {
+    @Test func gracefulShutdownOfAServiceGroupStopsTheChildren() async throws {
+        let pm = ProcessManager()
+        let calc = try await pm.spawn(Calculator.self)
+        let pid = try await calc.pid()
+        try await testGracefulShutdown { trigger in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await pm.run() }
+                #expect(try await calc.add(1, 2) == 3)
+                trigger.triggerGracefulShutdown()
+                try await group.waitForAll()
+            }
+        }
+        #expect(!isAlive(pid))
+        #expect(pm.process(id: calc.id.process)?.status == .stopped)
+    }
 }
