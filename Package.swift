@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "TitanPM", targets: ["TitanPM"]),
         .library(name: "TitanPMTestKit", targets: ["TitanPMTestKit"]),
         .executable(name: "titan-demo", targets: ["titan-demo"]),
+        .executable(name: "titan-bench", targets: ["titan-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -28,6 +29,9 @@ let package = Package(
         // before the test runner starts (a C constructor; the test runner owns `main`).
         .target(name: "TitanPMTestKit", dependencies: ["TitanPM"]),
         .executableTarget(name: "titan-demo", dependencies: ["TitanPM"]),
+        // Speed and memory figures against a raw floor measured in the same run:
+        // `swift run -c release titan-bench`.
+        .executableTarget(name: "titan-bench", dependencies: ["TitanPM", "CTitan"]),
 
         // Services used by the tests, shared with `titan-test-host`, the "other executable".
         .target(name: "TitanTestServices", dependencies: ["TitanPM"], path: "Tests/TitanTestServices"),

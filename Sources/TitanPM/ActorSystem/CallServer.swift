@@ -6,9 +6,10 @@ import Synchronization
 /// against the local actor it names, answers with a reply or failure frame, and cancels the
 /// call's task when the caller gives up.
 ///
-/// Calls start in arrival order: each is started with `Task.immediate` on the reader thread,
-/// which runs it up to its first suspension (the hop onto the actor) before the next frame is
-/// looked at, so the actor's mailbox receives them in the order the caller sent them.
+/// Calls start in arrival order, on the reader thread: each runs through the connection's
+/// ``ReaderExecutor`` until it finishes or suspends before the next frame is looked at, so the
+/// actor receives them in the order the caller sent them. Replies produced on the reader
+/// thread are queued and written together when the batch of frames from one read is done.
 package final class CallServer: Sendable {
     private enum Running {
         case starting
@@ -23,6 +24,7 @@ package final class CallServer: Sendable {
     package let connection: Connection
     private let system: ProcessActorSystem
     private let state = Mutex(State())
+    private let executor = ReaderExecutor()
 
     package init(fd: Int32, system: ProcessActorSystem) {
         self.system = system
@@ -31,8 +33,13 @@ package final class CallServer: Sendable {
 
     /// Starts serving; `onClose` runs once when the connection ends.
     package func start(onClose: @escaping @Sendable (CallServer) -> Void) {
-        connection.start(name: "titan-serve") { [self] inbound in
+        connection.start(name: "titan-serve", onStart: { [executor] in
+            executor.bindToCurrentThread()
+        }) { [self] inbound in
             handle(inbound)
+            executor.runPending()
+        } onBatchEnd: { [self] in
+            connection.flush()
         } onClose: { [self] _ in
             let tasks = state.withLock { state -> [Task<Void, Never>] in
                 defer { state.running.removeAll() }
@@ -126,7 +133,7 @@ package final class CallServer: Sendable {
             return
         }
         track(id) {
-            Task.immediate { [self] in
+            Task.immediate(executorPreference: executor) { [self] in
                 await system.execute(message) { outcome in
                     self.finish(id, outcome)
                 }
@@ -138,7 +145,7 @@ package final class CallServer: Sendable {
     private func startControl(_ frame: Frame) {
         let id = frame.id
         track(id) {
-            Task.immediate { [self] in
+            Task.immediate(executorPreference: executor) { [self] in
                 let outcome = await system.handleControl(frame.payload)
                 finish(id, outcome)
             }
@@ -163,7 +170,7 @@ package final class CallServer: Sendable {
                 sendFailure(ProcessError.messageTooLarge(size: frame.payloadCount, limit: connection.maxFrameSize), id: id)
                 return
             }
-            try? connection.send(frame.finish(id: id))
+            write(frame.finish(id: id))
         case .failure(let error):
             sendFailure(error, id: id)
         }
@@ -172,6 +179,15 @@ package final class CallServer: Sendable {
     private func sendFailure(_ error: any Error, id: UInt64) {
         var frame = FrameBuilder(kind: .failure)
         RemoteFailure.write(error, into: &frame.writer, encoder: system.makeEncoder())
-        try? connection.send(frame.finish(id: id))
+        write(frame.finish(id: id))
+    }
+
+    /// On the reader thread the frame waits for the end of the batch; elsewhere it goes now.
+    private func write(_ bytes: [UInt8]) {
+        if executor.isOnReaderThread {
+            try? connection.enqueue(bytes)
+        } else {
+            try? connection.send(bytes)
+        }
     }
 }

@@ -70,15 +70,19 @@ package final class Connection: Sendable {
         self.maxFrameSize = maxFrameSize
     }
 
-    /// Starts the reader thread. `handler` receives every frame, `onClose` is called once when
-    /// the connection ends, both on the reader thread.
+    /// Starts the reader thread. `onStart` runs on it first; `handler` receives every frame; `onBatchEnd` runs after the
+    /// frames of one read have been handled, before the thread blocks again; `onClose` is
+    /// called once when the connection ends. All three run on the reader thread.
     package func start(
         name: String,
+        onStart: (@Sendable () -> Void)? = nil,
         handler: @escaping @Sendable (Inbound) -> Void,
+        onBatchEnd: (@Sendable () -> Void)? = nil,
         onClose: @escaping @Sendable (CloseReason) -> Void
     ) {
         startDetachedThread(name: name) { [self] in
-            let reason = readLoop(handler)
+            onStart?()
+            let reason = readLoop(handler, onBatchEnd: onBatchEnd)
             let final = state.withLock { state -> CloseReason in
                 state.closed = true
                 state.readerDone = true
@@ -111,17 +115,44 @@ package final class Connection: Sendable {
 
     /// Sends one complete frame (header included). Frames from one thread arrive in order.
     package func send(_ bytes: [UInt8]) throws(ClosedError) {
-        let mustWrite = try state.withLock { state throws(ClosedError) -> Bool in
+        let chunk = try state.withLock { state throws(ClosedError) -> [UInt8]? in
             guard !state.closed else { throw ClosedError() }
             if state.writing {
                 state.pending.append(contentsOf: bytes)
-                return false
+                return nil
             }
             state.writing = true
-            return true
+            // Frames queued for a flush go first, to keep the order.
+            guard !state.pending.isEmpty else { return bytes }
+            state.pending.append(contentsOf: bytes)
+            return swapPending(&state)
         }
-        guard mustWrite else { return }
-        var chunk = bytes
+        if let chunk { try writeLoop(chunk) }
+    }
+
+    /// Queues a frame without writing it; a later ``flush()`` (or send) writes it together with
+    /// whatever else was queued. The reader thread queues the replies of a whole batch of
+    /// calls this way and writes them with one syscall.
+    package func enqueue(_ bytes: [UInt8]) throws(ClosedError) {
+        try state.withLock { state throws(ClosedError) in
+            guard !state.closed else { throw ClosedError() }
+            state.pending.append(contentsOf: bytes)
+        }
+    }
+
+    /// Writes everything queued, unless another thread is writing (it takes it along).
+    package func flush() {
+        let chunk = state.withLock { state -> [UInt8]? in
+            guard !state.closed, !state.writing, !state.pending.isEmpty else { return nil }
+            state.writing = true
+            return swapPending(&state)
+        }
+        if let chunk { try? writeLoop(chunk) }
+    }
+
+    /// Writes `first`, then whatever was queued meanwhile, as the one writing thread.
+    private func writeLoop(_ first: [UInt8]) throws(ClosedError) {
+        var chunk = first
         while true {
             switch writeNonBlocking(chunk) {
             case .done:
@@ -246,7 +277,7 @@ package final class Connection: Sendable {
 
     // MARK: Reading
 
-    private func readLoop(_ handler: @Sendable (Inbound) -> Void) -> CloseReason {
+    private func readLoop(_ handler: @Sendable (Inbound) -> Void, onBatchEnd: (@Sendable () -> Void)?) -> CloseReason {
         let capacity = 64 * 1024
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 8)
         defer { buffer.deallocate() }
@@ -331,6 +362,7 @@ package final class Connection: Sendable {
                 }
                 break
             }
+            onBatchEnd?()
 
             if start == end {
                 start = 0

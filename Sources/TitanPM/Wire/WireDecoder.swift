@@ -20,7 +20,7 @@ package struct WireDecoder: @unchecked Sendable {
         let state = WireDecodingState(bytes: reader.bytes, userInfo: userInfo)
         var cursor = reader.offset
         let slot = try state.readSlot(at: &cursor, end: reader.end, codingPath: [])
-        let value = try state.decodeValue(T.self, slot: slot, depth: 1, codingPath: [])
+        let value = try state.decodeValue(T.self, slot: slot, depth: 1, parentPath: [], key: nil)
         try reader.skip(cursor - reader.offset)
         return value
     }
@@ -61,22 +61,22 @@ final class WireDecodingState {
 
     /// Reads a value header at `cursor` (not past `end`) and returns the value's slot.
     @inline(__always)
-    func readSlot(at cursor: inout Int, end: Int, codingPath: [any CodingKey]) throws -> WireSlot {
+    func readSlot(at cursor: inout Int, end: Int, codingPath: @autoclosure () -> [any CodingKey]) throws -> WireSlot {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {
-            guard cursor < end else { throw corrupted(codingPath, "truncated value header") }
+            guard cursor < end else { throw corrupted(codingPath(), "truncated value header") }
             let byte = bytes[cursor]
             cursor += 1
             result |= UInt64(byte & 0x7F) << shift
             if byte & 0x80 == 0 { break }
             shift += 7
-            guard shift < 64 else { throw corrupted(codingPath, "value header longer than 10 bytes") }
+            guard shift < 64 else { throw corrupted(codingPath(), "value header longer than 10 bytes") }
         }
         if result == 0 { return WireSlot(start: cursor, end: cursor, isNil: true) }
         let length = result - 1
         guard length <= UInt64(end - cursor) else {
-            throw corrupted(codingPath, "value of \(length) bytes with only \(end - cursor) left")
+            throw corrupted(codingPath(), "value of \(length) bytes with only \(end - cursor) left")
         }
         let slot = WireSlot(start: cursor, end: cursor + Int(length), isNil: false)
         cursor = slot.end
@@ -86,9 +86,9 @@ final class WireDecodingState {
     // MARK: Primitives from a payload
 
     @inline(__always)
-    func rawUnsigned(_ slot: WireSlot, maxBytes: Int, codingPath: [any CodingKey]) throws -> UInt64 {
-        guard !slot.isNil else { throw valueNotFound(UInt64.self, codingPath) }
-        guard slot.count <= maxBytes else { throw corrupted(codingPath, "integer of \(slot.count) bytes does not fit") }
+    func rawUnsigned(_ slot: WireSlot, maxBytes: Int, codingPath: @autoclosure () -> [any CodingKey]) throws -> UInt64 {
+        guard !slot.isNil else { throw valueNotFound(UInt64.self, codingPath()) }
+        guard slot.count <= maxBytes else { throw corrupted(codingPath(), "integer of \(slot.count) bytes does not fit") }
         var value: UInt64 = 0
         for i in 0..<slot.count {
             value |= UInt64(bytes[slot.start + i]) << (8 * UInt64(i))
@@ -101,121 +101,77 @@ final class WireDecodingState {
     }
 
     @inline(__always)
-    func signed<T: FixedWidthInteger & SignedInteger>(_ type: T.Type, _ slot: WireSlot, codingPath: [any CodingKey]) throws -> T {
-        let raw = try rawUnsigned(slot, maxBytes: 8, codingPath: codingPath)
+    func signed<T: FixedWidthInteger & SignedInteger>(_ type: T.Type, _ slot: WireSlot, codingPath: @autoclosure () -> [any CodingKey]) throws -> T {
+        let raw = try rawUnsigned(slot, maxBytes: 8, codingPath: codingPath())
         guard slot.count > 0 else { return 0 }
         let shift = UInt64(64 - 8 * slot.count)
         let value = Int64(bitPattern: raw << shift) >> shift
-        guard let result = T(exactly: value) else { throw corrupted(codingPath, "\(value) does not fit \(T.self)") }
+        guard let result = T(exactly: value) else { throw corrupted(codingPath(), "\(value) does not fit \(T.self)") }
         return result
     }
 
     @inline(__always)
-    func unsigned<T: FixedWidthInteger & UnsignedInteger>(_ type: T.Type, _ slot: WireSlot, codingPath: [any CodingKey]) throws -> T {
-        let value = try rawUnsigned(slot, maxBytes: 8, codingPath: codingPath)
-        guard let result = T(exactly: value) else { throw corrupted(codingPath, "\(value) does not fit \(T.self)") }
+    func unsigned<T: FixedWidthInteger & UnsignedInteger>(_ type: T.Type, _ slot: WireSlot, codingPath: @autoclosure () -> [any CodingKey]) throws -> T {
+        let value = try rawUnsigned(slot, maxBytes: 8, codingPath: codingPath())
+        guard let result = T(exactly: value) else { throw corrupted(codingPath(), "\(value) does not fit \(T.self)") }
         return result
     }
 
     @inline(__always)
-    func bool(_ slot: WireSlot, codingPath: [any CodingKey]) throws -> Bool {
-        guard !slot.isNil else { throw valueNotFound(Bool.self, codingPath) }
-        guard slot.count == 1 else { throw corrupted(codingPath, "Bool of \(slot.count) bytes") }
+    func bool(_ slot: WireSlot, codingPath: @autoclosure () -> [any CodingKey]) throws -> Bool {
+        guard !slot.isNil else { throw valueNotFound(Bool.self, codingPath()) }
+        guard slot.count == 1 else { throw corrupted(codingPath(), "Bool of \(slot.count) bytes") }
         switch bytes[slot.start] {
         case 0: return false
         case 1: return true
-        case let other: throw corrupted(codingPath, "Bool byte \(other)")
+        case let other: throw corrupted(codingPath(), "Bool byte \(other)")
         }
     }
 
     @inline(__always)
-    func double(_ slot: WireSlot, codingPath: [any CodingKey]) throws -> Double {
-        guard !slot.isNil else { throw valueNotFound(Double.self, codingPath) }
-        guard slot.count == 8 else { throw corrupted(codingPath, "Double of \(slot.count) bytes") }
-        return Double(bitPattern: try rawUnsigned(slot, maxBytes: 8, codingPath: codingPath))
+    func double(_ slot: WireSlot, codingPath: @autoclosure () -> [any CodingKey]) throws -> Double {
+        guard !slot.isNil else { throw valueNotFound(Double.self, codingPath()) }
+        guard slot.count == 8 else { throw corrupted(codingPath(), "Double of \(slot.count) bytes") }
+        return Double(bitPattern: try rawUnsigned(slot, maxBytes: 8, codingPath: codingPath()))
     }
 
     @inline(__always)
-    func float(_ slot: WireSlot, codingPath: [any CodingKey]) throws -> Float {
-        guard !slot.isNil else { throw valueNotFound(Float.self, codingPath) }
-        guard slot.count == 4 else { throw corrupted(codingPath, "Float of \(slot.count) bytes") }
-        return Float(bitPattern: UInt32(try rawUnsigned(slot, maxBytes: 4, codingPath: codingPath)))
+    func float(_ slot: WireSlot, codingPath: @autoclosure () -> [any CodingKey]) throws -> Float {
+        guard !slot.isNil else { throw valueNotFound(Float.self, codingPath()) }
+        guard slot.count == 4 else { throw corrupted(codingPath(), "Float of \(slot.count) bytes") }
+        return Float(bitPattern: UInt32(try rawUnsigned(slot, maxBytes: 4, codingPath: codingPath())))
     }
 
     @inline(__always)
-    func string(_ slot: WireSlot, codingPath: [any CodingKey]) throws -> String {
-        guard !slot.isNil else { throw valueNotFound(String.self, codingPath) }
+    func string(_ slot: WireSlot, codingPath: @autoclosure () -> [any CodingKey]) throws -> String {
+        guard !slot.isNil else { throw valueNotFound(String.self, codingPath()) }
         return bytes.withUnsafeBufferPointer { buffer in
             // Invalid UTF-8 is repaired (U+FFFD), as String(decoding:) does everywhere.
             String(decoding: UnsafeBufferPointer(rebasing: buffer[slot.start..<slot.end]), as: UTF8.self)
         }
     }
 
-    func byteArray(_ slot: WireSlot, codingPath: [any CodingKey]) throws -> [UInt8] {
-        guard !slot.isNil else { throw valueNotFound([UInt8].self, codingPath) }
-        return Array(bytes[slot.start..<slot.end])
-    }
-
-    func packed<T>(_ slot: WireSlot, codingPath: [any CodingKey], fromLittleEndian: (T) -> T) throws -> [T] {
-        guard !slot.isNil else { throw valueNotFound([T].self, codingPath) }
-        let size = MemoryLayout<T>.size
-        guard slot.count % size == 0 else { throw corrupted(codingPath, "packed array of \(slot.count) bytes is not a multiple of \(size)") }
-        let count = slot.count / size
-        return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
-            bytes.withUnsafeBytes { raw in
-                for i in 0..<count {
-                    buffer[i] = fromLittleEndian(raw.loadUnaligned(fromByteOffset: slot.start + i * size, as: T.self))
-                }
-            }
-            initialized = count
-        }
-    }
-
     // MARK: Values
 
-    /// Decodes a value of type `T` from `slot`; containers inside it sit at `depth`.
-    func decodeValue<T: Decodable>(_ type: T.Type, slot: WireSlot, depth: Int, codingPath: [any CodingKey]) throws -> T {
-        if let value = try decodeFastPath(T.self, slot: slot, codingPath: codingPath) { return value }
+    /// Decodes a value of type `T` from `slot`. Its coding path is `parentPath` plus `key`,
+    /// built only if a decoder asks for it or an error needs it.
+    func decodeValue<T: Decodable>(_ type: T.Type, slot: WireSlot, depth: Int, parentPath: [any CodingKey], key: (any CodingKey)?) throws -> T {
+        if let fast = T.self as? any WireFastPath.Type {
+            // One cached conformance lookup instead of a cast per primitive type.
+            return try fast.readWireValue(slot, from: self, codingPath: WirePath.join(parentPath, key)) as! T
+        }
         guard depth <= WireDecoder.maxDepth else {
-            throw corrupted(codingPath, "nesting deeper than \(WireDecoder.maxDepth)")
+            throw corrupted(WirePath.join(parentPath, key), "nesting deeper than \(WireDecoder.maxDepth)")
         }
-        return try T(from: WireDecoderImpl(state: self, slot: slot, depth: depth, codingPath: codingPath))
+        return try T(from: WireDecoderImpl(state: self, slot: slot, depth: depth, parentPath: parentPath, key: key))
     }
+}
 
-    @inline(__always)
-    private func decodeFastPath<T: Decodable>(_ type: T.Type, slot: WireSlot, codingPath: [any CodingKey]) throws -> T? {
-        let value: Any
-        switch type {
-        case is Int.Type: value = try signed(Int.self, slot, codingPath: codingPath)
-        case is String.Type: value = try string(slot, codingPath: codingPath)
-        case is Double.Type: value = try double(slot, codingPath: codingPath)
-        case is Bool.Type: value = try bool(slot, codingPath: codingPath)
-        case is [UInt8].Type: value = try byteArray(slot, codingPath: codingPath)
-        case is Data.Type: value = Data(try byteArray(slot, codingPath: codingPath))
-        case is ContiguousArray<UInt8>.Type: value = ContiguousArray(try byteArray(slot, codingPath: codingPath))
-        case is Float.Type: value = try float(slot, codingPath: codingPath)
-        case is Int64.Type: value = try signed(Int64.self, slot, codingPath: codingPath)
-        case is Int32.Type: value = try signed(Int32.self, slot, codingPath: codingPath)
-        case is Int16.Type: value = try signed(Int16.self, slot, codingPath: codingPath)
-        case is Int8.Type: value = try signed(Int8.self, slot, codingPath: codingPath)
-        case is UInt.Type: value = try unsigned(UInt.self, slot, codingPath: codingPath)
-        case is UInt64.Type: value = try unsigned(UInt64.self, slot, codingPath: codingPath)
-        case is UInt32.Type: value = try unsigned(UInt32.self, slot, codingPath: codingPath)
-        case is UInt16.Type: value = try unsigned(UInt16.self, slot, codingPath: codingPath)
-        case is UInt8.Type: value = try unsigned(UInt8.self, slot, codingPath: codingPath)
-        case is [Int].Type: value = try packed(slot, codingPath: codingPath) { (v: Int) in Int(littleEndian: v) }
-        case is [Double].Type: value = try packed(slot, codingPath: codingPath) { (v: Double) in Double(bitPattern: UInt64(littleEndian: v.bitPattern)) }
-        case is [Float].Type: value = try packed(slot, codingPath: codingPath) { (v: Float) in Float(bitPattern: UInt32(littleEndian: v.bitPattern)) }
-        case is [Int64].Type: value = try packed(slot, codingPath: codingPath) { (v: Int64) in Int64(littleEndian: v) }
-        case is [Int32].Type: value = try packed(slot, codingPath: codingPath) { (v: Int32) in Int32(littleEndian: v) }
-        case is [Int16].Type: value = try packed(slot, codingPath: codingPath) { (v: Int16) in Int16(littleEndian: v) }
-        case is [UInt64].Type: value = try packed(slot, codingPath: codingPath) { (v: UInt64) in UInt64(littleEndian: v) }
-        case is [UInt32].Type: value = try packed(slot, codingPath: codingPath) { (v: UInt32) in UInt32(littleEndian: v) }
-        case is [UInt16].Type: value = try packed(slot, codingPath: codingPath) { (v: UInt16) in UInt16(littleEndian: v) }
-        case is [UInt].Type: value = try packed(slot, codingPath: codingPath) { (v: UInt) in UInt(littleEndian: v) }
-        default: return nil
-        }
-        return (value as! T)
+/// Coding paths are only materialised when asked for: most decoding never needs one.
+enum WirePath {
+    static func join(_ parent: [any CodingKey], _ key: (any CodingKey)?) -> [any CodingKey] {
+        guard let key else { return parent }
+        return parent + [key]
     }
 }
 
@@ -224,64 +180,71 @@ struct WireDecoderImpl: Decoder {
     let state: WireDecodingState
     let slot: WireSlot
     let depth: Int
-    let codingPath: [any CodingKey]
+    let parentPath: [any CodingKey]
+    let key: (any CodingKey)?
+
+    var codingPath: [any CodingKey] { WirePath.join(parentPath, key) }
     var userInfo: [CodingUserInfoKey: Any] { state.userInfo }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         guard !slot.isNil else { throw state.valueNotFound(KeyedDecodingContainer<Key>.self, codingPath) }
-        return KeyedDecodingContainer(try WireKeyedDecodingContainer<Key>(state: state, slot: slot, depth: depth, codingPath: codingPath))
+        return KeyedDecodingContainer(try WireKeyedDecodingContainer<Key>(state: state, slot: slot, depth: depth, parentPath: parentPath, key: key))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
         guard !slot.isNil else { throw state.valueNotFound((any UnkeyedDecodingContainer).self, codingPath) }
-        return WireUnkeyedDecodingContainer(state: state, slot: slot, depth: depth, codingPath: codingPath)
+        return try WireUnkeyedDecodingContainer(state: state, slot: slot, depth: depth, parentPath: parentPath, key: key)
     }
 
     func singleValueContainer() throws -> any SingleValueDecodingContainer {
-        WireSingleValueDecodingContainer(state: state, slot: slot, depth: depth, codingPath: codingPath)
+        WireSingleValueDecodingContainer(state: state, slot: slot, depth: depth, parentPath: parentPath, key: key)
+    }
+}
+
+/// One field of a keyed container: where its key and its value lie.
+struct WireField {
+    var keyStart: Int
+    var keyEnd: Int
+    var value: WireSlot
+}
+
+/// A keyed container's fields, and where the next lookup starts: decoders usually ask for
+/// keys in encoding order. A class because the container's methods are not mutating.
+final class WireFieldTable {
+    let fields: [WireField]
+    var hint = 0
+
+    init(_ fields: [WireField]) {
+        self.fields = fields
     }
 }
 
 struct WireKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
-    private struct Field {
-        var keyStart: Int
-        var keyEnd: Int
-        var value: WireSlot
-    }
-
-    /// The parsed fields, and where the next lookup starts: decoders usually ask for keys in
-    /// encoding order. A class because the container's methods are not mutating.
-    private final class FieldTable {
-        let fields: [Field]
-        var hint = 0
-
-        init(_ fields: [Field]) {
-            self.fields = fields
-        }
-    }
-
     let state: WireDecodingState
     let depth: Int
-    let codingPath: [any CodingKey]
-    private let table: FieldTable
-    private var fields: [Field] { table.fields }
+    let parentPath: [any CodingKey]
+    let key: (any CodingKey)?
+    private let table: WireFieldTable
 
-    init(state: WireDecodingState, slot: WireSlot, depth: Int, codingPath: [any CodingKey]) throws {
+    var codingPath: [any CodingKey] { WirePath.join(parentPath, key) }
+
+    init(state: WireDecodingState, slot: WireSlot, depth: Int, parentPath: [any CodingKey], key: (any CodingKey)?) throws {
         self.state = state
         self.depth = depth
-        self.codingPath = codingPath
-        var fields: [Field] = []
+        self.parentPath = parentPath
+        self.key = key
+        var fields: [WireField] = []
         var cursor = slot.start
         while cursor < slot.end {
-            let key = try state.readSlot(at: &cursor, end: slot.end, codingPath: codingPath)
-            guard !key.isNil else { throw state.corrupted(codingPath, "nil key") }
-            let value = try state.readSlot(at: &cursor, end: slot.end, codingPath: codingPath)
-            fields.append(Field(keyStart: key.start, keyEnd: key.end, value: value))
+            let name = try state.readSlot(at: &cursor, end: slot.end, codingPath: WirePath.join(parentPath, key))
+            guard !name.isNil else { throw state.corrupted(WirePath.join(parentPath, key), "nil key") }
+            let value = try state.readSlot(at: &cursor, end: slot.end, codingPath: WirePath.join(parentPath, key))
+            fields.append(WireField(keyStart: name.start, keyEnd: name.end, value: value))
         }
-        table = FieldTable(fields)
+        table = WireFieldTable(fields)
     }
 
-    private func matches(_ field: Field, _ key: Key) -> Bool {
+    private func matches(_ field: WireField, _ key: Key) -> Bool {
         var name = key.stringValue
         return name.withUTF8 { utf8 in
             guard utf8.count == field.keyEnd - field.keyStart else { return false }
@@ -309,7 +272,7 @@ struct WireKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtoco
     }
 
     var allKeys: [Key] {
-        fields.compactMap { field in
+        table.fields.compactMap { field in
             Key(stringValue: String(decoding: state.bytes[field.keyStart..<field.keyEnd], as: UTF8.self))
         }
     }
@@ -317,10 +280,7 @@ struct WireKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtoco
     func contains(_ key: Key) -> Bool { find(key) != nil }
 
     func decodeNil(forKey key: Key) throws -> Bool {
-        guard let slot = find(key) else {
-            throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "no value for key \"\(key.stringValue)\""))
-        }
-        return slot.isNil
+        try lookup(key).isNil
     }
 
     private func path(_ key: Key) -> [any CodingKey] { codingPath + [key] }
@@ -341,7 +301,7 @@ struct WireKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtoco
     func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try state.unsigned(UInt64.self, lookup(key), codingPath: path(key)) }
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
-        try state.decodeValue(T.self, slot: lookup(key), depth: depth + 1, codingPath: path(key))
+        try state.decodeValue(T.self, slot: lookup(key), depth: depth + 1, parentPath: codingPath, key: key)
     }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
@@ -354,7 +314,7 @@ struct WireKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtoco
 
     private func nestedDecoder(_ key: Key) throws -> WireDecoderImpl {
         guard depth < WireDecoder.maxDepth else { throw state.corrupted(path(key), "nesting deeper than \(WireDecoder.maxDepth)") }
-        return WireDecoderImpl(state: state, slot: try lookup(key), depth: depth + 1, codingPath: path(key))
+        return WireDecoderImpl(state: state, slot: try lookup(key), depth: depth + 1, parentPath: codingPath, key: key)
     }
 
     func superDecoder() throws -> any Decoder {
@@ -370,26 +330,30 @@ struct WireUnkeyedDecodingContainer: UnkeyedDecodingContainer {
     let state: WireDecodingState
     let slot: WireSlot
     let depth: Int
-    let codingPath: [any CodingKey]
+    let parentPath: [any CodingKey]
+    let key: (any CodingKey)?
     private var cursor: Int
     private(set) var currentIndex = 0
     /// No count is sent: it is found by skipping over the element headers, which also checks
-    /// that every element lies within the payload. Nil if they do not.
+    /// that every element lies within the payload.
     let count: Int?
 
-    init(state: WireDecodingState, slot: WireSlot, depth: Int, codingPath: [any CodingKey]) {
+    var codingPath: [any CodingKey] { WirePath.join(parentPath, key) }
+
+    init(state: WireDecodingState, slot: WireSlot, depth: Int, parentPath: [any CodingKey], key: (any CodingKey)?) throws {
         self.state = state
         self.slot = slot
         self.depth = depth
-        self.codingPath = codingPath
+        self.parentPath = parentPath
+        self.key = key
         cursor = slot.start
         var probe = slot.start
         var n = 0
         while probe < slot.end {
-            guard (try? state.readSlot(at: &probe, end: slot.end, codingPath: codingPath)) != nil else { break }
+            _ = try state.readSlot(at: &probe, end: slot.end, codingPath: WirePath.join(parentPath, key))
             n += 1
         }
-        count = probe == slot.end ? n : nil
+        count = n
     }
 
     var isAtEnd: Bool { cursor >= slot.end }
@@ -400,7 +364,10 @@ struct WireUnkeyedDecodingContainer: UnkeyedDecodingContainer {
         guard !isAtEnd else {
             throw DecodingError.valueNotFound(Any.self, .init(codingPath: indexPath, debugDescription: "unkeyed container is at its end"))
         }
-        let element = try state.readSlot(at: &cursor, end: slot.end, codingPath: indexPath)
+        let (parent, key, index) = (parentPath, self.key, currentIndex)
+        var position = cursor
+        let element = try state.readSlot(at: &position, end: slot.end, codingPath: WirePath.join(parent, key) + [WireIndexKey(index)])
+        cursor = position
         currentIndex += 1
         return element
     }
@@ -417,24 +384,25 @@ struct WireUnkeyedDecodingContainer: UnkeyedDecodingContainer {
         return true
     }
 
-    mutating func decode(_ type: Bool.Type) throws -> Bool { let p = indexPath; return try state.bool(next(), codingPath: p) }
-    mutating func decode(_ type: String.Type) throws -> String { let p = indexPath; return try state.string(next(), codingPath: p) }
-    mutating func decode(_ type: Double.Type) throws -> Double { let p = indexPath; return try state.double(next(), codingPath: p) }
-    mutating func decode(_ type: Float.Type) throws -> Float { let p = indexPath; return try state.float(next(), codingPath: p) }
-    mutating func decode(_ type: Int.Type) throws -> Int { let p = indexPath; return try state.signed(Int.self, next(), codingPath: p) }
-    mutating func decode(_ type: Int8.Type) throws -> Int8 { let p = indexPath; return try state.signed(Int8.self, next(), codingPath: p) }
-    mutating func decode(_ type: Int16.Type) throws -> Int16 { let p = indexPath; return try state.signed(Int16.self, next(), codingPath: p) }
-    mutating func decode(_ type: Int32.Type) throws -> Int32 { let p = indexPath; return try state.signed(Int32.self, next(), codingPath: p) }
-    mutating func decode(_ type: Int64.Type) throws -> Int64 { let p = indexPath; return try state.signed(Int64.self, next(), codingPath: p) }
-    mutating func decode(_ type: UInt.Type) throws -> UInt { let p = indexPath; return try state.unsigned(UInt.self, next(), codingPath: p) }
-    mutating func decode(_ type: UInt8.Type) throws -> UInt8 { let p = indexPath; return try state.unsigned(UInt8.self, next(), codingPath: p) }
-    mutating func decode(_ type: UInt16.Type) throws -> UInt16 { let p = indexPath; return try state.unsigned(UInt16.self, next(), codingPath: p) }
-    mutating func decode(_ type: UInt32.Type) throws -> UInt32 { let p = indexPath; return try state.unsigned(UInt32.self, next(), codingPath: p) }
-    mutating func decode(_ type: UInt64.Type) throws -> UInt64 { let p = indexPath; return try state.unsigned(UInt64.self, next(), codingPath: p) }
+    mutating func decode(_ type: Bool.Type) throws -> Bool { let i = currentIndex; return try state.bool(next(), codingPath: codingPath + [WireIndexKey(i)]) }
+    mutating func decode(_ type: String.Type) throws -> String { let i = currentIndex; return try state.string(next(), codingPath: codingPath + [WireIndexKey(i)]) }
+    mutating func decode(_ type: Double.Type) throws -> Double { let i = currentIndex; return try state.double(next(), codingPath: codingPath + [WireIndexKey(i)]) }
+    mutating func decode(_ type: Float.Type) throws -> Float { let i = currentIndex; return try state.float(next(), codingPath: codingPath + [WireIndexKey(i)]) }
+    mutating func decode(_ type: Int.Type) throws -> Int { let i = currentIndex; return try state.signed(Int.self, next(), codingPath: codingPath + [WireIndexKey(i)]) }
+    mutating func decode(_ type: Int8.Type) throws -> Int8 { let i = currentIndex; return try state.signed(Int8.self, next(), codingPath: codingPath + [WireIndexKey(i)]) }
+    mutating func decode(_ type: Int16.Type) throws -> Int16 { let i = currentIndex; return try state.signed(Int16.self, next(), codingPath: codingPath + [WireIndexKey(i)]) }
+    mutating func decode(_ type: Int32.Type) throws -> Int32 { let i = currentIndex; return try state.signed(Int32.self, next(), codingPath: codingPath + [WireIndexKey(i)]) }
+    mutating func decode(_ type: Int64.Type) throws -> Int64 { let i = currentIndex; return try state.signed(Int64.self, next(), codingPath: codingPath + [WireIndexKey(i)]) }
+    mutating func decode(_ type: UInt.Type) throws -> UInt { let i = currentIndex; return try state.unsigned(UInt.self, next(), codingPath: codingPath + [WireIndexKey(i)]) }
+    mutating func decode(_ type: UInt8.Type) throws -> UInt8 { let i = currentIndex; return try state.unsigned(UInt8.self, next(), codingPath: codingPath + [WireIndexKey(i)]) }
+    mutating func decode(_ type: UInt16.Type) throws -> UInt16 { let i = currentIndex; return try state.unsigned(UInt16.self, next(), codingPath: codingPath + [WireIndexKey(i)]) }
+    mutating func decode(_ type: UInt32.Type) throws -> UInt32 { let i = currentIndex; return try state.unsigned(UInt32.self, next(), codingPath: codingPath + [WireIndexKey(i)]) }
+    mutating func decode(_ type: UInt64.Type) throws -> UInt64 { let i = currentIndex; return try state.unsigned(UInt64.self, next(), codingPath: codingPath + [WireIndexKey(i)]) }
 
     mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
-        let p = indexPath
-        return try state.decodeValue(T.self, slot: next(), depth: depth + 1, codingPath: p)
+        let index = currentIndex
+        let element = try next()
+        return try state.decodeValue(T.self, slot: element, depth: depth + 1, parentPath: codingPath, key: WireIndexKey(index))
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
@@ -450,9 +418,9 @@ struct WireUnkeyedDecodingContainer: UnkeyedDecodingContainer {
     }
 
     private mutating func nestedDecoder() throws -> WireDecoderImpl {
-        let p = indexPath
-        guard depth < WireDecoder.maxDepth else { throw state.corrupted(p, "nesting deeper than \(WireDecoder.maxDepth)") }
-        return WireDecoderImpl(state: state, slot: try next(), depth: depth + 1, codingPath: p)
+        let index = currentIndex
+        guard depth < WireDecoder.maxDepth else { throw state.corrupted(indexPath, "nesting deeper than \(WireDecoder.maxDepth)") }
+        return WireDecoderImpl(state: state, slot: try next(), depth: depth + 1, parentPath: codingPath, key: WireIndexKey(index))
     }
 }
 
@@ -461,7 +429,10 @@ struct WireSingleValueDecodingContainer: SingleValueDecodingContainer {
     let state: WireDecodingState
     let slot: WireSlot
     let depth: Int
-    let codingPath: [any CodingKey]
+    let parentPath: [any CodingKey]
+    let key: (any CodingKey)?
+
+    var codingPath: [any CodingKey] { WirePath.join(parentPath, key) }
 
     func decodeNil() -> Bool { slot.isNil }
     func decode(_ type: Bool.Type) throws -> Bool { try state.bool(slot, codingPath: codingPath) }
@@ -481,6 +452,7 @@ struct WireSingleValueDecodingContainer: SingleValueDecodingContainer {
 
     func decode<T: Decodable>(_ type: T.Type) throws -> T {
         // The same payload, read as T: no header of its own (see the encoder's writePayload).
-        try state.decodeValue(T.self, slot: slot, depth: depth + 1, codingPath: codingPath)
+        guard depth < WireDecoder.maxDepth else { throw state.corrupted(codingPath, "nesting deeper than \(WireDecoder.maxDepth)") }
+        return try state.decodeValue(T.self, slot: slot, depth: depth + 1, parentPath: parentPath, key: key)
     }
 }

@@ -25,7 +25,7 @@ package struct WireEncoder: @unchecked Sendable {
     package func encode<T: Encodable>(_ value: T, into writer: inout ByteWriter) throws {
         let state = WireEncodingState(userInfo: userInfo, bytes: writer.take())
         defer { writer = ByteWriter(adopting: state.bytes) }
-        try state.writeValue(value, depth: 1, codingPath: [])
+        try state.writeValue(value, depth: 1, parentPath: [], key: nil)
     }
 
     /// The encoding of one value.
@@ -201,13 +201,6 @@ final class WireEncodingState {
         bytes.append(contentsOf: raw)
     }
 
-    /// Packs an array of fixed-width numbers as little-endian bytes.
-    func writePacked<T>(_ array: [T], littleEndian: (T) -> T) {
-        writeHeader(payloadCount: array.count * MemoryLayout<T>.size)
-        for element in array {
-            withUnsafeBytes(of: littleEndian(element)) { bytes.append(contentsOf: $0) }
-        }
-    }
 
     // MARK: Nesting
 
@@ -237,16 +230,16 @@ final class WireEncodingState {
 
     /// Writes `value` with its header, taking the fast path for primitives and bytes.
     /// `depth` is the depth of the containers inside `value`.
-    func writeValue<T: Encodable>(_ value: T, depth: Int, codingPath: [any CodingKey]) throws {
+    func writeValue<T: Encodable>(_ value: T, depth: Int, parentPath: [any CodingKey], key: (any CodingKey)?) throws {
         if writeFastPath(value) { return }
         let offset = beginComposite()
-        try value.encode(to: WireEncoderImpl(state: self, depth: depth, codingPath: codingPath))
+        try value.encode(to: WireEncoderImpl(state: self, depth: depth, parentPath: parentPath, key: key))
         try prepareWrite(depth: depth - 1, nestedID: nil)
         endComposite(at: offset)
     }
 
     /// Writes only the payload of `value` (its header was reserved by the caller).
-    func writePayload<T: Encodable>(_ value: T, depth: Int, codingPath: [any CodingKey]) throws {
+    func writePayload<T: Encodable>(_ value: T, depth: Int, parentPath: [any CodingKey], key: (any CodingKey)?) throws {
         // A primitive written through a single-value container: encode it as a value, then
         // drop the header it got, since the enclosing slot has one already.
         let start = bytes.count
@@ -261,41 +254,14 @@ final class WireEncodingState {
             }
             return
         }
-        try value.encode(to: WireEncoderImpl(state: self, depth: depth, codingPath: codingPath))
+        try value.encode(to: WireEncoderImpl(state: self, depth: depth, parentPath: parentPath, key: key))
     }
 
     @inline(__always)
     private func writeFastPath<T: Encodable>(_ value: T) -> Bool {
-        switch value {
-        case let v as Int: writeSigned(Int64(v))
-        case let v as String: writeString(v)
-        case let v as Double: writeDouble(v)
-        case let v as Bool: writeBool(v)
-        case let v as [UInt8]: v.withUnsafeBytes { writeRaw($0) }
-        case let v as Data: v.withUnsafeBytes { writeRaw($0) }
-        case let v as ContiguousArray<UInt8>: v.withUnsafeBytes { writeRaw($0) }
-        case let v as Float: writeFloat(v)
-        case let v as Int64: writeSigned(v)
-        case let v as Int32: writeSigned(Int64(v))
-        case let v as Int16: writeSigned(Int64(v))
-        case let v as Int8: writeSigned(Int64(v))
-        case let v as UInt: writeUnsigned(UInt64(v))
-        case let v as UInt64: writeUnsigned(v)
-        case let v as UInt32: writeUnsigned(UInt64(v))
-        case let v as UInt16: writeUnsigned(UInt64(v))
-        case let v as UInt8: writeUnsigned(UInt64(v))
-        case let v as [Int]: writePacked(v) { $0.littleEndian }
-        case let v as [Double]: writePacked(v) { Double(bitPattern: $0.bitPattern.littleEndian) }
-        case let v as [Float]: writePacked(v) { Float(bitPattern: $0.bitPattern.littleEndian) }
-        case let v as [Int64]: writePacked(v) { $0.littleEndian }
-        case let v as [Int32]: writePacked(v) { $0.littleEndian }
-        case let v as [Int16]: writePacked(v) { $0.littleEndian }
-        case let v as [UInt64]: writePacked(v) { $0.littleEndian }
-        case let v as [UInt32]: writePacked(v) { $0.littleEndian }
-        case let v as [UInt16]: writePacked(v) { $0.littleEndian }
-        case let v as [UInt]: writePacked(v) { $0.littleEndian }
-        default: return false
-        }
+        // One cached conformance lookup instead of a cast per primitive type.
+        guard let fast = value as? any WireFastPath else { return false }
+        fast.writeWireValue(to: self)
         return true
     }
 }
@@ -305,19 +271,22 @@ struct WireEncoderImpl: Encoder {
     let state: WireEncodingState
     /// The depth of containers made by this encoder.
     let depth: Int
-    let codingPath: [any CodingKey]
+    let parentPath: [any CodingKey]
+    let key: (any CodingKey)?
+
+    var codingPath: [any CodingKey] { WirePath.join(parentPath, key) }
     var userInfo: [CodingUserInfoKey: Any] { state.userInfo }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-        KeyedEncodingContainer(WireKeyedEncodingContainer<Key>(state: state, depth: depth, nestedID: nil, codingPath: codingPath))
+        KeyedEncodingContainer(WireKeyedEncodingContainer<Key>(state: state, depth: depth, nestedID: nil, parentPath: parentPath, key: key))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
-        WireUnkeyedEncodingContainer(state: state, depth: depth, nestedID: nil, codingPath: codingPath)
+        WireUnkeyedEncodingContainer(state: state, depth: depth, nestedID: nil, parentPath: parentPath, key: key)
     }
 
     func singleValueContainer() -> any SingleValueEncodingContainer {
-        WireSingleValueEncodingContainer(state: state, depth: depth, codingPath: codingPath)
+        WireSingleValueEncodingContainer(state: state, depth: depth, parentPath: parentPath, key: key)
     }
 }
 
@@ -325,7 +294,10 @@ struct WireKeyedEncodingContainer<Key: CodingKey>: KeyedEncodingContainerProtoco
     let state: WireEncodingState
     let depth: Int
     let nestedID: Int?
-    let codingPath: [any CodingKey]
+    let parentPath: [any CodingKey]
+    let key: (any CodingKey)?
+
+    var codingPath: [any CodingKey] { WirePath.join(parentPath, key) }
 
     @inline(__always)
     private func writeKey(_ key: Key) throws {
@@ -351,20 +323,20 @@ struct WireKeyedEncodingContainer<Key: CodingKey>: KeyedEncodingContainerProtoco
 
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
         try writeKey(key)
-        try state.writeValue(value, depth: depth + 1, codingPath: codingPath + [key])
+        try state.writeValue(value, depth: depth + 1, parentPath: codingPath, key: key)
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
         // Errors surface on the nested container's first write (see prepareWrite).
         try? writeKey(key)
         let id = state.openNestedContainer(depth: depth + 1)
-        return KeyedEncodingContainer(WireKeyedEncodingContainer<NestedKey>(state: state, depth: depth + 1, nestedID: id, codingPath: codingPath + [key]))
+        return KeyedEncodingContainer(WireKeyedEncodingContainer<NestedKey>(state: state, depth: depth + 1, nestedID: id, parentPath: codingPath, key: key))
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
         try? writeKey(key)
         let id = state.openNestedContainer(depth: depth + 1)
-        return WireUnkeyedEncodingContainer(state: state, depth: depth + 1, nestedID: id, codingPath: codingPath + [key])
+        return WireUnkeyedEncodingContainer(state: state, depth: depth + 1, nestedID: id, parentPath: codingPath, key: key)
     }
 
     mutating func superEncoder() -> any Encoder {
@@ -374,7 +346,7 @@ struct WireKeyedEncodingContainer<Key: CodingKey>: KeyedEncodingContainerProtoco
     mutating func superEncoder(forKey key: Key) -> any Encoder {
         try? writeKey(key)
         _ = state.openNestedContainer(depth: depth + 1)
-        return WireEncoderImpl(state: state, depth: depth + 1, codingPath: codingPath + [key])
+        return WireEncoderImpl(state: state, depth: depth + 1, parentPath: codingPath, key: key)
     }
 }
 
@@ -382,14 +354,18 @@ struct WireUnkeyedEncodingContainer: UnkeyedEncodingContainer {
     let state: WireEncodingState
     let depth: Int
     let nestedID: Int?
-    let codingPath: [any CodingKey]
+    let parentPath: [any CodingKey]
+    let key: (any CodingKey)?
     private(set) var count = 0
 
-    init(state: WireEncodingState, depth: Int, nestedID: Int?, codingPath: [any CodingKey]) {
+    var codingPath: [any CodingKey] { WirePath.join(parentPath, key) }
+
+    init(state: WireEncodingState, depth: Int, nestedID: Int?, parentPath: [any CodingKey], key: (any CodingKey)?) {
         self.state = state
         self.depth = depth
         self.nestedID = nestedID
-        self.codingPath = codingPath
+        self.parentPath = parentPath
+        self.key = key
     }
 
     @inline(__always)
@@ -416,25 +392,25 @@ struct WireUnkeyedEncodingContainer: UnkeyedEncodingContainer {
 
     mutating func encode<T: Encodable>(_ value: T) throws {
         try next()
-        try state.writeValue(value, depth: depth + 1, codingPath: codingPath + [WireIndexKey(count - 1)])
+        try state.writeValue(value, depth: depth + 1, parentPath: codingPath, key: WireIndexKey(count - 1))
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
         try? next()
         let id = state.openNestedContainer(depth: depth + 1)
-        return KeyedEncodingContainer(WireKeyedEncodingContainer<NestedKey>(state: state, depth: depth + 1, nestedID: id, codingPath: codingPath + [WireIndexKey(count - 1)]))
+        return KeyedEncodingContainer(WireKeyedEncodingContainer<NestedKey>(state: state, depth: depth + 1, nestedID: id, parentPath: codingPath, key: WireIndexKey(count - 1)))
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
         try? next()
         let id = state.openNestedContainer(depth: depth + 1)
-        return WireUnkeyedEncodingContainer(state: state, depth: depth + 1, nestedID: id, codingPath: codingPath + [WireIndexKey(count - 1)])
+        return WireUnkeyedEncodingContainer(state: state, depth: depth + 1, nestedID: id, parentPath: codingPath, key: WireIndexKey(count - 1))
     }
 
     mutating func superEncoder() -> any Encoder {
         try? next()
         _ = state.openNestedContainer(depth: depth + 1)
-        return WireEncoderImpl(state: state, depth: depth + 1, codingPath: codingPath + [WireIndexKey(count - 1)])
+        return WireEncoderImpl(state: state, depth: depth + 1, parentPath: codingPath, key: WireIndexKey(count - 1))
     }
 }
 
@@ -442,7 +418,10 @@ struct WireUnkeyedEncodingContainer: UnkeyedEncodingContainer {
 struct WireSingleValueEncodingContainer: SingleValueEncodingContainer {
     let state: WireEncodingState
     let depth: Int
-    let codingPath: [any CodingKey]
+    let parentPath: [any CodingKey]
+    let key: (any CodingKey)?
+
+    var codingPath: [any CodingKey] { WirePath.join(parentPath, key) }
 
     mutating func encodeNil() throws { state.pendingNil = true }
     mutating func encode(_ value: Bool) throws { state.bytes.append(value ? 1 : 0) }
@@ -461,19 +440,20 @@ struct WireSingleValueEncodingContainer: SingleValueEncodingContainer {
     mutating func encode(_ value: UInt64) throws { state.writeUnsignedPayload(value) }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
-        try state.writePayload(value, depth: depth, codingPath: codingPath)
+        try state.writePayload(value, depth: depth, parentPath: parentPath, key: key)
     }
 }
 
 /// The coding key of an unkeyed container's element, for coding paths in errors.
 struct WireIndexKey: CodingKey {
-    let intValue: Int?
-    let stringValue: String
+    let index: Int
 
     init(_ index: Int) {
-        intValue = index
-        stringValue = "Index \(index)"
+        self.index = index
     }
+
+    var intValue: Int? { index }
+    var stringValue: String { "Index \(index)" }
 
     init?(stringValue: String) { nil }
 

@@ -1,0 +1,100 @@
+import Glibc
+import Synchronization
+import TitanPM
+
+/// The path of this executable, for re-running it in another mode.
+func currentExecutable() -> String {
+    var buffer = [CChar](repeating: 0, count: 4096)
+    let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+    return String(decoding: buffer[0..<max(n, 0)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+/// The raw child: echo 16-byte messages on `fd` until the other end closes.
+func rawEcho(fd: Int32) -> Never {
+    var message = [UInt8](repeating: 0, count: 16)
+    while true {
+        var got = 0
+        while got < 16 {
+            let n = message.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, 16 - got) }
+            if n <= 0 { exit(0) }
+            got += n
+        }
+        guard write(fd, message, 16) == 16 else { exit(0) }
+    }
+}
+
+/// Round trips of 16 bytes between this process and a copy of it, over a socketpair: what
+/// two processes cannot beat on this machine.
+func rawPingPong(warmup: Int, iterations: Int) async throws -> Samples {
+    let (mine, theirs) = try UnixSocket.pair()
+    let pid = try await ChildLauncher.shared.launch(LaunchRequest(
+        executable: currentExecutable(),
+        arguments: ["--raw-echo"],
+        environment: ["PATH": "/usr/bin:/bin"],
+        descriptors: [(parentFD: theirs, childFD: 3)]
+    ))
+    close(theirs)
+    var message = [UInt8](repeating: 7, count: 16)
+    func roundTrip() {
+        _ = write(mine, message, 16)
+        var got = 0
+        while got < 16 {
+            let n = message.withUnsafeMutableBytes { read(mine, $0.baseAddress! + got, 16 - got) }
+            if n <= 0 { break }
+            got += n
+        }
+    }
+    for _ in 0..<warmup { roundTrip() }
+    var samples = Samples(capacity: iterations)
+    for _ in 0..<iterations {
+        let start = nowNanos()
+        roundTrip()
+        samples.add(nanos: nowNanos() - start)
+    }
+    close(mine)
+    _ = try await ExitWatcher.shared.waitForExit(of: pid, timeout: .seconds(5))
+    return samples
+}
+
+/// Calls per second with `concurrency` callers sharing `calls` calls.
+func measureThroughput(calls: Int, concurrency: Int, _ body: @escaping @Sendable () async throws -> Void) async throws -> Double {
+    // Warm up the connection and the child.
+    for _ in 0..<1000 { try await body() }
+    let start = nowNanos()
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for worker in 0..<concurrency {
+            let share = calls / concurrency + (worker < calls % concurrency ? 1 : 0)
+            group.addTask {
+                for _ in 0..<share { try await body() }
+            }
+        }
+        try await group.waitForAll()
+    }
+    let seconds = Double(nowNanos() - start) / 1e9
+    return Double(calls) / seconds
+}
+
+/// Runs this program again with `--pin` and returns the figures it prints.
+func runPinnedCopy(quick: Bool) async throws -> [Metric] {
+    let (mine, theirs) = try UnixSocket.pair()
+    var environment: [String: String] = [:]
+    for key in ["PATH", "HOME", "TMPDIR"] {
+        if let value = getenv(key) { environment[key] = String(cString: value) }
+    }
+    let pid = try await ChildLauncher.shared.launch(LaunchRequest(
+        executable: currentExecutable(),
+        arguments: ["--pin"] + (quick ? ["--quick"] : []),
+        environment: environment,
+        descriptors: [(parentFD: theirs, childFD: 1)]
+    ))
+    close(theirs)
+    var output: [UInt8] = []
+    while let chunk = UnixSocket.readSome(mine, timeout: .seconds(600)) { output += chunk }
+    close(mine)
+    _ = try await ExitWatcher.shared.waitForExit(of: pid, timeout: .seconds(10))
+    return String(decoding: output, as: UTF8.self).split(separator: "\n").compactMap { line in
+        let parts = line.split(separator: " ")
+        guard parts.count == 4, parts[0] == "METRIC", let value = Double(parts[2]) else { return nil }
+        return Metric(name: String(parts[1]), value: value, unit: String(parts[3]))
+    }
+}

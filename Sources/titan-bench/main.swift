@@ -1,0 +1,114 @@
+import CTitan
+import Glibc
+import TitanPM
+
+// titan-bench: speed and memory of Titan RPC against a raw floor measured in the same run.
+//
+//   swift run -c release titan-bench            all figures (runs the pinned ones in a sub-process)
+//   swift run -c release titan-bench --json     the same, as one JSON object
+//   titan-bench --pin                           only the figures pinned to CPU 0
+//   titan-bench --quick                         fewer iterations (a smoke test)
+
+ProcessManager.bootstrap()
+
+let arguments = Set(CommandLine.arguments.dropFirst())
+if arguments.contains("--raw-echo") {
+    rawEcho(fd: 3)
+}
+
+if arguments.contains("--codec-loop") {
+    // For profilers: the codec on 100 records, nothing else.
+    let records = (0..<100).map { SmallRecord(id: $0, score: Double($0) / 3, name: "record-\($0)") }
+    for _ in 0..<200 {
+        let bytes = try WireEncoder().encode(records)
+        _ = try WireDecoder().decode([SmallRecord].self, from: bytes)
+    }
+    exit(0)
+}
+
+let pinned = arguments.contains("--pin")
+let quick = arguments.contains("--quick")
+let report = Report(json: arguments.contains("--json"))
+let iterations = quick ? 2_000 : 20_000
+let warmup = quick ? 500 : 2_000
+
+if pinned {
+    // Before any other thread exists: every thread and child inherits the mask.
+    guard titan_pin_to_cpu(0, 0) == 0 else {
+        print("cannot pin to CPU 0: \(String(cString: strerror(errno)))")
+        exit(1)
+    }
+}
+
+let staticStdlib = !(ProcFS.read("/proc/self/maps").map { String(decoding: $0, as: UTF8.self).contains("libswiftCore.so") } ?? true)
+let suffix = pinned ? "_pinned" : ""
+
+// The floor: two processes bouncing 16 bytes over a socketpair.
+let raw = try await rawPingPong(warmup: warmup, iterations: iterations)
+report.add("raw\(suffix)_p50_us", raw.median, "us")
+
+let pm = ProcessManager()
+let service = try await pm.spawn(BenchService.self, options: SpawnOptions(callTimeout: nil))
+
+let rpc = try await measureLatency(warmup: warmup, iterations: iterations) {
+    _ = try await service.add(1, 2)
+}
+report.add("rpc\(suffix)_p50_us", rpc.median, "us")
+report.add("rpc\(suffix)_p99_us", rpc.percentile(99), "us")
+
+if !pinned {
+    report.add("static_stdlib", staticStdlib ? 1 : 0, "bool")
+    report.add("rpc_vs_raw_p50", rpc.median / raw.median, "ratio")
+
+    // Throughput: 64 calls in flight from one caller to one child.
+    let total = quick ? 20_000 : 200_000
+    let throughput = try await measureThroughput(calls: total, concurrency: 64) { _ = try await service.add(1, 2) }
+    report.add("throughput_64_per_s", throughput, "calls/s")
+
+    // Payloads.
+    let bytes = [UInt8](repeating: 0xAB, count: 64 * 1024)
+    let bytesLatency = try await measureLatency(warmup: warmup / 4, iterations: iterations / 4) {
+        _ = try await service.consume(bytes)
+    }
+    report.add("bytes64k_p50_us", bytesLatency.median, "us")
+    report.add("bytes64k_vs_add_p50", bytesLatency.median / rpc.median, "ratio")
+    let records = (0..<100).map { SmallRecord(id: $0, score: Double($0) / 3, name: "record-\($0)") }
+    let recordsLatency = try await measureLatency(warmup: warmup / 4, iterations: iterations / 4) {
+        _ = try await service.consume(records: records)
+    }
+    report.add("structs100_p50_us", recordsLatency.median, "us")
+    // The codec alone, in this process: encode and decode the same 100 records.
+    let encoder = WireEncoder()
+    let decoder = WireDecoder()
+    let codec = try await measureLatency(warmup: warmup / 4, iterations: iterations / 4) {
+        let bytes = try encoder.encode(records)
+        _ = try decoder.decode([SmallRecord].self, from: bytes)
+    }
+    report.add("codec_structs100_roundtrip_us", codec.median, "us")
+
+    // Start-up: spawn to first reply, and the memory of an idle child.
+    var spawns = Samples(capacity: 20)
+    for _ in 0..<(quick ? 5 : 20) {
+        let start = nowNanos()
+        let child = try await pm.spawn(BenchService.self)
+        _ = try await child.add(1, 1)
+        spawns.add(nanos: nowNanos() - start)
+        try await pm.stop(child.id.process)
+    }
+    report.add("spawn_ms", spawns.median / 1000, "ms")
+    if let pid = pm.process(id: service.id.process)?.pid, let rss = ProcFS.residentBytes(of: pid) {
+        report.add("child_rss_mb", Double(rss) / 1_048_576, "MB")
+    }
+}
+await pm.shutdown()
+
+if !pinned {
+    // The pinned figures come from a copy of this program pinned from its first instruction.
+    for metric in try await runPinnedCopy(quick: quick) {
+        report.add(metric.name, metric.value, metric.unit)
+    }
+    if let rpcPinned = report.value("rpc_pinned_p50_us"), let rawPinned = report.value("raw_pinned_p50_us") {
+        report.add("rpc_vs_raw_pinned_p50", rpcPinned / rawPinned, "ratio")
+    }
+}
+if report.json { report.printJSON() }
