@@ -1,5 +1,6 @@
 import Distributed
 import Glibc
+import Synchronization
 import TitanPM
 
 // Services the tests spawn. They live in a library so that `titan-test-host` (the "other
@@ -173,5 +174,137 @@ public distributed actor Greeter: Greeting, ProcessService {
     }
 }
 
+public struct StreamFailure: Error, Codable, Sendable, Hashable {
+    public var after: Int
+
+    public init(after: Int) {
+        self.after = after
+    }
+}
+
+/// What a ``Streamer``'s producers did, as seen in the child.
+public struct ProducerReport: Codable, Sendable, Hashable {
+    /// Elements yielded by the tracked producer so far.
+    public var produced: Int
+    /// The most elements the tracked producer ever had waiting to be sent.
+    public var maxBuffered: Int
+    /// Whether the tracked producer saw cancellation.
+    public var cancelled: Bool
+    /// Whether the tracked producer has stopped (returned, threw, or was cancelled).
+    public var stopped: Bool
+}
+
+/// Producer-side bookkeeping shared between a service and the tasks of its streams.
+final class ProducerTracker: Sendable {
+    private struct State {
+        var report = ProducerReport(produced: 0, maxBuffered: 0, cancelled: false, stopped: false)
+        var stopWaiters: [CheckedContinuation<ProducerReport, Never>] = []
+    }
+
+    private let state = Mutex(State())
+
+    func yielded(buffered: Int) {
+        state.withLock {
+            $0.report.produced += 1
+            $0.report.maxBuffered = max($0.report.maxBuffered, buffered)
+        }
+    }
+
+    func stopped(cancelled: Bool) {
+        let (report, waiters) = state.withLock { state in
+            state.report.stopped = true
+            state.report.cancelled = cancelled
+            defer { state.stopWaiters = [] }
+            return (state.report, state.stopWaiters)
+        }
+        for waiter in waiters { waiter.resume(returning: report) }
+    }
+
+    func reset() {
+        state.withLock { $0.report = ProducerReport(produced: 0, maxBuffered: 0, cancelled: false, stopped: false) }
+    }
+
+    var snapshot: ProducerReport { state.withLock { $0.report } }
+
+    /// Returns once the tracked producer has stopped.
+    func whenStopped() async -> ProducerReport {
+        await withCheckedContinuation { continuation in
+            let report = state.withLock { state -> ProducerReport? in
+                if state.report.stopped { return state.report }
+                state.stopWaiters.append(continuation)
+                return nil
+            }
+            if let report { continuation.resume(returning: report) }
+        }
+    }
+}
+
+/// A service that streams in both directions.
+public distributed actor Streamer: ProcessService {
+    public static let name = "streamer"
+
+    private let tracker = ProducerTracker()
+
+    public distributed func numbers(upTo n: Int) -> RemoteStream<Int> {
+        RemoteStream { out in
+            for i in 0..<n { try await out.yield(i) }
+        }
+    }
+
+    /// Counts forever (or up to `limit`), recording what it produced and how it stopped.
+    public distributed func tracked(limit: Int = .max) -> RemoteStream<Int> {
+        let tracker = self.tracker
+        tracker.reset()
+        return RemoteStream { out in
+            do {
+                var i = 0
+                while i < limit {
+                    try await out.yield(i)
+                    tracker.yielded(buffered: out.buffered)
+                    i += 1
+                }
+                tracker.stopped(cancelled: false)
+            } catch is CancellationError {
+                tracker.stopped(cancelled: true)
+                throw CancellationError()
+            }
+        }
+    }
+
+    public distributed func report() -> ProducerReport { tracker.snapshot }
+
+    /// Waits until the tracked producer has stopped, then reports.
+    public distributed func reportWhenStopped() async -> ProducerReport { await tracker.whenStopped() }
+
+    public distributed func failing(after n: Int) -> RemoteStream<Int> {
+        RemoteStream { out in
+            for i in 0..<n { try await out.yield(i) }
+            throw StreamFailure(after: n)
+        }
+    }
+
+    public distributed func words(_ count: Int) -> RemoteStream<Point> {
+        RemoteStream(elements: (0..<count).map { Point(x: Double($0), y: 0, label: "w\($0)") })
+    }
+
+    public distributed func doubled(_ input: RemoteStream<Int>) -> RemoteStream<Int> {
+        RemoteStream(input.map { $0 * 2 })
+    }
+
+    public distributed func sum(_ input: RemoteStream<Int>) async throws -> Int {
+        var total = 0
+        for try await value in input { total += value }
+        return total
+    }
+
+    /// Returns the stream it was given: the child relays it back to the caller.
+    public distributed func relay(_ input: RemoteStream<String>) -> RemoteStream<String> { input }
+
+    public distributed func ping() -> String { "pong" }
+
+    /// Streams this process returned that no consumer has claimed.
+    public distributed func unclaimedStreams() -> Int { actorSystem.streams.unclaimed }
+}
+
 /// Every service the test host can run by name.
-public let allTestServices: [any ProcessService.Type] = [Calculator.self, KeyValueStore.self, Greeter.self]
+public let allTestServices: [any ProcessService.Type] = [Calculator.self, KeyValueStore.self, Greeter.self, Streamer.self]

@@ -56,11 +56,12 @@ package final class CallClient: Sendable {
 
     package let connection: Connection
     private let state = Mutex(State())
-    /// Receives stream frames (elements, end, credit, cancel) addressed to this connection.
-    private let streamFrames: Mutex<(@Sendable (Connection.Inbound) -> Void)?> = Mutex(nil)
+    /// The streams flowing over this connection; nil for a client that takes no streams.
+    package let streams: StreamLink?
 
-    private init(connection: Connection) {
+    private init(connection: Connection, system: ProcessActorSystem?) {
         self.connection = connection
+        streams = system.map { StreamLink(system: $0, connection: connection) }
     }
 
     /// Connects to `path`, exchanges hello/welcome within `timeout`, and starts reading.
@@ -71,6 +72,7 @@ package final class CallClient: Sendable {
         maxFrameSize: Int,
         timeout: Duration,
         callerName: String,
+        system: ProcessActorSystem? = nil,
         onClose: @escaping @Sendable (CallClient, Connection.CloseReason) -> Void
     ) async throws -> (CallClient, Welcome) {
         let fd: Int32
@@ -79,7 +81,7 @@ package final class CallClient: Sendable {
         } catch {
             throw ProcessError.connectionLost("\(error)")
         }
-        let client = CallClient(connection: Connection(fd: fd, maxFrameSize: maxFrameSize))
+        let client = CallClient(connection: Connection(fd: fd, maxFrameSize: maxFrameSize), system: system)
         client.connection.start(name: "titan-client") { [weak client] inbound in
             client?.handle(inbound)
         } onClose: { [client] reason in
@@ -116,16 +118,6 @@ package final class CallClient: Sendable {
             return state.welcome
         }
         waiter?.resume(throwing: error)
-    }
-
-    /// Routes stream frames on this connection to `handler` (set by the streaming layer).
-    package func setStreamHandler(_ handler: @escaping @Sendable (Connection.Inbound) -> Void) {
-        streamFrames.withLock { $0 = handler }
-    }
-
-    /// Sends a frame of the streaming layer (credit, cancel, upload elements).
-    package func sendStreamFrame(_ bytes: [UInt8]) throws(Connection.ClosedError) {
-        try connection.send(bytes)
     }
 
     /// Sends `frame` as a new call and waits for its `reply` or `failure` frame.
@@ -193,6 +185,7 @@ package final class CallClient: Sendable {
             return Array(state.pending.values)
         }
         connection.close()
+        streams?.close(error)
         for entry in pending {
             if let timer = entry.timer { DeadlineTimer.shared.cancel(timer) }
             entry.continuation.resume(throwing: error)
@@ -207,6 +200,8 @@ package final class CallClient: Sendable {
         case .frame(let frame):
             switch frame.kind {
             case .reply, .failure:
+                var frame = frame
+                frame.streams = streams
                 complete(frame.id, with: .success(frame))
             case .welcome:
                 let waiter = state.withLock { state -> UnsafeContinuation<Welcome, any Error>? in
@@ -223,7 +218,7 @@ package final class CallClient: Sendable {
                 let why = (try? reader.readString()) ?? "unreadable reason"
                 connection.close(reason: .protocolViolation("peer reported: \(why)"))
             case .streamElements, .streamEnd, .streamCredit, .streamCancel:
-                streamFrames.withLock { $0 }?(inbound)
+                routeStream(inbound)
             case .hello, .call, .cancel, .control:
                 connection.close(reason: .protocolViolation("unexpected \(frame.kind) frame from the callee"))
             }
@@ -232,11 +227,19 @@ package final class CallClient: Sendable {
             case .reply, .failure:
                 complete(header.id, with: .failure(ProcessError.messageTooLarge(size: Int(header.length), limit: connection.maxFrameSize)))
             case .streamElements, .streamEnd, .streamCredit, .streamCancel:
-                streamFrames.withLock { $0 }?(inbound)
+                routeStream(inbound)
             default:
                 connection.close(reason: .protocolViolation("oversized \(header.kind) frame"))
             }
         }
+    }
+
+    private func routeStream(_ inbound: Connection.Inbound) {
+        guard let streams else {
+            connection.close(reason: .protocolViolation("stream frame on a connection without streams"))
+            return
+        }
+        streams.handle(inbound)
     }
 
     private func complete(_ id: UInt64, with result: Result<Frame, any Error>) {

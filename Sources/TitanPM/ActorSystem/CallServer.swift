@@ -25,10 +25,13 @@ package final class CallServer: Sendable {
     private let system: ProcessActorSystem
     private let state = Mutex(State())
     private let executor = ReaderExecutor()
+    /// The streams flowing over this connection.
+    package let streams: StreamLink
 
     package init(fd: Int32, system: ProcessActorSystem) {
         self.system = system
         connection = Connection(fd: fd, maxFrameSize: system.maxFrameSize)
+        streams = StreamLink(system: system, connection: connection)
     }
 
     /// Starts serving; `onClose` runs once when the connection ends.
@@ -47,6 +50,7 @@ package final class CallServer: Sendable {
             }
             // Nobody is left to receive the results: stop the work.
             for task in tasks { task.cancel() }
+            streams.close(ProcessError.connectionLost("the caller disconnected"))
             onClose(self)
         }
     }
@@ -62,7 +66,7 @@ package final class CallServer: Sendable {
                 let error = ProcessError.messageTooLarge(size: Int(header.length), limit: connection.maxFrameSize)
                 sendFailure(error, id: header.id)
             } else {
-                system.streamFrameArrived(inbound, on: self)
+                streams.handle(inbound)
             }
         case .frame(let frame):
             let greeted = state.withLock { $0.greeted }
@@ -81,7 +85,7 @@ package final class CallServer: Sendable {
             case .control:
                 startControl(frame)
             case .streamElements, .streamEnd, .streamCredit, .streamCancel:
-                system.streamFrameArrived(inbound, on: self)
+                streams.handle(inbound)
             case .protocolError:
                 connection.close(reason: .protocolViolation("peer reported a protocol error"))
             case .welcome, .reply, .failure:
@@ -134,7 +138,7 @@ package final class CallServer: Sendable {
         }
         track(id) {
             Task.immediate(executorPreference: executor) { [self] in
-                await system.execute(message) { outcome in
+                await system.execute(message, streams: streams) { outcome in
                     self.finish(id, outcome)
                 }
                 system.callFinished()

@@ -51,6 +51,8 @@ public final class ProcessActorSystem: DistributedActorSystem, Sendable {
     private let admission = Mutex(Admission())
     private let hostInfo: Mutex<Welcome>
     private let controlHandler = Mutex<(@Sendable ([UInt8]) async -> CallOutcome)?>(nil)
+    /// Streams this process produces that no consumer has claimed yet.
+    package let streams = StreamRegistry()
 
     /// The default largest frame: 64 MiB.
     public static let defaultMaxFrameSize = 64 << 20
@@ -104,8 +106,8 @@ public final class ProcessActorSystem: DistributedActorSystem, Sendable {
         WireEncoder(userInfo: [.actorSystemKey: self])
     }
 
-    package func makeDecoder() -> WireDecoder {
-        WireDecoder(userInfo: [.actorSystemKey: self])
+    package func makeDecoder(streams: StreamLink? = nil) -> WireDecoder {
+        WireDecoder(userInfo: [.actorSystemKey: self], streamLink: streams)
     }
 
     // MARK: Identity
@@ -180,7 +182,7 @@ public final class ProcessActorSystem: DistributedActorSystem, Sendable {
     ) async throws -> Res where Act: DistributedActor, Act.ID == ProcessActorID, Err: Error, Res: Codable {
         let reply = try await send(to: actor.id, target: target, invocation: &invocation)
         do {
-            return try makeDecoder().decode(Res.self, from: reply.payload)
+            return try makeDecoder(streams: reply.streams).decode(Res.self, from: reply.payload)
         } catch {
             throw ProcessError.invalidReply("\(Res.self) from \(target.identifier): \(error)")
         }
@@ -239,13 +241,13 @@ public final class ProcessActorSystem: DistributedActorSystem, Sendable {
     }
 
     /// Runs a received call against the local actor it names; `reply` gets the outcome.
-    package func execute(_ message: CallMessage, reply: @escaping @Sendable (CallOutcome) -> Void) async {
+    package func execute(_ message: CallMessage, streams: StreamLink? = nil, reply: @escaping @Sendable (CallOutcome) -> Void) async {
         let id = ProcessActorID(process: processID, instance: message.instance)
         guard let actor = localActor(id) else {
             reply(.failure(ProcessError.unknownActor(id)))
             return
         }
-        var decoder = ProcessInvocationDecoder(message: message, decoder: makeDecoder())
+        var decoder = ProcessInvocationDecoder(message: message, decoder: makeDecoder(streams: streams))
         let target = message.target
         // The runtime reports a missing target through the handler, as if the target threw.
         let handler = ProcessResultHandler(reply: { outcome in
@@ -299,10 +301,5 @@ public final class ProcessActorSystem: DistributedActorSystem, Sendable {
             }
             if done { continuation.resume() }
         }
-    }
-
-    /// Stream frames arriving on a served connection; the streaming layer takes them over.
-    package func streamFrameArrived(_ inbound: Connection.Inbound, on server: CallServer) {
-        server.connection.close(reason: .protocolViolation("stream frame with no stream open"))
     }
 }

@@ -54,9 +54,11 @@ final class ManagedProcess: CallRoute, Sendable {
     private let spec: ChildSpec
     let options: SpawnOptions
     private let events: EventHub
+    private let system: ProcessActorSystem
     private let state = Mutex(State())
 
-    init(id: ProcessID, name: String, version: String, spec: ChildSpec, options: SpawnOptions, events: EventHub) {
+    init(id: ProcessID, name: String, version: String, spec: ChildSpec, options: SpawnOptions, events: EventHub, system: ProcessActorSystem) {
+        self.system = system
         self.id = id
         self.name = name
         self.version = version
@@ -253,7 +255,8 @@ final class ManagedProcess: CallRoute, Sendable {
             path: spec.child.socketPath,
             maxFrameSize: spec.child.maxFrameSize,
             timeout: options.startTimeout,
-            callerName: "manager"
+            callerName: "manager",
+            system: system
         ) { [weak self] client, reason in
             self?.connectionClosed(client, reason: reason, incarnation: incarnation)
         }

@@ -39,6 +39,8 @@ public enum ProcessError: Error, Sendable, Hashable, Codable, CustomStringConver
     case shuttingDown
     /// The operation does not apply here (for example `kill` on an in-process service).
     case unsupported(String)
+    /// The producer of this stream is gone: it was already consumed, or never claimed in time.
+    case unknownStream(UInt64)
 
     public var description: String {
         switch self {
@@ -59,6 +61,7 @@ public enum ProcessError: Error, Sendable, Hashable, Codable, CustomStringConver
         case .serviceNotFound(let name): "the executable hosts no service named \(name)"
         case .shuttingDown: "the process is shutting down"
         case .unsupported(let why): "unsupported: \(why)"
+        case .unknownStream(let id): "no stream \(id) to consume (already consumed, or expired)"
         }
     }
 }

@@ -167,7 +167,7 @@ public final class ProcessManager: Sendable {
             child: child,
             configuration: configurationBytes
         )
-        let process = ManagedProcess(id: id, name: name, version: version, spec: spec, options: options, events: hub)
+        let process = ManagedProcess(id: id, name: name, version: version, spec: spec, options: options, events: hub, system: actorSystem)
         insert(process)
         actorSystem.register(route: process, for: id)
         do {

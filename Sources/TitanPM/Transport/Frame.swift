@@ -83,6 +83,9 @@ package struct Frame: Sendable {
     package var flags: UInt16
     package var id: UInt64
     package var payload: [UInt8]
+    /// The streams of the connection a reply arrived on, so values decoded from it that are
+    /// streams pull their elements over that connection.
+    package var streams: StreamLink?
 
     package init(kind: FrameKind, flags: UInt16 = 0, id: UInt64, payload: [UInt8]) {
         self.kind = kind

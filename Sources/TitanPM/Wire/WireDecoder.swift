@@ -6,18 +6,21 @@ import Glibc
 package struct WireDecoder: @unchecked Sendable {
     // Immutable after init; the values put in userInfo here are the (Sendable) actor system.
     package let userInfo: [CodingUserInfoKey: Any]
+    /// The connection that values decoded here as ``RemoteStream``s pull their elements from.
+    package let streamLink: StreamLink?
 
     /// Deeper nesting than this is refused: a hostile peer could otherwise overflow the stack
     /// through a recursive type.
     package static let maxDepth = 256
 
-    package init(userInfo: [CodingUserInfoKey: Any] = [:]) {
+    package init(userInfo: [CodingUserInfoKey: Any] = [:], streamLink: StreamLink? = nil) {
         self.userInfo = userInfo
+        self.streamLink = streamLink
     }
 
     /// Reads one value (header and payload) from `reader`, advancing past it.
     package func decode<T: Decodable>(_ type: T.Type, from reader: inout ByteReader) throws -> T {
-        let state = WireDecodingState(bytes: reader.bytes, userInfo: userInfo)
+        let state = WireDecodingState(bytes: reader.bytes, userInfo: userInfo, streamLink: streamLink)
         var cursor = reader.offset
         let slot = try state.readSlot(at: &cursor, end: reader.end, codingPath: [])
         let value = try state.decodeValue(T.self, slot: slot, depth: 1, parentPath: [], key: nil)
@@ -49,10 +52,12 @@ struct WireSlot {
 final class WireDecodingState {
     let bytes: [UInt8]
     let userInfo: [CodingUserInfoKey: Any]
+    let streamLink: StreamLink?
 
-    init(bytes: [UInt8], userInfo: [CodingUserInfoKey: Any]) {
+    init(bytes: [UInt8], userInfo: [CodingUserInfoKey: Any], streamLink: StreamLink?) {
         self.bytes = bytes
         self.userInfo = userInfo
+        self.streamLink = streamLink
     }
 
     func corrupted(_ codingPath: [any CodingKey], _ why: String) -> DecodingError {
