@@ -16,4 +16,10 @@ distributed actor BenchService: ProcessService {
     distributed func consume(_ bytes: [UInt8]) -> Int { bytes.count }
 
     distributed func consume(records: [SmallRecord]) -> Int { records.count }
+
+    distributed func numbers(_ count: Int) -> RemoteStream<Int> {
+        RemoteStream { out in
+            for i in 0..<count { try await out.yield(i) }
+        }
+    }
 }

@@ -26,6 +26,18 @@ if arguments.contains("--codec-loop") {
     exit(0)
 }
 
+if arguments.contains("--stream-loop") {
+    // For profilers: one child streaming 10M Ints to this process, nothing else.
+    let pm = ProcessManager()
+    let service = try await pm.spawn(BenchService.self, options: SpawnOptions(callTimeout: nil))
+    let start = nowNanos()
+    var received = 0
+    for try await _ in try await service.numbers(10_000_000) { received += 1 }
+    print("\(received) elements, \(Double(received) / (Double(nowNanos() - start) / 1e9)) per s")
+    await pm.shutdown()
+    exit(0)
+}
+
 let pinned = arguments.contains("--pin")
 let quick = arguments.contains("--quick")
 let report = Report(json: arguments.contains("--json"))
@@ -85,6 +97,14 @@ if !pinned {
         _ = try decoder.decode([SmallRecord].self, from: bytes)
     }
     report.add("codec_structs100_roundtrip_us", codec.median, "us")
+
+    // Streaming: Int elements from the child, consumed here.
+    let streamCount = quick ? 1_000_000 : 10_000_000
+    let streamStart = nowNanos()
+    var received = 0
+    for try await _ in try await service.numbers(streamCount) { received += 1 }
+    guard received == streamCount else { fatalError("stream delivered \(received) of \(streamCount)") }
+    report.add("stream_elems_per_s", Double(streamCount) / (Double(nowNanos() - streamStart) / 1e9), "elements/s")
 
     // Start-up: spawn to first reply, and the memory of an idle child.
     var spawns = Samples(capacity: 20)

@@ -101,7 +101,7 @@ public struct RemoteStream<Element: Codable & Sendable>: AsyncSequence, Sendable
 
     /// Hands elements to the consumer.
     public struct Continuation: Sendable {
-        let producer: any StreamYielding<Element>
+        let producer: StreamProducer<Element>
 
         /// Sends `element`; suspends while the consumer is a full window behind. Throws
         /// `CancellationError` once the consumer has stopped listening.
@@ -135,6 +135,12 @@ public struct RemoteStream<Element: Codable & Sendable>: AsyncSequence, Sendable
         }
 
         public mutating func next() async throws -> Element? {
+            try await next(isolation: nil)
+        }
+
+        /// Runs on the caller's actor: an element already received is handed over without
+        /// leaving it, so a loop on the main actor does not hop executors per element.
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> Element? {
             if index < batch.count {
                 defer { index += 1 }
                 return batch[index]

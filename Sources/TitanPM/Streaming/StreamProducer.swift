@@ -17,14 +17,6 @@ protocol StreamSink<Element>: Sendable {
     func release()
 }
 
-/// What ``RemoteStream/Continuation`` needs from its producer.
-protocol StreamYielding<Element>: Sendable {
-    associatedtype Element
-    func yield(_ element: Element) async throws
-    var isCancelled: Bool { get }
-    var buffered: Int { get }
-}
-
 /// The producer side of a stream, type-erased for the registry and the connection.
 protocol StreamProducing: AnyObject, Sendable {
     /// The consumer grants `credits` more elements; the first grant starts the producer and
@@ -42,7 +34,7 @@ protocol StreamProducing: AnyObject, Sendable {
 /// Two tasks: the body, which appends to a buffer (suspending in `yield` while the buffer is
 /// at its bound), and a sender, which takes everything the credit allows whenever it wakes.
 /// A fast body therefore fills whole batches while the sender writes the previous one.
-final class StreamProducer<Element: Codable & Sendable>: StreamProducing, StreamYielding {
+final class StreamProducer<Element: Codable & Sendable>: StreamProducing {
     private struct State {
         var buffer: [Element] = []
         var credit = 0
