@@ -232,5 +232,12 @@ extension TitanPMTests {
 final class AsyncCounter: Sendable {
     private let count = Mutex(0)
     func increment() { count.withLock { $0 += 1 } }
+    /// The current value, then increments it.
+    func take() -> Int {
+        count.withLock { n in
+            defer { n += 1 }
+            return n
+        }
+    }
     var value: Int { count.withLock { $0 } }
 }

@@ -306,5 +306,58 @@ public distributed actor Streamer: ProcessService {
     public distributed func unclaimedStreams() -> Int { actorSystem.streams.unclaimed }
 }
 
+/// What a ``PoolWorkerService`` call reports about where it ran.
+public struct WorkReceipt: Codable, Sendable, Hashable {
+    public var pid: Int32
+    /// Calls this worker process had started before this one.
+    public var sequence: Int
+    public var value: Int
+}
+
+/// A pool worker whose speed, health and CPU use a test can set per process.
+public distributed actor PoolWorkerService: ProcessService {
+    public static let name = "pool-worker"
+
+    private var delay: Duration = .zero
+    private var healthy = true
+    private var sequence = 0
+
+    public distributed func work(_ value: Int) async throws -> WorkReceipt {
+        let receipt = WorkReceipt(pid: getpid(), sequence: sequence, value: value)
+        sequence += 1
+        if delay > .zero { try await Task.sleep(for: delay) }
+        return receipt
+    }
+
+    /// Sleeps `milliseconds` regardless of the configured delay.
+    public distributed func hold(milliseconds: Int) async throws -> WorkReceipt {
+        let receipt = WorkReceipt(pid: getpid(), sequence: sequence, value: milliseconds)
+        sequence += 1
+        try await Task.sleep(for: .milliseconds(milliseconds))
+        return receipt
+    }
+
+    /// Keeps a CPU busy for `milliseconds`.
+    public distributed func burn(milliseconds: Int) -> Int32 {
+        let clock = ContinuousClock()
+        let end = clock.now + .milliseconds(milliseconds)
+        var x: UInt64 = 1
+        while clock.now < end {
+            for _ in 0..<10_000 { x = x &* 6_364_136_223_846_793_005 &+ 1 }
+        }
+        return x == 0 ? -1 : getpid()
+    }
+
+    public distributed func setDelay(milliseconds: Int) { delay = .milliseconds(milliseconds) }
+
+    public distributed func setHealthy(_ healthy: Bool) { self.healthy = healthy }
+
+    public func health() async -> HealthStatus {
+        healthy ? .healthy : HealthStatus(.unhealthy, message: "told to be unhealthy")
+    }
+
+    public distributed func pid() -> Int32 { getpid() }
+}
+
 /// Every service the test host can run by name.
-public let allTestServices: [any ProcessService.Type] = [Calculator.self, KeyValueStore.self, Greeter.self, Streamer.self]
+public let allTestServices: [any ProcessService.Type] = [Calculator.self, KeyValueStore.self, Greeter.self, Streamer.self, PoolWorkerService.self]

@@ -5,6 +5,7 @@ final class EventHub: Sendable {
     private struct Subscribers {
         var next = 0
         var continuations: [Int: AsyncStream<ProcessEvent>.Continuation] = [:]
+        var listeners: [Int: @Sendable (ProcessEvent) -> Void] = [:]
     }
 
     private let subscribers = Mutex(Subscribers())
@@ -24,8 +25,25 @@ final class EventHub: Sendable {
         return stream
     }
 
+    /// Calls `listener` with every event from now on, synchronously and in order, until
+    /// ``removeListener(_:)``. It runs while the emitting process holds its lock: it must not
+    /// call back into the process (hand the work to a task instead). Unlike a stream, it
+    /// never drops an event.
+    func addListener(_ listener: @escaping @Sendable (ProcessEvent) -> Void) -> Int {
+        subscribers.withLock { subscribers in
+            defer { subscribers.next += 1 }
+            subscribers.listeners[subscribers.next] = listener
+            return subscribers.next
+        }
+    }
+
+    func removeListener(_ key: Int) {
+        _ = subscribers.withLock { $0.listeners.removeValue(forKey: key) }
+    }
+
     func emit(_ event: ProcessEvent) {
-        let continuations = subscribers.withLock { Array($0.continuations.values) }
+        let (continuations, listeners) = subscribers.withLock { (Array($0.continuations.values), Array($0.listeners.values)) }
+        for listener in listeners { listener(event) }
         for continuation in continuations { continuation.yield(event) }
     }
 

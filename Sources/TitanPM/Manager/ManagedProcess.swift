@@ -78,6 +78,8 @@ final class ManagedProcess: CallRoute, Sendable {
 
     var status: ProcessStatus { state.withLock { $0.status } }
 
+    var pid: Int32? { state.withLock { $0.pid } }
+
     var inFlightCalls: Int { state.withLock { $0.client }?.inFlight ?? 0 }
 
     var info: ProcessInfo {
@@ -166,7 +168,11 @@ final class ManagedProcess: CallRoute, Sendable {
 
     /// Asks the running incarnation for its health.
     func health() async throws -> HealthStatus {
-        let timeout = options.callTimeout ?? .seconds(30)
+        try await health(timeout: options.callTimeout ?? .seconds(30))
+    }
+
+    /// Asks the running incarnation for its health, waiting at most `timeout`.
+    func health(timeout: Duration) async throws -> HealthStatus {
         let client = try await currentClient(deadline: DeadlineTimer.deadline(after: timeout), timeout: timeout)
         let reply = try await client.call(FrameBuilder.control(.health), timeout: timeout)
         let decoder = WireDecoder()

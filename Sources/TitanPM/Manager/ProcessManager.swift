@@ -24,6 +24,7 @@ public final class ProcessManager: Sendable {
         var counters: [String: Int] = [:]
         var directory: String?
         var isShutDown = false
+        var groups: [ProcessID: any ProcessGroup] = [:]
     }
 
     /// The actor system behind the references this manager returns.
@@ -102,7 +103,7 @@ public final class ProcessManager: Sendable {
             let id = try await launch(
                 name: name, version: version, serviceType: _mangledTypeName(Service.self),
                 configuration: configuration, options: options
-            )
+            ).id
             return try Service.resolve(id: ProcessActorID(process: id, instance: 0), using: actorSystem)
         }
     }
@@ -127,9 +128,50 @@ public final class ProcessManager: Sendable {
         let id = try await launch(
             name: options.name ?? name, version: options.version ?? "", serviceType: nil,
             serviceName: name, configuration: configuration, options: options
-        )
+        ).id
         return try Stub.resolve(id: ProcessActorID(process: id, instance: 0), using: actorSystem)
     }
+
+    /// Starts `type` in a child process for a pool or supervisor, which looks after it.
+    func launchProcess<Service: ProcessService>(
+        _ type: Service.Type,
+        name: String,
+        configuration: Service.Configuration,
+        options: SpawnOptions
+    ) async throws -> ManagedProcess {
+        try await launch(
+            name: name, version: options.version ?? Service.version, serviceType: _mangledTypeName(Service.self),
+            configuration: configuration, options: options
+        )
+    }
+
+    /// Drops a process that has stopped for good from the table and the routes.
+    package func forget(_ id: ProcessID) {
+        actorSystem.unregisterRoute(for: id)
+        state.withLock { state in
+            state.entries[id] = nil
+            state.order.removeAll { $0 == id }
+        }
+    }
+
+    /// A fresh process id for something that is not itself a process (a pool, a supervisor).
+    package func makeGroupID(_ name: String) throws -> ProcessID {
+        try makeID(name)
+    }
+
+    /// The manager's event hub, for pools and supervisors that watch their processes.
+    var eventHub: EventHub { hub }
+
+    func addGroup(_ group: any ProcessGroup) {
+        state.withLock { $0.groups[group.id] = group }
+    }
+
+    func removeGroup(_ id: ProcessID) {
+        _ = state.withLock { $0.groups.removeValue(forKey: id) }
+    }
+
+    /// Whether ``shutdown(timeout:)`` has begun.
+    package var isShutDown: Bool { state.withLock { $0.isShutDown } }
 
     private func launch(
         name: String,
@@ -138,7 +180,7 @@ public final class ProcessManager: Sendable {
         serviceName: String? = nil,
         configuration: some Codable & Sendable,
         options: SpawnOptions
-    ) async throws -> ProcessID {
+    ) async throws -> ManagedProcess {
         let id = try makeID(name)
         let directory = try socketDirectory()
         let socketPath = "\(directory)/\(id).sock"
@@ -182,7 +224,7 @@ public final class ProcessManager: Sendable {
             throw error
         }
         logger.debug("spawned", metadata: ["process": "\(id)", "pid": "\(process.info.pid ?? 0)"])
-        return id
+        return process
     }
 
     private func insert(_ entry: any ManagedEntry) {
@@ -304,9 +346,18 @@ public final class ProcessManager: Sendable {
     /// Stops every process concurrently — graceful request, SIGTERM, SIGKILL — within about
     /// `timeout`, then removes the socket directory. The manager spawns nothing afterwards.
     public func shutdown(timeout: Duration = .seconds(10)) async {
-        let entries = state.withLock { state -> [any ManagedEntry] in
+        let groups = state.withLock { state -> [any ProcessGroup] in
             state.isShutDown = true
-            return state.order.compactMap { state.entries[$0] }
+            return Array(state.groups.values)
+        }
+        // Pools and supervisors first, so they do not replace the processes being stopped.
+        await withTaskGroup(of: Void.self) { group in
+            for member in groups {
+                group.addTask { await member.shutdown(timeout: timeout / 2) }
+            }
+        }
+        let entries = state.withLock { state -> [any ManagedEntry] in
+            state.order.compactMap { state.entries[$0] }
         }
         await withTaskGroup(of: Void.self) { group in
             for entry in entries {

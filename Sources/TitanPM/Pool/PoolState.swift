@@ -1,0 +1,496 @@
+/// The bookkeeping of a ``ProcessPool``, always mutated under the pool's lock. It decides;
+/// the pool carries out the resulting ``Actions`` (resuming callers, starting and stopping
+/// processes) after releasing the lock.
+struct PoolState {
+    enum Phase {
+        /// Takes calls.
+        case running
+        /// Takes no new calls; stopped once its calls have finished (recycling, scaling down).
+        case draining
+    }
+
+    struct WorkerRecord {
+        var process: ManagedProcess
+        var slot: Int
+        var phase = Phase.running
+        var inFlight = 0
+        var processed = 0
+        var errors = 0
+        var ewma: Double?
+        var cpu: Double?
+        var rss: Int?
+        var lastCPU: (time: Duration, at: UInt64)?
+        var startedAt: UInt64
+        var consecutiveFailures = 0
+        var openUntil: UInt64?
+        var trialInFlight = false
+        var failedHealthChecks = 0
+    }
+
+    struct Waiter {
+        var seq: UInt64
+        var context: PoolCallContext
+        var excluded: Set<ProcessID>
+        var continuation: UnsafeContinuation<ManagedProcess, any Error>
+        var timer: UInt64?
+    }
+
+    enum Outcome {
+        case success
+        /// The call failed with the service's own error: counted, not held against the worker.
+        case failed
+        /// The worker failed the call (died, timed out, lost the connection).
+        case workerFailure
+    }
+
+    /// What the pool must do once the lock is released.
+    struct Actions {
+        var dispatched: [(Waiter, ManagedProcess)] = []
+        var failed: [Waiter] = []
+        var stop: [ManagedProcess] = []
+        var launch: [Int] = []
+        var drained: [UnsafeContinuation<Void, Never>] = []
+    }
+
+    let options: PoolOptions
+    var strategy: any PoolStrategy
+    var workers: [ProcessID: WorkerRecord] = [:]
+    var order: [ProcessID] = []
+    var target: Int
+    var bounds: (min: Int, max: Int, initial: Int)
+    /// Slots whose worker is being started.
+    var starting: Set<Int> = []
+    /// Waiting calls, best first: higher priority, then earlier arrival.
+    var queue: [Waiter] = []
+    var nextSeq: UInt64 = 0
+    var closed = false
+    var drainWaiters: [UnsafeContinuation<Void, Never>] = []
+    var processed = 0
+    var errors = 0
+    var replaced = 0
+    var recycled = 0
+    var latencies: [Double] = []
+    var latencyCursor = 0
+    var lastScaleUp: UInt64 = 0
+    var lastScaleDown: UInt64 = 0
+    var idleSince: UInt64?
+    var lastHealthCheck: UInt64 = 0
+    var consecutiveLaunchFailures = 0
+
+    static let latencyWindow = 4096
+
+    init(options: PoolOptions) {
+        self.options = options
+        strategy = options.strategy
+        bounds = options.size.bounds
+        target = bounds.initial
+    }
+
+    // MARK: Queries
+
+    private func isRoutable(_ record: WorkerRecord, now: UInt64) -> Bool {
+        record.phase == .running
+            && record.inFlight < options.maxConcurrentCallsPerWorker
+            && record.failedHealthChecks == 0
+            && circuitAllows(record, now: now)
+    }
+
+    private func circuitAllows(_ record: WorkerRecord, now: UInt64) -> Bool {
+        guard let openUntil = record.openUntil else { return true }
+        // Half-open after the reset timeout: one trial call at a time.
+        return now >= openUntil && !record.trialInFlight
+    }
+
+    private func snapshot(_ record: WorkerRecord) -> PoolWorker {
+        PoolWorker(
+            id: record.process.id, slot: record.slot, inFlight: record.inFlight,
+            processed: record.processed, errors: record.errors,
+            averageLatency: record.ewma.map { .nanoseconds(Int64($0 * 1e9)) },
+            cpuUsage: record.cpu, residentBytes: record.rss
+        )
+    }
+
+    var runningIDs: [ProcessID] {
+        order.compactMap { id in workers[id].flatMap { $0.phase == .running ? $0 : nil } }
+            .sorted { $0.slot < $1.slot }
+            .map(\.process.id)
+    }
+
+    var liveProcesses: [ManagedProcess] { order.compactMap { workers[$0]?.process } }
+
+    private var runningCount: Int { workers.values.reduce(0) { $0 + ($1.phase == .running ? 1 : 0) } }
+
+    // MARK: Admission and dispatch
+
+    mutating func takeSequence() -> UInt64 {
+        nextSeq += 1
+        return nextSeq
+    }
+
+    /// Picks a worker for a call now, if one may take it, and counts the call in.
+    private mutating func pick(_ context: PoolCallContext, excluding excluded: Set<ProcessID>, now: UInt64) -> ManagedProcess? {
+        var available: [PoolWorker] = []
+        for id in order {
+            guard let record = workers[id], !excluded.contains(id), isRoutable(record, now: now) else { continue }
+            available.append(snapshot(record))
+        }
+        guard !available.isEmpty, let index = strategy.select(from: available, for: context), available.indices.contains(index) else {
+            return nil
+        }
+        let id = available[index].id
+        workers[id]!.inFlight += 1
+        if workers[id]!.openUntil != nil { workers[id]!.trialInFlight = true }
+        return workers[id]!.process
+    }
+
+    /// A call arrives: a worker now, an error now, or nil when it was queued.
+    mutating func admit(seq: UInt64, context: PoolCallContext, excluded: Set<ProcessID>, continuation: UnsafeContinuation<ManagedProcess, any Error>) -> Result<ManagedProcess, any Error>? {
+        guard !closed else { return .failure(PoolError.closed) }
+        // Calls already waiting go first, unless this one outranks them.
+        if queue.first.map({ $0.context.priority >= context.priority }) != true,
+           let process = pick(context, excluding: excluded, now: DeadlineTimer.now()) {
+            return .success(process)
+        }
+        if workers.isEmpty && starting.isEmpty { return .failure(PoolError.noWorkers) }
+        guard queue.count < options.queue.maxSize else { return .failure(PoolError.queueFull(limit: options.queue.maxSize)) }
+        let waiter = Waiter(seq: seq, context: context, excluded: excluded, continuation: continuation, timer: nil)
+        // Stable: after every waiter of the same or higher priority.
+        let position = queue.firstIndex { $0.context.priority < context.priority } ?? queue.count
+        queue.insert(waiter, at: position)
+        return nil
+    }
+
+    mutating func setTimer(_ timer: UInt64, for seq: UInt64) -> Bool {
+        guard let index = queue.firstIndex(where: { $0.seq == seq }) else { return false }
+        queue[index].timer = timer
+        return true
+    }
+
+    mutating func removeWaiter(_ seq: UInt64) -> Waiter? {
+        guard let index = queue.firstIndex(where: { $0.seq == seq }) else { return nil }
+        return queue.remove(at: index)
+    }
+
+    /// Hands waiting calls to workers that can take them, best waiter first.
+    private mutating func dispatch(into actions: inout Actions, now: UInt64) {
+        var index = 0
+        while index < queue.count {
+            if let process = pick(queue[index].context, excluding: queue[index].excluded, now: now) {
+                actions.dispatched.append((queue.remove(at: index), process))
+            } else {
+                // No capacity at all: nothing further can be placed either.
+                if !workers.values.contains(where: { isRoutable($0, now: now) }) { break }
+                index += 1
+            }
+        }
+        if workers.isEmpty && starting.isEmpty && !queue.isEmpty && consecutiveLaunchFailures > 0 {
+            actions.failed += queue
+            queue.removeAll()
+        }
+        checkDrained(into: &actions)
+    }
+
+    mutating func release(_ id: ProcessID, latency: Double, outcome: Outcome, now: UInt64) -> Actions {
+        var actions = Actions()
+        processed += 1
+        if outcome != .success { errors += 1 }
+        if latencies.count < Self.latencyWindow {
+            latencies.append(latency)
+        } else {
+            latencies[latencyCursor] = latency
+            latencyCursor = (latencyCursor + 1) % Self.latencyWindow
+        }
+        if var record = workers[id] {
+            record.inFlight -= 1
+            record.processed += 1
+            if outcome != .success { record.errors += 1 }
+            record.ewma = record.ewma.map { 0.8 * $0 + 0.2 * latency } ?? latency
+            record.trialInFlight = false
+            if outcome == .workerFailure {
+                record.consecutiveFailures += 1
+                if let breaker = options.circuitBreaker, record.consecutiveFailures >= breaker.failureThreshold {
+                    record.openUntil = now &+ UInt64(breaker.resetTimeout.wholeNanoseconds)
+                }
+            } else {
+                record.consecutiveFailures = 0
+                record.openUntil = nil
+            }
+            if record.phase == .running, let maxRequests = options.recycling?.maxRequests, record.processed >= maxRequests {
+                record.phase = .draining
+                recycled += 1
+                workersChanged()
+                actions.launch += reconcileLaunches()
+            }
+            if record.phase == .draining && record.inFlight == 0 {
+                actions.stop.append(record.process)
+                remove(id)
+            } else {
+                workers[id] = record
+            }
+        }
+        dispatch(into: &actions, now: now)
+        return actions
+    }
+
+    // MARK: Workers
+
+    private mutating func remove(_ id: ProcessID) {
+        workers[id] = nil
+        order.removeAll { $0 == id }
+    }
+
+    private mutating func workersChanged() {
+        let running = order.compactMap { workers[$0] }.filter { $0.phase == .running }.map(snapshot)
+        strategy.workersChanged(running)
+    }
+
+    /// Slots that need a worker started to reach the target size.
+    private mutating func reconcileLaunches() -> [Int] {
+        guard !closed else { return [] }
+        let usedSlots = Set(workers.values.filter { $0.phase == .running }.map(\.slot)).union(starting)
+        var missing = target - usedSlots.count
+        var slots: [Int] = []
+        var slot = 0
+        while missing > 0 {
+            if !usedSlots.contains(slot) {
+                slots.append(slot)
+                starting.insert(slot)
+                missing -= 1
+            }
+            slot += 1
+        }
+        return slots
+    }
+
+    mutating func reconcile() -> [Int] { reconcileLaunches() }
+
+    mutating func setTarget(_ size: Int) {
+        if options.autoScaling != nil {
+            target = min(bounds.max, max(bounds.min, size))
+        } else {
+            target = max(1, size)
+            bounds = (min(bounds.min, target), max(bounds.max, target), target)
+        }
+    }
+
+    /// Drains the highest slots beyond the target.
+    mutating func retireSurplus() -> Actions {
+        var actions = Actions()
+        let running = order.compactMap { workers[$0] }.filter { $0.phase == .running }.sorted { $0.slot > $1.slot }
+        var surplus = running.count - target
+        for record in running where surplus > 0 {
+            surplus -= 1
+            let id = record.process.id
+            if record.inFlight == 0 {
+                actions.stop.append(record.process)
+                remove(id)
+            } else {
+                workers[id]!.phase = .draining
+            }
+        }
+        workersChanged()
+        dispatch(into: &actions, now: DeadlineTimer.now())
+        return actions
+    }
+
+    /// A worker is ready; false if the pool no longer wants it.
+    mutating func workerStarted(_ process: ManagedProcess, slot: Int, now: UInt64) -> (Bool, Actions) {
+        starting.remove(slot)
+        consecutiveLaunchFailures = 0
+        guard !closed else { return (false, Actions()) }
+        workers[process.id] = WorkerRecord(process: process, slot: slot, startedAt: now)
+        order.append(process.id)
+        workersChanged()
+        var actions = Actions()
+        dispatch(into: &actions, now: now)
+        return (true, actions)
+    }
+
+    mutating func launchFailed(slot: Int) -> Actions {
+        starting.remove(slot)
+        consecutiveLaunchFailures += 1
+        var actions = Actions()
+        // The monitor retries on its next tick; with nothing running, waiting calls fail now.
+        dispatch(into: &actions, now: DeadlineTimer.now())
+        return actions
+    }
+
+    /// A worker's process ended on its own (crash, or killed). Nil if it is not ours or
+    /// the pool had already let it go.
+    mutating func workerEnded(_ id: ProcessID) -> Actions? {
+        guard let record = workers[id] else { return nil }
+        remove(id)
+        var actions = Actions()
+        if record.phase == .running {
+            replaced += 1
+            workersChanged()
+            actions.launch = reconcileLaunches()
+        }
+        dispatch(into: &actions, now: DeadlineTimer.now())
+        return actions
+    }
+
+    mutating func healthCheckDue(now: UInt64, interval: Duration) -> Bool {
+        guard now &- lastHealthCheck >= UInt64(interval.wholeNanoseconds) else { return false }
+        lastHealthCheck = now
+        return true
+    }
+
+    mutating func healthChecked(_ id: ProcessID, healthy: Bool, threshold: Int) -> Actions {
+        var actions = Actions()
+        guard var record = workers[id] else { return actions }
+        record.failedHealthChecks = healthy ? 0 : record.failedHealthChecks + 1
+        workers[id] = record
+        if record.failedHealthChecks >= threshold, record.phase == .running {
+            // Replace it: no calls go there any more, and it is stopped once idle.
+            workers[id]!.phase = .draining
+            replaced += 1
+            workersChanged()
+            actions.launch = reconcileLaunches()
+            if record.inFlight == 0 {
+                actions.stop.append(record.process)
+                remove(id)
+            }
+        } else if healthy {
+            // Back in rotation: waiting calls may go there.
+            dispatch(into: &actions, now: DeadlineTimer.now())
+        }
+        return actions
+    }
+
+    // MARK: Monitor
+
+    mutating func tick(samples: [ProcessID: (cpu: Duration?, rss: Int?)], now: UInt64) -> Actions {
+        var actions = Actions()
+        for (id, sample) in samples {
+            guard var record = workers[id] else { continue }
+            record.rss = sample.rss
+            if let cpu = sample.cpu {
+                if let last = record.lastCPU, now > last.at {
+                    record.cpu = (cpu - last.time).seconds / (Double(now - last.at) / 1e9)
+                }
+                record.lastCPU = (cpu, now)
+            }
+            if record.phase == .running, let recycling = options.recycling {
+                let tooOld = recycling.maxAge.map { now &- record.startedAt >= UInt64($0.wholeNanoseconds) } ?? false
+                let tooBig = recycling.maxResidentBytes.map { (record.rss ?? 0) > $0 } ?? false
+                if tooOld || tooBig {
+                    record.phase = .draining
+                    recycled += 1
+                }
+            }
+            if record.phase == .draining && record.inFlight == 0 {
+                actions.stop.append(record.process)
+                remove(id)
+            } else {
+                workers[id] = record
+            }
+        }
+        autoscale(now: now)
+        workersChanged()
+        actions.launch += reconcileLaunches()
+        let surplus = retireSurplus()
+        actions.stop += surplus.stop
+        actions.dispatched += surplus.dispatched
+        actions.failed += surplus.failed
+        actions.drained += surplus.drained
+        return actions
+    }
+
+    private mutating func autoscale(now: UInt64) {
+        guard let rules = options.autoScaling, !closed else { return }
+        let running = max(1, runningCount)
+        let inFlight = workers.values.reduce(0) { $0 + $1.inFlight }
+        let perWorker = Double(inFlight) / Double(running)
+        let recentP50 = percentile(50)
+        let overloaded = queue.count > rules.queueLength
+            || perWorker > rules.inFlightPerWorker
+            || (rules.latency.map { limit in recentP50.map { $0 > limit } ?? false } ?? false)
+        if overloaded {
+            idleSince = nil
+            if target < bounds.max, now &- lastScaleUp >= UInt64(rules.scaleUpCooldown.wholeNanoseconds) {
+                target += 1
+                lastScaleUp = now
+            }
+            return
+        }
+        guard queue.isEmpty, perWorker <= rules.idleInFlight else {
+            idleSince = nil
+            return
+        }
+        guard let since = idleSince else {
+            idleSince = now
+            return
+        }
+        if target > bounds.min,
+           now &- since >= UInt64(rules.idleTime.wholeNanoseconds),
+           now &- lastScaleDown >= UInt64(rules.scaleDownCooldown.wholeNanoseconds) {
+            target -= 1
+            lastScaleDown = now
+            idleSince = now
+        }
+    }
+
+    // MARK: Draining and closing
+
+    mutating func drain(_ continuation: UnsafeContinuation<Void, Never>) -> Bool {
+        closed = true
+        if queue.isEmpty && workers.values.allSatisfy({ $0.inFlight == 0 }) { return true }
+        drainWaiters.append(continuation)
+        return false
+    }
+
+    private mutating func checkDrained(into actions: inout Actions) {
+        guard closed, !drainWaiters.isEmpty, queue.isEmpty, workers.values.allSatisfy({ $0.inFlight == 0 }) else { return }
+        actions.drained += drainWaiters
+        drainWaiters.removeAll()
+    }
+
+    /// Closes the pool for good: every worker and every waiting call, to be stopped/failed.
+    mutating func close() -> ([ManagedProcess], [Waiter]) {
+        closed = true
+        let processes = liveProcesses
+        let waiters = queue
+        queue.removeAll()
+        workers.removeAll()
+        order.removeAll()
+        return (processes, waiters)
+    }
+
+    // MARK: Stats
+
+    private func percentile(_ p: Double) -> Duration? {
+        guard !latencies.isEmpty else { return nil }
+        let sorted = latencies.sorted()
+        let index = min(sorted.count - 1, Int(Double(sorted.count - 1) * p / 100))
+        return .nanoseconds(Int64(sorted[index] * 1e9))
+    }
+
+    var stats: PoolStats {
+        let records = order.compactMap { workers[$0] }.sorted { $0.slot < $1.slot }
+        let running = records.filter { $0.phase == .running }
+        let now = DeadlineTimer.now()
+        return PoolStats(
+            size: running.count,
+            busy: running.filter { $0.inFlight > 0 }.count,
+            idle: running.filter { $0.inFlight == 0 }.count,
+            queued: queue.count,
+            processed: processed,
+            errors: errors,
+            latencyP50: percentile(50),
+            latencyP99: percentile(99),
+            replaced: replaced,
+            recycled: recycled,
+            workers: records.map { record in
+                PoolStats.Worker(
+                    id: record.process.id, slot: record.slot, pid: record.process.pid,
+                    state: record.phase == .running ? (record.failedHealthChecks > 0 ? "unhealthy" : "running") : "draining",
+                    inFlight: record.inFlight, processed: record.processed, errors: record.errors,
+                    averageLatency: record.ewma.map { .nanoseconds(Int64($0 * 1e9)) },
+                    cpuUsage: record.cpu, residentBytes: record.rss,
+                    circuitOpen: record.openUntil.map { now < $0 } ?? false
+                )
+            }
+        )
+    }
+}

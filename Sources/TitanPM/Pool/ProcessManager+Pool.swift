@@ -1,0 +1,35 @@
+extension ProcessManager {
+    /// Starts a pool of `type` workers and returns once its initial workers are running.
+    ///
+    /// ```swift
+    /// let pool = try await pm.pool(Resizer.self, options: PoolOptions(size: .fixed(4)))
+    /// try await pool.proxy.resize(image)
+    /// ```
+    public func pool<Service: ProcessService>(
+        _ type: Service.Type,
+        options: PoolOptions = PoolOptions()
+    ) async throws -> ProcessPool<Service> where Service.Configuration == NoConfiguration {
+        try await pool(type, configuration: NoConfiguration(), options: options)
+    }
+
+    /// Starts a pool of `type` workers, each configured with `configuration`.
+    public func pool<Service: ProcessService>(
+        _ type: Service.Type,
+        configuration: Service.Configuration,
+        options: PoolOptions = PoolOptions()
+    ) async throws -> ProcessPool<Service> {
+        guard options.worker.isolation == .process else {
+            throw ProcessError.unsupported("pool workers run in their own processes")
+        }
+        guard !isShutDown else { throw ProcessError.shuttingDown }
+        let pool = try ProcessPool<Service>(manager: self, configuration: configuration, options: options)
+        addGroup(pool)
+        do {
+            try await pool.start()
+        } catch {
+            removeGroup(pool.id)
+            throw error
+        }
+        return pool
+    }
+}

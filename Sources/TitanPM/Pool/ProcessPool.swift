@@ -1,0 +1,376 @@
+import Distributed
+import Synchronization
+
+/// A set of worker processes running the same service, behind one reference.
+///
+/// ```swift
+/// let pool = try await pm.pool(Resizer.self, options: PoolOptions(size: .fixed(4), strategy: .leastConnections))
+/// let thumb = try await pool.proxy.resize(image)         // goes to one worker, chosen per call
+/// try await pool.execute { worker in                     // several calls on the same worker
+///     try await worker.load(model); return try await worker.run(input)
+/// }
+/// ```
+///
+/// Every call through ``proxy`` is routed by the actor system to the pool, which picks a
+/// worker with its ``PoolStrategy``; when every worker is at its concurrency limit the call
+/// waits in a bounded priority queue and is dispatched the moment a worker frees up.
+///
+/// A worker that dies is replaced; the calls it was running fail with
+/// ``ProcessError/processExited(_:_:)``, or are retried on another worker when marked
+/// ``idempotent(_:)``. Workers are recycled (after N calls, an age or a memory limit) by
+/// draining them first, so recycling fails no call.
+public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
+    /// The pool's id: ``proxy`` carries it as `id.process`.
+    public let id: ProcessID
+    /// A reference whose calls the pool routes to its workers.
+    public let proxy: Service
+
+    private let manager: ProcessManager
+    private let configuration: Service.Configuration
+    private let options: PoolOptions
+    private let workerOptions: SpawnOptions
+    private let state: Mutex<PoolState>
+    private let listener = Mutex<Int?>(nil)
+    private let monitor = Mutex<Task<Void, Never>?>(nil)
+
+    init(manager: ProcessManager, configuration: Service.Configuration, options: PoolOptions) throws {
+        self.manager = manager
+        self.configuration = configuration
+        self.options = options
+        var workerOptions = options.worker
+        workerOptions.restartPolicy = .never
+        workerOptions.isolation = .process
+        self.workerOptions = workerOptions
+        id = try manager.makeGroupID("\(options.worker.name ?? Service.name)-pool")
+        state = Mutex(PoolState(options: options))
+        proxy = try Service.resolve(id: ProcessActorID(process: id, instance: 0), using: manager.actorSystem)
+    }
+
+    /// Starts the initial workers and the monitor; called once by ``ProcessManager/pool(_:options:)``.
+    func start() async throws {
+        let key = manager.eventHub.addListener { [weak self] event in
+            guard let self, event.status == .crashed || event.status.isTerminal else { return }
+            // Never call into the process from here (its lock is held): hand over to a task.
+            Task { await self.workerEnded(event.process, status: event.status) }
+        }
+        listener.withLock { $0 = key }
+        manager.actorSystem.register(route: self, for: id)
+        let launches = state.withLock { $0.reconcile() }
+        let results = await runLaunches(launches)
+        if results.allSatisfy({ !$0 }) && !launches.isEmpty {
+            await shutdown(timeout: .seconds(1))
+            throw ProcessError.startFailed("no worker of the pool could be started")
+        }
+        let interval = options.sampleInterval
+        monitor.withLock {
+            $0 = Task { [weak self] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: interval)
+                    guard let self else { return }
+                    await self.tick()
+                }
+            }
+        }
+    }
+
+    // MARK: Routing context
+
+    private static func updatingRouting<T>(
+        isolation: isolated (any Actor)?,
+        _ change: (inout PoolRouting) -> Void,
+        _ body: () async throws -> T
+    ) async rethrows -> T {
+        var routing = PoolRouting.current ?? PoolRouting()
+        change(&routing)
+        return try await PoolRouting.$current.withValue(routing, operation: body, isolation: isolation)
+    }
+
+    /// Runs `body` with its pool calls routed by `key`: consistent-hash and sticky strategies
+    /// send every call with the same key to the same worker while it lives.
+    public func withKey<T>(_ key: String, isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T) async rethrows -> T {
+        try await Self.updatingRouting(isolation: isolation, { $0.key = key }, body)
+    }
+
+    /// Runs `body` with its pool calls queued at `priority` (higher first) when they wait.
+    public func withPriority<T>(_ priority: Int, isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T) async rethrows -> T {
+        try await Self.updatingRouting(isolation: isolation, { $0.priority = priority }, body)
+    }
+
+    /// Runs `body` with its pool calls marked safe to repeat: a call whose worker dies under
+    /// it is retried on another worker (up to ``PoolOptions/idempotentRetries`` times).
+    public func idempotent<T>(isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T) async rethrows -> T {
+        try await Self.updatingRouting(isolation: isolation, { $0.idempotent = true }, body)
+    }
+
+    // MARK: Calls
+
+    public var defaultCallTimeout: Duration? { workerOptions.callTimeout }
+
+    package func call(_ frame: FrameBuilder, timeout: Duration?) async throws -> Frame {
+        let routing = PoolRouting.current ?? PoolRouting()
+        let context = PoolCallContext(key: routing.key, priority: routing.priority)
+        let deadline = timeout.map { DeadlineTimer.deadline(after: $0) }
+        var excluded: Set<ProcessID> = []
+        var attempt = 0
+        while true {
+            let worker = try await acquire(context, excluding: excluded, deadline: deadline, timeout: timeout)
+            let started = DeadlineTimer.now()
+            do {
+                let remaining = deadline.map { DeadlineTimer.remaining(until: $0) }
+                let reply = try await worker.call(frame, timeout: remaining)
+                release(worker.id, started: started, outcome: reply.kind == .reply ? .success : .failed)
+                return reply
+            } catch {
+                let lost = Self.isWorkerLoss(error)
+                release(worker.id, started: started, outcome: lost ? .workerFailure : .failed)
+                guard lost, routing.idempotent, attempt < options.idempotentRetries else { throw error }
+                attempt += 1
+                excluded.insert(worker.id)
+            }
+        }
+    }
+
+    /// Runs `body` with one worker reserved for it: every call `body` makes on the reference
+    /// goes to that worker. The reservation takes one of the worker's concurrency slots.
+    public func execute<T>(_ body: (Service) async throws -> T) async throws -> T {
+        let routing = PoolRouting.current ?? PoolRouting()
+        let context = PoolCallContext(key: routing.key, priority: routing.priority)
+        let timeout = ProcessActorSystem.effectiveTimeout(default: defaultCallTimeout)
+        let worker = try await acquire(context, excluding: [], deadline: timeout.map { DeadlineTimer.deadline(after: $0) }, timeout: timeout)
+        let started = DeadlineTimer.now()
+        do {
+            let reference = try Service.resolve(id: ProcessActorID(process: worker.id, instance: 0), using: manager.actorSystem)
+            let result = try await body(reference)
+            release(worker.id, started: started, outcome: .success)
+            return result
+        } catch {
+            release(worker.id, started: started, outcome: Self.isWorkerLoss(error) ? .workerFailure : .failed)
+            throw error
+        }
+    }
+
+    /// Errors that say the worker, not the call, failed.
+    private static func isWorkerLoss(_ error: any Error) -> Bool {
+        switch error as? ProcessError {
+        case .processExited, .connectionLost, .notRunning, .timedOut: true
+        default: false
+        }
+    }
+
+    private func acquire(_ context: PoolCallContext, excluding excluded: Set<ProcessID>, deadline: UInt64?, timeout: Duration?) async throws -> ManagedProcess {
+        let seq = state.withLock { $0.takeSequence() }
+        return try await withTaskCancellationHandler {
+            try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<ManagedProcess, any Error>) in
+                let immediate = state.withLock { state -> Result<ManagedProcess, any Error>? in
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    return state.admit(seq: seq, context: context, excluded: excluded, continuation: continuation)
+                }
+                if let immediate {
+                    continuation.resume(with: immediate)
+                    return
+                }
+                // Waiting: bounded by the queue timeout and the call's own deadline.
+                var limit: (deadline: UInt64, error: any Error)?
+                if let queueTimeout = options.queue.timeout {
+                    limit = (DeadlineTimer.deadline(after: queueTimeout), PoolError.queueTimeout(after: queueTimeout))
+                }
+                if let deadline, let timeout, limit == nil || deadline < limit!.deadline {
+                    limit = (deadline, ProcessError.timedOut(after: timeout))
+                }
+                if let limit {
+                    let timer = DeadlineTimer.shared.schedule(at: limit.deadline) { [weak self] in
+                        self?.abandonWaiter(seq, with: limit.error)
+                    }
+                    let stillWaiting = state.withLock { $0.setTimer(timer, for: seq) }
+                    if !stillWaiting { DeadlineTimer.shared.cancel(timer) }
+                }
+            }
+        } onCancel: {
+            abandonWaiter(seq, with: CancellationError())
+        }
+    }
+
+    private func abandonWaiter(_ seq: UInt64, with error: any Error) {
+        guard let waiter = state.withLock({ $0.removeWaiter(seq) }) else { return }
+        if let timer = waiter.timer { DeadlineTimer.shared.cancel(timer) }
+        waiter.continuation.resume(throwing: error)
+    }
+
+    private func release(_ worker: ProcessID, started: UInt64, outcome: PoolState.Outcome) {
+        let latency = Double(DeadlineTimer.now() &- started) / 1e9
+        let actions = state.withLock { $0.release(worker, latency: latency, outcome: outcome, now: DeadlineTimer.now()) }
+        perform(actions)
+    }
+
+    /// Resumes dispatched waiters, stops drained workers and launches replacements.
+    private func perform(_ actions: PoolState.Actions) {
+        for (waiter, process) in actions.dispatched {
+            if let timer = waiter.timer { DeadlineTimer.shared.cancel(timer) }
+            waiter.continuation.resume(returning: process)
+        }
+        for waiter in actions.failed {
+            if let timer = waiter.timer { DeadlineTimer.shared.cancel(timer) }
+            waiter.continuation.resume(throwing: PoolError.noWorkers)
+        }
+        for process in actions.stop {
+            Task { await retire(process) }
+        }
+        if !actions.launch.isEmpty {
+            Task { _ = await runLaunches(actions.launch) }
+        }
+        for waiter in actions.drained { waiter.resume() }
+    }
+
+    // MARK: Workers
+
+    /// Starts a worker for each slot; returns, per slot, whether it started.
+    private func runLaunches(_ slots: [Int]) async -> [Bool] {
+        await withTaskGroup(of: Bool.self) { group in
+            for slot in slots {
+                group.addTask { await self.launchWorker(slot: slot) }
+            }
+            var results: [Bool] = []
+            for await result in group { results.append(result) }
+            return results
+        }
+    }
+
+    private func launchWorker(slot: Int) async -> Bool {
+        do {
+            let process = try await manager.launchProcess(
+                Service.self, name: workerOptions.name ?? Service.name,
+                configuration: configuration, options: workerOptions
+            )
+            let (keep, actions) = state.withLock { $0.workerStarted(process, slot: slot, now: DeadlineTimer.now()) }
+            if !keep {
+                await retire(process)
+                return false
+            }
+            perform(actions)
+            return true
+        } catch {
+            manager.logger.warning("pool worker failed to start", metadata: ["pool": "\(id)", "error": "\(error)"])
+            let actions = state.withLock { $0.launchFailed(slot: slot) }
+            perform(actions)
+            return false
+        }
+    }
+
+    /// Stops a worker the pool no longer routes to, and forgets it.
+    private func retire(_ process: ManagedProcess) async {
+        await process.stop(grace: workerOptions.stopTimeout)
+        manager.forget(process.id)
+    }
+
+    private func workerEnded(_ process: ProcessID, status: ProcessStatus) async {
+        guard let actions = state.withLock({ $0.workerEnded(process) }) else { return }
+        manager.logger.info("pool worker ended", metadata: ["pool": "\(id)", "worker": "\(process)", "status": "\(status)"])
+        manager.forget(process)
+        perform(actions)
+    }
+
+    // MARK: Monitoring
+
+    private func tick() async {
+        let now = DeadlineTimer.now()
+        // Sample the workers' CPU and memory from /proc, outside the lock.
+        let running = state.withLock { $0.liveProcesses }
+        var samples: [ProcessID: (cpu: Duration?, rss: Int?)] = [:]
+        for process in running {
+            guard let pid = process.pid else { continue }
+            samples[process.id] = (ProcFS.cpuTime(of: pid), ProcFS.residentBytes(of: pid))
+        }
+        let actions = state.withLock { $0.tick(samples: samples, now: now) }
+        perform(actions)
+
+        if let checks = options.healthChecks {
+            let due = state.withLock { $0.healthCheckDue(now: now, interval: checks.interval) }
+            guard due else { return }
+            await withTaskGroup(of: (ProcessID, Bool).self) { group in
+                for process in running {
+                    group.addTask {
+                        let healthy = (try? await process.health(timeout: checks.timeout))?.state != .unhealthy
+                        return (process.id, healthy)
+                    }
+                }
+                for await (worker, healthy) in group {
+                    let actions = state.withLock { $0.healthChecked(worker, healthy: healthy, threshold: checks.unhealthyThreshold) }
+                    perform(actions)
+                }
+            }
+        }
+    }
+
+    // MARK: Control
+
+    /// Sets the number of workers (within a `.range` size's bounds) and returns once the new
+    /// ones are running; removed workers finish their calls first.
+    public func scale(to size: Int) async {
+        let launches = state.withLock { state -> [Int] in
+            state.setTarget(size)
+            return state.reconcile()
+        }
+        _ = await runLaunches(launches)
+        let actions = state.withLock { $0.retireSurplus() }
+        perform(actions)
+    }
+
+    /// Stops taking new calls (they fail with ``PoolError/closed``) and returns once every
+    /// queued and running call has finished.
+    public func drain() async {
+        await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+            let done = state.withLock { $0.drain(continuation) }
+            if done { continuation.resume() }
+        }
+    }
+
+    /// Drains for at most `timeout`, then stops every worker (graceful request, SIGTERM,
+    /// SIGKILL) and releases the pool's id.
+    public func shutdown(timeout: Duration = .seconds(10)) async {
+        monitor.withLock { $0?.cancel() }
+        _ = try? await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await self.drain() }
+            group.addTask { try await Task.sleep(for: timeout / 2) }
+            try await group.next()
+            group.cancelAll()
+        }
+        let (workers, waiters) = state.withLock { $0.close() }
+        for waiter in waiters {
+            if let timer = waiter.timer { DeadlineTimer.shared.cancel(timer) }
+            waiter.continuation.resume(throwing: PoolError.closed)
+        }
+        if let key = listener.withLock({ $0 }) { manager.eventHub.removeListener(key) }
+        await withTaskGroup(of: Void.self) { group in
+            for worker in workers {
+                group.addTask {
+                    await worker.stop(grace: min(self.workerOptions.stopTimeout, timeout / 2))
+                    self.manager.forget(worker.id)
+                }
+            }
+        }
+        manager.actorSystem.unregisterRoute(for: id)
+        manager.removeGroup(id)
+    }
+
+    /// A snapshot of the pool and each worker.
+    public var stats: PoolStats {
+        state.withLock { $0.stats }
+    }
+
+    /// The running workers' process ids, by slot.
+    public var workers: [ProcessID] {
+        state.withLock { $0.runningIDs }
+    }
+}
+
+extension ProcessPool: ProcessGroup {}
+
+
+/// How the calls of the current task are routed by pools.
+struct PoolRouting: Sendable {
+    @TaskLocal static var current: PoolRouting?
+
+    var key: String?
+    var priority = 0
+    var idempotent = false
+}
