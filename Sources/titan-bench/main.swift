@@ -77,6 +77,21 @@ if !pinned {
     let throughput = try await measureThroughput(calls: total, concurrency: 64) { _ = try await service.add(1, 2) }
     report.add("throughput_64_per_s", throughput, "calls/s")
 
+    // The same load spread over a pool of 4 workers.
+    let pool = try await pm.pool(BenchService.self, options: PoolOptions(size: .fixed(4), strategy: .leastConnections, worker: SpawnOptions(callTimeout: nil)))
+    let poolThroughput = try await measureThroughput(calls: total, concurrency: 64) { _ = try await pool.proxy.add(1, 2) }
+    report.add("pool4_throughput_per_s", poolThroughput, "calls/s")
+    report.add("pool4_vs_single_throughput", poolThroughput / throughput, "ratio")
+    // With real work in each call (200 µs of CPU), where a pool's extra processes can use
+    // the machine's other core: one child against four.
+    let workCalls = quick ? 2_000 : 10_000
+    let singleWork = try await measureThroughput(calls: workCalls, concurrency: 8) { _ = try await service.spin(microseconds: 200) }
+    let poolWork = try await measureThroughput(calls: workCalls, concurrency: 8) { _ = try await pool.proxy.spin(microseconds: 200) }
+    report.add("work200us_single_per_s", singleWork, "calls/s")
+    report.add("work200us_pool4_per_s", poolWork, "calls/s")
+    report.add("work200us_pool4_vs_single", poolWork / singleWork, "ratio")
+    await pool.shutdown()
+
     // Payloads.
     let bytes = [UInt8](repeating: 0xAB, count: 64 * 1024)
     let bytesLatency = try await measureLatency(warmup: warmup / 4, iterations: iterations / 4) {

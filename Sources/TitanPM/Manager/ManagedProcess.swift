@@ -46,6 +46,9 @@ final class ManagedProcess: CallRoute, Sendable {
         var readyWaiters: [UInt64: ReadyWaiter] = [:]
         var exitWaiters: [UInt64: UnsafeContinuation<Bool, Never>] = [:]
         var restartTask: Task<Void, Never>?
+        /// A supervised process that exited on its own: callers wait for the supervisor's
+        /// decision (a new incarnation, or ``releaseWaiters()``).
+        var awaitingSupervisor = false
     }
 
     let id: ProcessID
@@ -56,9 +59,14 @@ final class ManagedProcess: CallRoute, Sendable {
     private let events: EventHub
     private let system: ProcessActorSystem
     private let state = Mutex(State())
+    /// Set for a process a ``Supervisor`` looks after: told of every exit it did not request,
+    /// with the incarnation that exited; the restart policy is then the supervisor's.
+    private let supervisorHook: (@Sendable (Int, Termination) -> Void)?
 
-    init(id: ProcessID, name: String, version: String, spec: ChildSpec, options: SpawnOptions, events: EventHub, system: ProcessActorSystem) {
+    init(id: ProcessID, name: String, version: String, spec: ChildSpec, options: SpawnOptions, events: EventHub, system: ProcessActorSystem,
+         supervisorHook: (@Sendable (Int, Termination) -> Void)? = nil) {
         self.system = system
+        self.supervisorHook = supervisorHook
         self.id = id
         self.name = name
         self.version = version
@@ -79,6 +87,8 @@ final class ManagedProcess: CallRoute, Sendable {
     var status: ProcessStatus { state.withLock { $0.status } }
 
     var pid: Int32? { state.withLock { $0.pid } }
+
+    var incarnation: Int { state.withLock { $0.incarnation } }
 
     var inFlightCalls: Int { state.withLock { $0.client }?.inFlight ?? 0 }
 
@@ -127,6 +137,8 @@ final class ManagedProcess: CallRoute, Sendable {
                 case .running:
                     if let client = state.client { return .success(client) }
                     return .failure(ProcessError.notRunning(id, state.status))
+                case .crashed where state.awaitingSupervisor, .failed where state.awaitingSupervisor, .stopped where state.awaitingSupervisor:
+                    fallthrough
                 case .starting, .restarting:
                     let key = state.nextWaiter
                     state.nextWaiter += 1
@@ -364,6 +376,12 @@ final class ManagedProcess: CallRoute, Sendable {
                 state.pid = nil
                 outcome.readyWaiters = takeReadyWaiters(&state)
                 outcome.waiterError = ProcessError.notRunning(id, .stopped)
+            case (_, .run) where supervisorHook != nil:
+                state.status = status.isSuccess ? .stopped : .crashed
+                state.awaitingSupervisor = true
+                emit(state)
+                state.pid = nil
+                outcome.supervised = (incarnation, status)
             case (_, .run):
                 state.status = status.isSuccess ? .stopped : .crashed
                 emit(state)
@@ -378,6 +396,7 @@ final class ManagedProcess: CallRoute, Sendable {
         outcome.client?.failAll(ProcessError.processExited(id, status))
         if let error = outcome.waiterError { resume(outcome.readyWaiters, with: .failure(error)) }
         for waiter in outcome.exitWaiters { waiter.resume(returning: true) }
+        if let (incarnation, status) = outcome.supervised { supervisorHook?(incarnation, status) }
     }
 
     private struct ExitOutcome {
@@ -386,6 +405,7 @@ final class ManagedProcess: CallRoute, Sendable {
         var exitWaiters: [UnsafeContinuation<Bool, Never>] = []
         var readyWaiters: [ReadyWaiter] = []
         var waiterError: ProcessError?
+        var supervised: (Int, Termination)?
     }
 
     /// Decides what follows an unrequested exit: schedules a restart (and returns nil, so
@@ -478,6 +498,7 @@ final class ManagedProcess: CallRoute, Sendable {
             state.intent = .stop
             state.restartTask?.cancel()
             state.restartTask = nil
+            state.awaitingSupervisor = false
             guard state.pid != nil else {
                 state.status = .stopped
                 emit(state)
@@ -494,18 +515,31 @@ final class ManagedProcess: CallRoute, Sendable {
 
     /// Stops the current incarnation and starts a new one; the restart counter moves.
     func restart() async throws {
+        await stopForRestart(grace: options.stopTimeout, reason: "restart requested")
+        try await startAfterRestart()
+    }
+
+    /// First half of a restart: callers from now on wait, and the current incarnation is
+    /// stopped (graceful request, SIGTERM, SIGKILL, each after `grace`).
+    func stopForRestart(grace: Duration, reason: String) async {
         let current = state.withLock { state -> (incarnation: Int, client: CallClient?) in
             state.intent = .restart
             state.restartTask?.cancel()
             state.restartTask = nil
             state.status = .restarting
-            emit(state, reason: "restart requested")
+            emit(state, reason: reason)
             return (state.incarnation, state.client)
         }
-        await killLadder(incarnation: current.incarnation, client: current.client, grace: options.stopTimeout)
+        await killLadder(incarnation: current.incarnation, client: current.client, grace: grace)
+    }
+
+    /// Second half of a restart, or a supervisor's restart after a crash: a new incarnation;
+    /// the callers that waited get it.
+    func startAfterRestart() async throws {
         state.withLock { state in
             state.intent = .run
             state.restarts += 1
+            state.awaitingSupervisor = false
         }
         do {
             try await launch()
@@ -513,11 +547,25 @@ final class ManagedProcess: CallRoute, Sendable {
             let failure = state.withLock { state -> [ReadyWaiter] in
                 state.status = .crashed
                 emit(state, reason: "restart failed: \(error)")
+                if supervisorHook != nil {
+                    state.awaitingSupervisor = true
+                    return []
+                }
                 return takeReadyWaiters(&state)
             }
             resume(failure, with: .failure(error))
             throw error
         }
+    }
+
+    /// The supervisor will not start this process again: callers waiting for it fail.
+    func releaseWaiters() {
+        let (waiters, error) = state.withLock { state -> ([ReadyWaiter], ProcessError) in
+            state.awaitingSupervisor = false
+            let error = state.lastExit.map { ProcessError.processExited(id, $0) } ?? ProcessError.notRunning(id, state.status)
+            return (takeReadyWaiters(&state), error)
+        }
+        resume(waiters, with: .failure(error))
     }
 
     private func killLadder(incarnation: Int, client: CallClient?, grace: Duration) async {

@@ -137,11 +137,12 @@ public final class ProcessManager: Sendable {
         _ type: Service.Type,
         name: String,
         configuration: Service.Configuration,
-        options: SpawnOptions
+        options: SpawnOptions,
+        supervisorHook: (@Sendable (Int, Termination) -> Void)? = nil
     ) async throws -> ManagedProcess {
         try await launch(
             name: name, version: options.version ?? Service.version, serviceType: _mangledTypeName(Service.self),
-            configuration: configuration, options: options
+            configuration: configuration, options: options, supervisorHook: supervisorHook
         )
     }
 
@@ -179,7 +180,8 @@ public final class ProcessManager: Sendable {
         serviceType: String?,
         serviceName: String? = nil,
         configuration: some Codable & Sendable,
-        options: SpawnOptions
+        options: SpawnOptions,
+        supervisorHook: (@Sendable (Int, Termination) -> Void)? = nil
     ) async throws -> ManagedProcess {
         let id = try makeID(name)
         let directory = try socketDirectory()
@@ -209,7 +211,7 @@ public final class ProcessManager: Sendable {
             child: child,
             configuration: configurationBytes
         )
-        let process = ManagedProcess(id: id, name: name, version: version, spec: spec, options: options, events: hub, system: actorSystem)
+        let process = ManagedProcess(id: id, name: name, version: version, spec: spec, options: options, events: hub, system: actorSystem, supervisorHook: supervisorHook)
         insert(process)
         actorSystem.register(route: process, for: id)
         do {
