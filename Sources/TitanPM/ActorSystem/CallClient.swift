@@ -127,7 +127,13 @@ package final class CallClient: Sendable {
     /// oversized frame, and the owner's error (see ``failAll(_:)``) if the connection ends.
     /// `reportedTimeout` is the timeout named in that error when `timeout` is what remained
     /// of a longer one.
-    package func call(_ frame: FrameBuilder, timeout: Duration?, reportedTimeout: Duration? = nil) async throws -> Frame {
+    /// Thrown instead of the connection's error, when the caller asked for it, by a call that
+    /// was never sent because the connection was already gone: it can safely go elsewhere.
+    package struct NotSent: Error {
+        package var error: any Error
+    }
+
+    package func call(_ frame: FrameBuilder, timeout: Duration?, reportedTimeout: Duration? = nil, reportNotSent: Bool = false) async throws -> Frame {
         guard frame.payloadCount <= connection.maxFrameSize else {
             throw ProcessError.messageTooLarge(size: frame.payloadCount, limit: connection.maxFrameSize)
         }
@@ -140,7 +146,7 @@ package final class CallClient: Sendable {
         return try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Frame, any Error>) in
                 let early = state.withLock { state -> (any Error)? in
-                    if let failure = state.failure { return failure }
+                    if let failure = state.failure { return reportNotSent ? NotSent(error: failure) : failure }
                     if Task.isCancelled { return CancellationError() }
                     state.pending[id] = Pending(continuation: continuation, timer: nil)
                     return nil
@@ -161,8 +167,16 @@ package final class CallClient: Sendable {
                     if !stillPending { DeadlineTimer.shared.cancel(timer) }
                 }
                 // A failed send leaves the call pending: the connection is closing, and the
-                // owner fails every pending call with the error that explains why.
-                try? connection.send(bytes)
+                // owner fails every pending call with the error that explains why. A caller
+                // that can send it elsewhere is told at once instead.
+                do {
+                    try connection.send(bytes)
+                } catch {
+                    guard reportNotSent, let pending = state.withLock({ $0.pending.removeValue(forKey: id) }) else { return }
+                    if let timer = pending.timer { DeadlineTimer.shared.cancel(timer) }
+                    let failure = state.withLock { $0.failure } ?? ProcessError.connectionLost("the connection closed before the call was sent")
+                    pending.continuation.resume(throwing: NotSent(error: failure))
+                }
             }
         } onCancel: {
             abandon(id, with: CancellationError())

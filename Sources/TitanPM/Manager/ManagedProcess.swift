@@ -123,9 +123,19 @@ final class ManagedProcess: CallRoute, Sendable {
 
     func call(_ frame: FrameBuilder, timeout: Duration?) async throws -> Frame {
         let deadline = timeout.map { DeadlineTimer.deadline(after: $0) }
-        let client = try await currentClient(deadline: deadline, timeout: timeout)
-        let remaining = deadline.map { DeadlineTimer.remaining(until: $0) }
-        return try await client.call(frame, timeout: remaining, reportedTimeout: timeout)
+        while true {
+            let incarnation = state.withLock { $0.incarnation }
+            let client = try await currentClient(deadline: deadline, timeout: timeout)
+            let remaining = deadline.map { DeadlineTimer.remaining(until: $0) }
+            do {
+                return try await client.call(frame, timeout: remaining, reportedTimeout: timeout, reportNotSent: true)
+            } catch let notSent as CallClient.NotSent {
+                // The child died and its exit is not processed yet. The call never left, so
+                // once the exit is handled it can wait for a restart like any later call.
+                let wait = remaining.map { min($0, .seconds(5)) } ?? .seconds(5)
+                guard await waitForExit(incarnation: incarnation, timeout: wait) else { throw notSent.error }
+            }
+        }
     }
 
     /// The connection to the running incarnation; waits while the process is starting or

@@ -306,6 +306,25 @@ struct PoolState {
         return (true, actions)
     }
 
+    /// Replaces every running worker: each takes no new calls, finishes its calls and stops,
+    /// and a fresh one starts in its slot.
+    mutating func recycleAll() -> Actions {
+        var actions = Actions()
+        for id in order {
+            guard let record = workers[id], record.phase == .running else { continue }
+            recycled += 1
+            if record.inFlight == 0 {
+                actions.stop.append(record.process)
+                remove(id)
+            } else {
+                workers[id]!.phase = .draining
+            }
+        }
+        workersChanged()
+        actions.launch = reconcileLaunches()
+        return actions
+    }
+
     mutating func launchFailed(slot: Int) -> Actions {
         starting.remove(slot)
         consecutiveLaunchFailures += 1

@@ -315,6 +315,16 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
         perform(actions)
     }
 
+    /// Replaces every worker with a fresh process without failing a call: the old ones
+    /// finish what they run; returns once the new ones are running.
+    public func restartWorkers() async {
+        var actions = state.withLock { $0.recycleAll() }
+        let launches = actions.launch
+        actions.launch = []
+        perform(actions)
+        _ = await runLaunches(launches)
+    }
+
     /// Stops taking new calls (they fail with ``PoolError/closed``) and returns once every
     /// queued and running call has finished.
     public func drain() async {
