@@ -23,6 +23,17 @@ distributed actor Calculator: ProcessService {
 
     distributed func pid() -> Int32 { getpid() }
 
+    /// The primes below `limit`, streamed as they are found.
+    distributed func primes(below limit: Int) -> RemoteStream<Int> {
+        RemoteStream { out in
+            var found: [Int] = []
+            for n in 2..<max(limit, 2) where !found.contains(where: { $0 * $0 <= n && n % $0 == 0 }) {
+                found.append(n)
+                try await out.yield(n)
+            }
+        }
+    }
+
     distributed func crash() {
         let missing: Int? = nil
         print("  [calculator pid \(getpid())] about to force-unwrap nil")
@@ -49,6 +60,8 @@ distributed actor Thumbnailer: ProcessService {
     func shutdown() async {
         print("  [thumbnailer pid \(getpid())] shutdown hook: flushing and closing")
     }
+
+    distributed func pid() -> Int32 { getpid() }
 
     distributed func thumbnail(width: Int, height: Int, pixels: [UInt8]) -> [UInt8] {
         let blockX = max(width / size, 1), blockY = max(height / size, 1)
@@ -130,6 +143,52 @@ let sum = try await calc.add(40, 2)
 say("after the restart, the same reference: 40 + 2 = \(sum), now in pid \(try await calc.pid())")
 
 printTable("process table after the crash:")
+
+say("\nstreaming: calculator.primes(below: 10_000)")
+var primeCount = 0
+var lastPrimes: [Int] = []
+for try await prime in try await calc.primes(below: 10_000) {
+    primeCount += 1
+    lastPrimes = Array((lastPrimes + [prime]).suffix(3))
+}
+say("  \(primeCount) primes arrived in order, the last ones \(lastPrimes)")
+
+say("\na pool of 3 thumbnailers (least connections), 60 images in parallel:")
+let pool = try await pm.pool(
+    Thumbnailer.self, configuration: ThumbnailSettings(size: 4),
+    options: PoolOptions(size: .fixed(3), strategy: .leastConnections)
+)
+try await withThrowingTaskGroup(of: Void.self) { group in
+    for _ in 0..<60 {
+        group.addTask { _ = try await pool.proxy.thumbnail(width: 64, height: 64, pixels: image) }
+    }
+    try await group.waitForAll()
+}
+let stats = pool.stats
+say("  \(stats)")
+for worker in stats.workers {
+    say("  worker \(worker.id) pid \(worker.pid ?? 0): \(worker.processed) calls")
+}
+
+say("\na one-for-all supervisor over two calculators; killing one restarts both:")
+let supervisor = try await pm.supervisor("demo", strategy: .oneForAll, intensity: 3, within: .seconds(10)) {
+    Child(Calculator.self, id: "left", options: SpawnOptions(environment: ["SWIFT_BACKTRACE": "enable=no"]))
+    Child(Calculator.self, id: "right")
+}
+let supervisorEvents = supervisor.events
+let before = await supervisor.children
+say("  before: " + before.map { "\($0.id) pid \($0.pid ?? 0)" }.joined(separator: ", "))
+kill(before[0].pid ?? 0, SIGKILL)
+for await event in supervisorEvents {
+    if case .restarted(_, let cause, let children) = event {
+        say("  \(cause) was killed; restarted \(children)")
+        break
+    }
+}
+let after = await supervisor.children
+say("  after:  " + after.map { "\($0.id) pid \($0.pid ?? 0) restarts \($0.restarts)" }.joined(separator: ", "))
+let right = try await supervisor.reference(Calculator.self, id: "right")
+say("  the reference to right still works: 20 + 22 = \(try await right.add(20, 22))")
 
 say("\nshutting down...")
 await pm.shutdown(timeout: .seconds(5))
