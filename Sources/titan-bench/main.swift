@@ -38,6 +38,18 @@ if arguments.contains("--stream-loop") {
     exit(0)
 }
 
+if arguments.contains("--idle-child") {
+    // For memory investigations: spawn one child, print its pid, wait for a line on stdin.
+    let pm = ProcessManager()
+    let service = try await pm.spawn(BenchService.self)
+    _ = try await service.add(1, 1)
+    print(pm.process(id: service.id.process)?.pid ?? 0)
+    fflush(nil)
+    _ = readLine()
+    await pm.shutdown()
+    exit(0)
+}
+
 let pinned = arguments.contains("--pin")
 let quick = arguments.contains("--quick")
 let report = Report(json: arguments.contains("--json"))
@@ -131,8 +143,20 @@ if !pinned {
         try await pm.stop(child.id.process)
     }
     report.add("spawn_ms", spawns.median / 1000, "ms")
-    if let pid = pm.process(id: service.id.process)?.pid, let rss = ProcFS.residentBytes(of: pid) {
+    // An idle child: started, one call answered, nothing else.
+    let idle = try await pm.spawn(BenchService.self)
+    _ = try await idle.add(1, 1)
+    if let pid = pm.process(id: idle.id.process)?.pid, let rss = ProcFS.residentBytes(of: pid) {
         report.add("child_rss_mb", Double(rss) / 1_048_576, "MB")
+        if let rollup = ProcFS.memoryRollup(of: pid) {
+            // Code pages are shared with this process and every sibling: what one more child
+            // really costs is its proportional share, and its private pages.
+            report.add("child_pss_mb", Double(rollup["Pss"] ?? 0) / 1_048_576, "MB")
+            report.add("child_private_mb", Double((rollup["Private_Clean"] ?? 0) + (rollup["Private_Dirty"] ?? 0)) / 1_048_576, "MB")
+        }
+    }
+    if let pid = pm.process(id: service.id.process)?.pid, let rss = ProcFS.residentBytes(of: pid) {
+        report.add("busy_child_rss_mb", Double(rss) / 1_048_576, "MB")
     }
 }
 await pm.shutdown()

@@ -34,6 +34,20 @@ package enum ProcFS {
         return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
     }
 
+    /// Fields of `/proc/<pid>/smaps_rollup` in bytes (`Rss`, `Pss`, `Private_Dirty`, ...):
+    /// unlike RSS, `Pss` and the private figures do not count code pages shared with the
+    /// parent and sibling children in full.
+    package static func memoryRollup(of pid: Int32) -> [String: Int]? {
+        guard let bytes = read("/proc/\(pid)/smaps_rollup") else { return nil }
+        var result: [String: Int] = [:]
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+            let parts = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard parts.count >= 2, parts[0].hasSuffix(":"), let kilobytes = Int(parts[1]) else { continue }
+            result[String(parts[0].dropLast())] = kilobytes * 1024
+        }
+        return result
+    }
+
     /// User plus system CPU time consumed by `pid`.
     package static func cpuTime(of pid: Int32) -> Duration? {
         guard let fields = statFields(pid), fields.count > 12,
