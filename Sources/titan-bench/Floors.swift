@@ -23,37 +23,53 @@ func rawEcho(fd: Int32) -> Never {
     }
 }
 
-/// Round trips of 16 bytes between this process and a copy of it, over a socketpair: what
-/// two processes cannot beat on this machine.
-func rawPingPong(warmup: Int, iterations: Int) async throws -> Samples {
-    let (mine, theirs) = try UnixSocket.pair()
-    let pid = try await ChildLauncher.shared.launch(LaunchRequest(
-        executable: currentExecutable(),
-        arguments: ["--raw-echo"],
-        environment: ["PATH": "/usr/bin:/bin"],
-        descriptors: [(parentFD: theirs, childFD: 3)]
-    ))
-    close(theirs)
-    var message = [UInt8](repeating: 7, count: 16)
-    func roundTrip() {
-        _ = write(mine, message, 16)
+/// The floor: 16-byte round trips between this process and a copy of it over a
+/// socketpair, which two processes cannot beat on this machine.
+final class RawPeer {
+    private let fd: Int32
+    private let pid: Int32
+    private var message = [UInt8](repeating: 7, count: 16)
+
+    private init(fd: Int32, pid: Int32) {
+        self.fd = fd
+        self.pid = pid
+    }
+
+    static func start() async throws -> RawPeer {
+        let (mine, theirs) = try UnixSocket.pair()
+        let pid = try await ChildLauncher.shared.launch(LaunchRequest(
+            executable: currentExecutable(),
+            arguments: ["--raw-echo"],
+            environment: ["PATH": "/usr/bin:/bin"],
+            descriptors: [(parentFD: theirs, childFD: 3)]
+        ))
+        close(theirs)
+        return RawPeer(fd: mine, pid: pid)
+    }
+
+    private func roundTrip() {
+        _ = write(fd, message, 16)
         var got = 0
         while got < 16 {
-            let n = message.withUnsafeMutableBytes { read(mine, $0.baseAddress! + got, 16 - got) }
+            let n = message.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, 16 - got) }
             if n <= 0 { break }
             got += n
         }
     }
-    for _ in 0..<warmup { roundTrip() }
-    var samples = Samples(capacity: iterations)
-    for _ in 0..<iterations {
-        let start = nowNanos()
-        roundTrip()
-        samples.add(nanos: nowNanos() - start)
+
+    func measure(warmup: Int, iterations: Int, into samples: inout Samples) {
+        for _ in 0..<warmup { roundTrip() }
+        for _ in 0..<iterations {
+            let start = nowNanos()
+            roundTrip()
+            samples.add(nanos: nowNanos() - start)
+        }
     }
-    close(mine)
-    _ = try await ExitWatcher.shared.waitForExit(of: pid, timeout: .seconds(5))
-    return samples
+
+    func stop() async throws {
+        close(fd)
+        _ = try await ExitWatcher.shared.waitForExit(of: pid, timeout: .seconds(5))
+    }
 }
 
 /// Calls per second with `concurrency` callers sharing `calls` calls.

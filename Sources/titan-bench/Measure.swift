@@ -31,14 +31,18 @@ struct Samples {
 
 /// Times `iterations` sequential runs of `body` after `warmup` untimed ones.
 func measureLatency(warmup: Int, iterations: Int, _ body: () async throws -> Void) async rethrows -> Samples {
-    for _ in 0..<warmup { try await body() }
     var samples = Samples(capacity: iterations)
+    try await measureLatency(warmup: warmup, iterations: iterations, into: &samples, body)
+    return samples
+}
+
+func measureLatency(warmup: Int, iterations: Int, into samples: inout Samples, _ body: () async throws -> Void) async rethrows {
+    for _ in 0..<warmup { try await body() }
     for _ in 0..<iterations {
         let start = nowNanos()
         try await body()
         samples.add(nanos: nowNanos() - start)
     }
-    return samples
 }
 
 /// One reported figure.
