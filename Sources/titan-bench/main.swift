@@ -73,24 +73,33 @@ let service = try await pm.spawn(BenchService.self, options: SpawnOptions(callTi
 // The floor (two processes bouncing 16 bytes over a socketpair) and the RPC round trip, in
 // alternating blocks: unpinned, where the scheduler puts the two processes (one core or two)
 // changes both figures by 5x, and alternating makes both see the same placements.
-func measureAgainstFloor() async throws -> (raw: Samples, rpc: Samples) {
+func measureAgainstFloor() async throws -> (raw: Samples, rpc: Samples, affine: Samples) {
     let rawPeer = try await RawPeer.start()
     var raw = Samples(capacity: iterations)
     var rpc = Samples(capacity: iterations)
+    var affine = Samples(capacity: iterations)
     let rounds = 10
     for round in 0..<rounds {
         rawPeer.measure(warmup: round == 0 ? warmup : 100, iterations: iterations / rounds, into: &raw)
         try await measureLatency(warmup: round == 0 ? warmup : 100, iterations: iterations / rounds, into: &rpc) {
             _ = try await service.add(1, 2)
         }
+        // The same calls resuming on the connection's reader thread (withAffinity).
+        try await ProcessActorSystem.withAffinity(to: service) {
+            try await measureLatency(warmup: 100, iterations: iterations / rounds, into: &affine) {
+                _ = try await service.add(1, 2)
+            }
+        }
     }
     try await rawPeer.stop()
-    return (raw, rpc)
+    return (raw, rpc, affine)
 }
-let (raw, rpc) = try await measureAgainstFloor()
+let (raw, rpc, affine) = try await measureAgainstFloor()
 report.add("raw\(suffix)_p50_us", raw.median, "us")
 report.add("rpc\(suffix)_p50_us", rpc.median, "us")
 report.add("rpc\(suffix)_p99_us", rpc.percentile(99), "us")
+report.add("rpc_affine\(suffix)_p50_us", affine.median, "us")
+report.add("rpc_affine_vs_raw\(suffix)_p50", affine.median / raw.median, "ratio")
 
 if !pinned {
     report.add("static_stdlib", staticStdlib ? 1 : 0, "bool")

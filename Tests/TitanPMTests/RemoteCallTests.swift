@@ -6,6 +6,33 @@ import TitanTestServices
 extension TitanPMTests {
     /// Calls on a service in a real child process (the re-executed test binary).
     @Suite struct RemoteCalls {
+        /// The name of the thread running the caller.
+        private static func threadName() -> String {
+            let bytes = ProcFS.read("/proc/thread-self/comm") ?? []
+            return String(decoding: bytes.filter { $0 != 10 }, as: UTF8.self)
+        }
+
+        @Test func affinityResumesCallersOnTheReaderThread() async throws {
+            try await withManager { pm in
+                let calc = try await pm.spawn(Calculator.self)
+                let (names, sum) = try await ProcessActorSystem.withAffinity(to: calc) {
+                    var names: Set<String> = []
+                    var sum = 0
+                    for i in 0..<50 {
+                        sum += try await calc.add(i, 1)
+                        names.insert(Self.threadName())
+                    }
+                    return (names, sum)
+                }
+                #expect(sum == (0..<50).reduce(0, +) + 50)
+                // Every reply resumed its caller on the connection's reader thread.
+                #expect(names == ["titan-client"])
+                // Without affinity, callers resume on the cooperative pool.
+                _ = try await calc.add(1, 1)
+                #expect(Self.threadName() != "titan-client")
+            }
+        }
+
         @Test func serviceRunsInAnotherProcess() async throws {
             try await withManager { pm in
                 let calc = try await pm.spawn(Calculator.self)

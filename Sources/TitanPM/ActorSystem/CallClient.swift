@@ -58,6 +58,10 @@ package final class CallClient: Sendable {
     private let state = Mutex(State())
     /// The streams flowing over this connection; nil for a client that takes no streams.
     package let streams: StreamLink?
+    /// Runs tasks that prefer it on the reader thread: a caller inside
+    /// ``ProcessActorSystem/withAffinity(to:isolation:_:)`` continues there when its reply
+    /// arrives, without waking another thread.
+    let executor = ReaderExecutor()
 
     private init(connection: Connection, system: ProcessActorSystem?) {
         self.connection = connection
@@ -82,12 +86,16 @@ package final class CallClient: Sendable {
             throw ProcessError.connectionLost("\(error)")
         }
         let client = CallClient(connection: Connection(fd: fd, maxFrameSize: maxFrameSize), system: system)
-        client.connection.start(name: "titan-client") { [weak client] inbound in
+        let executor = client.executor
+        client.connection.start(name: "titan-client", onStart: {
+            executor.bindToCurrentThread()
+        }, handler: { [weak client] inbound in
             client?.handle(inbound)
-        } onClose: { [client] reason in
+            executor.runPending()
+        }, onClose: { [client] reason in
             client.welcomeFailed(ProcessError.connectionLost("\(reason) before welcome"))
             onClose(client, reason)
-        }
+        })
 
         var hello = ByteWriter()
         hello.writeInteger(FrameHeader.protocolVersion)

@@ -11,6 +11,13 @@ package protocol CallRoute: Sendable {
     /// Sends `frame` (a complete call but for its id) and returns the `reply` or `failure`
     /// frame; throws ``ProcessError`` when the call cannot complete.
     func call(_ frame: FrameBuilder, timeout: Duration?) async throws -> Frame
+
+    /// The executor of the connection calls currently go over, if there is one connection.
+    var affinityExecutor: (any TaskExecutor)? { get }
+}
+
+extension CallRoute {
+    package var affinityExecutor: (any TaskExecutor)? { nil }
 }
 
 /// The distributed actor system of Titan: calls to actors in other processes travel as frames
@@ -98,6 +105,26 @@ public final class ProcessActorSystem: DistributedActorSystem, Sendable {
         case .never: nil
         case nil: fallback
         }
+    }
+
+    // MARK: Affinity
+
+    /// Runs `body` on the thread that reads `actor`'s connection, for a loop of calls where
+    /// latency matters more than anything else.
+    ///
+    /// A reply normally wakes a thread of the cooperative pool to resume its caller; inside
+    /// `body` the caller resumes on the connection's reader thread itself, so a round trip
+    /// costs one thread wake on each side, as a bare socket ping-pong does. `body` must not
+    /// block (its work holds up every reply on that connection) and should not be isolated
+    /// to an actor (an actor's code runs on the actor's executor). A pool, or a process that
+    /// is not running, has no single connection: `body` then runs as usual.
+    public static func withAffinity<Act: DistributedActor, T>(
+        to actor: Act,
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: () async throws -> T
+    ) async rethrows -> T where Act.ActorSystem == ProcessActorSystem {
+        let executor = actor.actorSystem.route(for: actor.id.process)?.affinityExecutor
+        return try await withTaskExecutorPreference(executor, isolation: isolation, operation: body)
     }
 
     // MARK: Codable

@@ -88,6 +88,8 @@ final class ManagedProcess: CallRoute, Sendable {
 
     var pid: Int32? { state.withLock { $0.pid } }
 
+    var affinityExecutor: (any TaskExecutor)? { state.withLock { $0.client }?.executor }
+
     var incarnation: Int { state.withLock { $0.incarnation } }
 
     var inFlightCalls: Int { state.withLock { $0.client }?.inFlight ?? 0 }
