@@ -249,7 +249,7 @@ struct WireKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtoco
         table = WireFieldTable(fields)
     }
 
-    private func matches(_ field: WireField, _ key: Key) -> Bool {
+    private func matches(_ field: WireField, _ key: some CodingKey) -> Bool {
         var name = key.stringValue
         return name.withUTF8 { utf8 in
             guard utf8.count == field.keyEnd - field.keyStart else { return false }
@@ -259,7 +259,7 @@ struct WireKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtoco
         }
     }
 
-    private func find(_ key: Key) -> WireSlot? {
+    private func find(_ key: some CodingKey) -> WireSlot? {
         let fields = table.fields
         for offset in 0..<fields.count {
             let index = (table.hint + offset) % fields.count
@@ -271,7 +271,7 @@ struct WireKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtoco
         return nil
     }
 
-    private func lookup(_ key: Key) throws -> WireSlot {
+    private func lookup(_ key: some CodingKey) throws -> WireSlot {
         if let slot = find(key) { return slot }
         throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "no value for key \"\(key.stringValue)\""))
     }
@@ -288,7 +288,7 @@ struct WireKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtoco
         try lookup(key).isNil
     }
 
-    private func path(_ key: Key) -> [any CodingKey] { codingPath + [key] }
+    private func path(_ key: some CodingKey) -> [any CodingKey] { codingPath + [key] }
 
     func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try state.bool(lookup(key), codingPath: path(key)) }
     func decode(_ type: String.Type, forKey key: Key) throws -> String { try state.string(lookup(key), codingPath: path(key)) }
@@ -317,13 +317,14 @@ struct WireKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtoco
         try nestedDecoder(key).unkeyedContainer()
     }
 
-    private func nestedDecoder(_ key: Key) throws -> WireDecoderImpl {
+    private func nestedDecoder(_ key: some CodingKey) throws -> WireDecoderImpl {
         guard depth < WireDecoder.maxDepth else { throw state.corrupted(path(key), "nesting deeper than \(WireDecoder.maxDepth)") }
         return WireDecoderImpl(state: state, slot: try lookup(key), depth: depth + 1, parentPath: codingPath, key: key)
     }
 
     func superDecoder() throws -> any Decoder {
-        try superDecoder(forKey: Key(stringValue: "super")!)
+        // `Key` need not have a "super" case (a subclass's CodingKeys usually do not).
+        try nestedDecoder(WireSuperKey())
     }
 
     func superDecoder(forKey key: Key) throws -> any Decoder {

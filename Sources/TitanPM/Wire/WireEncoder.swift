@@ -228,6 +228,19 @@ final class WireEncodingState {
         return nextNestedID
     }
 
+    /// Opens a nested container's value after `writeKey` wrote its key or element slot. If
+    /// that threw (the parent container was already closed), nothing is written and the
+    /// returned ID is never open, so the nested container's first write throws.
+    func openNestedContainer(depth: Int, after writeKey: () throws -> Void) -> Int {
+        do {
+            try writeKey()
+        } catch {
+            nextNestedID += 1
+            return nextNestedID
+        }
+        return openNestedContainer(depth: depth)
+    }
+
     /// Writes `value` with its header, taking the fast path for primitives and bytes.
     /// `depth` is the depth of the containers inside `value`.
     func writeValue<T: Encodable>(_ value: T, depth: Int, parentPath: [any CodingKey], key: (any CodingKey)?) throws {
@@ -273,16 +286,18 @@ struct WireEncoderImpl: Encoder {
     let depth: Int
     let parentPath: [any CodingKey]
     let key: (any CodingKey)?
+    /// Set for a super encoder: the nested value its containers write into.
+    var nestedID: Int? = nil
 
     var codingPath: [any CodingKey] { WirePath.join(parentPath, key) }
     var userInfo: [CodingUserInfoKey: Any] { state.userInfo }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-        KeyedEncodingContainer(WireKeyedEncodingContainer<Key>(state: state, depth: depth, nestedID: nil, parentPath: parentPath, key: key))
+        KeyedEncodingContainer(WireKeyedEncodingContainer<Key>(state: state, depth: depth, nestedID: nestedID, parentPath: parentPath, key: key))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
-        WireUnkeyedEncodingContainer(state: state, depth: depth, nestedID: nil, parentPath: parentPath, key: key)
+        WireUnkeyedEncodingContainer(state: state, depth: depth, nestedID: nestedID, parentPath: parentPath, key: key)
     }
 
     func singleValueContainer() -> any SingleValueEncodingContainer {
@@ -300,7 +315,7 @@ struct WireKeyedEncodingContainer<Key: CodingKey>: KeyedEncodingContainerProtoco
     var codingPath: [any CodingKey] { WirePath.join(parentPath, key) }
 
     @inline(__always)
-    private func writeKey(_ key: Key) throws {
+    private func writeKey(_ key: some CodingKey) throws {
         try state.prepareWrite(depth: depth, nestedID: nestedID)
         state.writeString(key.stringValue)
     }
@@ -328,25 +343,27 @@ struct WireKeyedEncodingContainer<Key: CodingKey>: KeyedEncodingContainerProtoco
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
         // Errors surface on the nested container's first write (see prepareWrite).
-        try? writeKey(key)
-        let id = state.openNestedContainer(depth: depth + 1)
+        let id = state.openNestedContainer(depth: depth + 1) { try writeKey(key) }
         return KeyedEncodingContainer(WireKeyedEncodingContainer<NestedKey>(state: state, depth: depth + 1, nestedID: id, parentPath: codingPath, key: key))
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
-        try? writeKey(key)
-        let id = state.openNestedContainer(depth: depth + 1)
+        let id = state.openNestedContainer(depth: depth + 1) { try writeKey(key) }
         return WireUnkeyedEncodingContainer(state: state, depth: depth + 1, nestedID: id, parentPath: codingPath, key: key)
     }
 
     mutating func superEncoder() -> any Encoder {
-        superEncoder(forKey: Key(stringValue: "super")!)
+        // `Key` need not have a "super" case (a subclass's CodingKeys usually do not).
+        superEncoder(key: WireSuperKey())
     }
 
     mutating func superEncoder(forKey key: Key) -> any Encoder {
-        try? writeKey(key)
-        _ = state.openNestedContainer(depth: depth + 1)
-        return WireEncoderImpl(state: state, depth: depth + 1, parentPath: codingPath, key: key)
+        superEncoder(key: key)
+    }
+
+    private func superEncoder(key: some CodingKey) -> any Encoder {
+        let id = state.openNestedContainer(depth: depth + 1) { try writeKey(key) }
+        return WireEncoderImpl(state: state, depth: depth + 1, parentPath: codingPath, key: key, nestedID: id)
     }
 }
 
@@ -396,21 +413,18 @@ struct WireUnkeyedEncodingContainer: UnkeyedEncodingContainer {
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
-        try? next()
-        let id = state.openNestedContainer(depth: depth + 1)
+        let id = state.openNestedContainer(depth: depth + 1) { try next() }
         return KeyedEncodingContainer(WireKeyedEncodingContainer<NestedKey>(state: state, depth: depth + 1, nestedID: id, parentPath: codingPath, key: WireIndexKey(count - 1)))
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
-        try? next()
-        let id = state.openNestedContainer(depth: depth + 1)
+        let id = state.openNestedContainer(depth: depth + 1) { try next() }
         return WireUnkeyedEncodingContainer(state: state, depth: depth + 1, nestedID: id, parentPath: codingPath, key: WireIndexKey(count - 1))
     }
 
     mutating func superEncoder() -> any Encoder {
-        try? next()
-        _ = state.openNestedContainer(depth: depth + 1)
-        return WireEncoderImpl(state: state, depth: depth + 1, parentPath: codingPath, key: WireIndexKey(count - 1))
+        let id = state.openNestedContainer(depth: depth + 1) { try next() }
+        return WireEncoderImpl(state: state, depth: depth + 1, parentPath: codingPath, key: WireIndexKey(count - 1), nestedID: id)
     }
 }
 
@@ -458,4 +472,18 @@ struct WireIndexKey: CodingKey {
     init?(stringValue: String) { nil }
 
     init?(intValue: Int) { self.init(intValue) }
+}
+
+/// The key `superEncoder()` and `superDecoder()` use, whatever the container's key type.
+struct WireSuperKey: CodingKey {
+    init() {}
+
+    var stringValue: String { "super" }
+    var intValue: Int? { nil }
+
+    init?(stringValue: String) {
+        guard stringValue == "super" else { return nil }
+    }
+
+    init?(intValue: Int) { nil }
 }
