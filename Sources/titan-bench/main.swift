@@ -109,6 +109,10 @@ if !pinned {
     let total = quick ? 20_000 : 200_000
     let throughput = try await measureThroughput(calls: total, concurrency: 64) { _ = try await service.add(1, 2) }
     report.add("throughput_64_per_s", throughput, "calls/s")
+    let affineThroughput = try await ProcessActorSystem.withAffinity(to: service) {
+        try await measureThroughput(calls: total, concurrency: 64) { _ = try await service.add(1, 2) }
+    }
+    report.add("throughput_64_affine_per_s", affineThroughput, "calls/s")
 
     // The same load spread over a pool of 4 workers.
     let pool = try await pm.pool(BenchService.self, options: PoolOptions(size: .fixed(4), strategy: .leastConnections, worker: SpawnOptions(callTimeout: nil)))
