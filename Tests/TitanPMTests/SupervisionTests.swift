@@ -255,6 +255,21 @@ extension TitanPMTests {
             }
         }
 
+        @Test func restartChildReplacesOnlyThatChild() async throws {
+            try await withManager { pm in
+                let root = try await abc(.oneForAll, pm)
+                let before = await pids(root)
+                try await root.restartChild("c")
+                let after = await pids(root)
+                #expect(after["a"] == before["a"])
+                #expect(after["b"] == before["b"])
+                #expect(after["c"] != before["c"])
+                #expect(await root.children.first { $0.id == "c" }?.restarts == 1)
+                await #expect(throws: SupervisorError.noSuchChild("zzz")) { try await root.restartChild("zzz") }
+                #expect(try await root.reference(Calculator.self, id: "c").pid() == after["c"])
+            }
+        }
+
         @Test func callsWaitDuringARestart() async throws {
             try await withManager { pm in
                 let root = try await pm.supervisor(intensity: 10, within: .seconds(60), backoff: .constant(.milliseconds(300))) {
