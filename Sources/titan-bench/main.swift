@@ -38,6 +38,16 @@ if arguments.contains("--stream-loop") {
     exit(0)
 }
 
+if arguments.contains("--throughput-loop") {
+    // For profilers: 64 callers, 500k calls to one child.
+    let pm = ProcessManager()
+    let service = try await pm.spawn(BenchService.self, options: SpawnOptions(callTimeout: nil))
+    let rate = try await measureThroughput(calls: 500_000, concurrency: 64) { _ = try await service.add(1, 2) }
+    print("\(rate) calls/s")
+    await pm.shutdown()
+    exit(0)
+}
+
 if arguments.contains("--idle-child") {
     // For memory investigations: spawn one child, print its pid, wait for a line on stdin.
     let pm = ProcessManager()
