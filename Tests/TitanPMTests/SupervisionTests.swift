@@ -212,7 +212,9 @@ extension TitanPMTests {
                 await #expect(throws: SupervisorError.escalated(supervisor: "root", child: "fatal", reason: "signal SIGKILL")) {
                     try await root.waitForTermination()
                 }
-                _ = events
+                let failed = try await nextEvent(events, "failure event") { if case .failed = $0 { true } else { false } }
+                #expect(failed == .failed(supervisor: "root", error: .escalated(supervisor: "root", child: "fatal", reason: "signal SIGKILL")))
+                #expect(await root.children.isEmpty)
             }
         }
 
