@@ -271,8 +271,8 @@ extension TitanPMTests {
                 #expect(pool.stats.recycled >= 8)
                 #expect(pool.stats.errors == 0)
                 #expect(await eventually { pool.stats.size == 2 && pool.stats.workers.count == 2 })
-                // Recycled workers are gone, not leaked.
-                #expect(pm.processes.filter { $0.status == .running }.count == 2)
+                // Recycled workers are stopped and forgotten, not leaked.
+                #expect(await eventually { pm.processes.count == 2 && pm.processes.allSatisfy { $0.status == .running } })
             }
         }
 
