@@ -339,22 +339,25 @@ package final class Connection: Sendable {
 
                 if FrameHeader.size + length > capacity {
                     // A large frame: read the rest straight into its own array (no second copy).
-                    var payload = [UInt8](repeating: 0, count: length)
-                    var filled = available
-                    payload.withUnsafeMutableBytes { dst in
-                        dst.baseAddress!.copyMemory(from: base + start + FrameHeader.size, byteCount: available)
-                    }
-                    while filled < length {
-                        let r = payload.withUnsafeMutableBytes { dst in
-                            read(fd, dst.baseAddress! + filled, length - filled)
+                    var failure: CloseReason?
+                    let received = available
+                    let payload = [UInt8](unsafeUninitializedCapacity: length) { destination, initialized in
+                        let target = UnsafeMutableRawBufferPointer(destination).baseAddress!
+                        target.copyMemory(from: base + start + FrameHeader.size, byteCount: received)
+                        var filled = received
+                        while filled < length {
+                            let r = read(fd, target + filled, length - filled)
+                            if r == 0 { failure = .endOfStream; break }
+                            if r < 0 {
+                                if errno == EINTR { continue }
+                                failure = .failed(errno)
+                                break
+                            }
+                            filled += r
                         }
-                        if r == 0 { return .endOfStream }
-                        if r < 0 {
-                            if errno == EINTR { continue }
-                            return .failed(errno)
-                        }
-                        filled += r
+                        initialized = filled
                     }
+                    if let failure { return failure }
                     start = 0
                     end = 0
                     handler(.frame(Frame(kind: header.kind, flags: header.flags, id: header.id, payload: payload)))
