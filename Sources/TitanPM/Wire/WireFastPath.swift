@@ -10,75 +10,36 @@ protocol WireFastPath {
     static func readWireValue(_ slot: WireSlot, from state: WireDecodingState, codingPath: @autoclosure () -> [any CodingKey]) throws -> Self
 }
 
-extension Int: WireFastPath {
+/// Signed integers travel sign-extended to 64 bits, in the fewest bytes that round-trip.
+protocol WireSignedInteger: WireFastPath, FixedWidthInteger, SignedInteger {}
+
+extension WireSignedInteger {
     func writeWireValue(to state: WireEncodingState) { state.writeSigned(Int64(self)) }
-    static func readWireValue(_ slot: WireSlot, from state: WireDecodingState, codingPath: @autoclosure () -> [any CodingKey]) throws -> Int {
-        try state.signed(Int.self, slot, codingPath: codingPath())
+    static func readWireValue(_ slot: WireSlot, from state: WireDecodingState, codingPath: @autoclosure () -> [any CodingKey]) throws -> Self {
+        try state.signed(Self.self, slot, codingPath: codingPath())
     }
 }
 
-extension Int64: WireFastPath {
-    func writeWireValue(to state: WireEncodingState) { state.writeSigned(self) }
-    static func readWireValue(_ slot: WireSlot, from state: WireDecodingState, codingPath: @autoclosure () -> [any CodingKey]) throws -> Int64 {
-        try state.signed(Int64.self, slot, codingPath: codingPath())
-    }
-}
+/// Unsigned integers travel zero-extended to 64 bits, in the fewest bytes that round-trip.
+protocol WireUnsignedInteger: WireFastPath, FixedWidthInteger, UnsignedInteger {}
 
-extension Int32: WireFastPath {
-    func writeWireValue(to state: WireEncodingState) { state.writeSigned(Int64(self)) }
-    static func readWireValue(_ slot: WireSlot, from state: WireDecodingState, codingPath: @autoclosure () -> [any CodingKey]) throws -> Int32 {
-        try state.signed(Int32.self, slot, codingPath: codingPath())
-    }
-}
-
-extension Int16: WireFastPath {
-    func writeWireValue(to state: WireEncodingState) { state.writeSigned(Int64(self)) }
-    static func readWireValue(_ slot: WireSlot, from state: WireDecodingState, codingPath: @autoclosure () -> [any CodingKey]) throws -> Int16 {
-        try state.signed(Int16.self, slot, codingPath: codingPath())
-    }
-}
-
-extension Int8: WireFastPath {
-    func writeWireValue(to state: WireEncodingState) { state.writeSigned(Int64(self)) }
-    static func readWireValue(_ slot: WireSlot, from state: WireDecodingState, codingPath: @autoclosure () -> [any CodingKey]) throws -> Int8 {
-        try state.signed(Int8.self, slot, codingPath: codingPath())
-    }
-}
-
-extension UInt: WireFastPath {
+extension WireUnsignedInteger {
     func writeWireValue(to state: WireEncodingState) { state.writeUnsigned(UInt64(self)) }
-    static func readWireValue(_ slot: WireSlot, from state: WireDecodingState, codingPath: @autoclosure () -> [any CodingKey]) throws -> UInt {
-        try state.unsigned(UInt.self, slot, codingPath: codingPath())
+    static func readWireValue(_ slot: WireSlot, from state: WireDecodingState, codingPath: @autoclosure () -> [any CodingKey]) throws -> Self {
+        try state.unsigned(Self.self, slot, codingPath: codingPath())
     }
 }
 
-extension UInt64: WireFastPath {
-    func writeWireValue(to state: WireEncodingState) { state.writeUnsigned(self) }
-    static func readWireValue(_ slot: WireSlot, from state: WireDecodingState, codingPath: @autoclosure () -> [any CodingKey]) throws -> UInt64 {
-        try state.unsigned(UInt64.self, slot, codingPath: codingPath())
-    }
-}
-
-extension UInt32: WireFastPath {
-    func writeWireValue(to state: WireEncodingState) { state.writeUnsigned(UInt64(self)) }
-    static func readWireValue(_ slot: WireSlot, from state: WireDecodingState, codingPath: @autoclosure () -> [any CodingKey]) throws -> UInt32 {
-        try state.unsigned(UInt32.self, slot, codingPath: codingPath())
-    }
-}
-
-extension UInt16: WireFastPath {
-    func writeWireValue(to state: WireEncodingState) { state.writeUnsigned(UInt64(self)) }
-    static func readWireValue(_ slot: WireSlot, from state: WireDecodingState, codingPath: @autoclosure () -> [any CodingKey]) throws -> UInt16 {
-        try state.unsigned(UInt16.self, slot, codingPath: codingPath())
-    }
-}
-
-extension UInt8: WireFastPath {
-    func writeWireValue(to state: WireEncodingState) { state.writeUnsigned(UInt64(self)) }
-    static func readWireValue(_ slot: WireSlot, from state: WireDecodingState, codingPath: @autoclosure () -> [any CodingKey]) throws -> UInt8 {
-        try state.unsigned(UInt8.self, slot, codingPath: codingPath())
-    }
-}
+extension Int: WireSignedInteger {}
+extension Int64: WireSignedInteger {}
+extension Int32: WireSignedInteger {}
+extension Int16: WireSignedInteger {}
+extension Int8: WireSignedInteger {}
+extension UInt: WireUnsignedInteger {}
+extension UInt64: WireUnsignedInteger {}
+extension UInt32: WireUnsignedInteger {}
+extension UInt16: WireUnsignedInteger {}
+extension UInt8: WireUnsignedInteger {}
 
 extension Bool: WireFastPath {
     func writeWireValue(to state: WireEncodingState) { state.writeBool(self) }
