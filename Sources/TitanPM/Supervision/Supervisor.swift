@@ -351,18 +351,32 @@ public actor Supervisor: ProcessGroup {
     /// Stops every child, last started first.
     private func stopChildren() async {
         for child in members.reversed() {
-            switch child.handle {
-            case .process(let process):
-                await process.stop(grace: child.spec.shutdown)
-                manager?.forget(process.id)
-            case .pool(let pool):
-                await pool.shutdown(timeout: child.spec.shutdown)
-            case .supervisor(let nested):
-                await nested.stopForParent()
-            case .none:
-                break
-            }
+            await stop(child)
         }
+    }
+
+    /// Stops one child for good, within its own shutdown deadline.
+    private func stop(_ child: Running) async {
+        switch child.handle {
+        case .process(let process):
+            await process.stop(grace: child.spec.shutdown)
+            manager?.forget(process.id)
+        case .pool(let pool):
+            await pool.shutdown(timeout: child.spec.shutdown)
+        case .supervisor(let nested):
+            await nested.stopForParent()
+        case .none:
+            break
+        }
+    }
+
+    /// Stops every child and marks the supervisor stopped.
+    private func stopAll() async {
+        phase = .stopping
+        await stopChildren()
+        members = []
+        phase = .stopped
+        broadcast.emit(.stopped(supervisor: name))
     }
 
     private func fail(_ error: SupervisorError) async {
@@ -379,11 +393,7 @@ public actor Supervisor: ProcessGroup {
     }
 
     private func shutDownSelf() async {
-        phase = .stopping
-        await stopChildren()
-        members = []
-        phase = .stopped
-        broadcast.emit(.stopped(supervisor: name))
+        await stopAll()
         if let parent {
             Task { await parent.childShutDown(name) }
         } else {
@@ -403,11 +413,7 @@ public actor Supervisor: ProcessGroup {
     private func stopForParent() async {
         await serially {
             guard case .running = phase else { return }
-            phase = .stopping
-            await stopChildren()
-            members = []
-            phase = .stopped
-            broadcast.emit(.stopped(supervisor: name))
+            await stopAll()
         }
     }
 
@@ -415,11 +421,7 @@ public actor Supervisor: ProcessGroup {
     public func stop() async {
         await serially {
             guard case .running = phase else { return }
-            phase = .stopping
-            await stopChildren()
-            members = []
-            phase = .stopped
-            broadcast.emit(.stopped(supervisor: name))
+            await stopAll()
             manager?.removeGroup(id)
             finishWaiters(.success(()))
         }
@@ -518,18 +520,7 @@ public actor Supervisor: ProcessGroup {
     public func terminateChild(_ id: String) async throws {
         try await serially {
             guard let index = members.firstIndex(where: { $0.id == id }) else { throw SupervisorError.noSuchChild(id) }
-            let child = members[index]
-            switch child.handle {
-            case .process(let process):
-                await process.stop(grace: child.spec.shutdown)
-                manager?.forget(process.id)
-            case .pool(let pool):
-                await pool.shutdown(timeout: child.spec.shutdown)
-            case .supervisor(let nested):
-                await nested.stopForParent()
-            case .none:
-                break
-            }
+            await stop(members[index])
             if strategy == .simpleOneForOne {
                 members.remove(at: index)
             } else {
