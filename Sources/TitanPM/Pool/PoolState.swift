@@ -215,17 +215,14 @@ struct PoolState {
                 record.consecutiveFailures = 0
                 record.openUntil = nil
             }
+            workers[id] = record
             if record.phase == .running, let maxRequests = options.recycling?.maxRequests, record.processed >= maxRequests {
-                record.phase = .draining
                 recycled += 1
+                retire(id, into: &actions)
                 workersChanged()
                 actions.launch += reconcileLaunches()
-            }
-            if record.phase == .draining && record.inFlight == 0 {
-                actions.stop.append(record.process)
-                remove(id)
-            } else {
-                workers[id] = record
+            } else if record.phase == .draining {
+                retire(id, into: &actions)
             }
         }
         dispatch(into: &actions, now: now)
@@ -237,6 +234,18 @@ struct PoolState {
     private mutating func remove(_ id: ProcessID) {
         workers[id] = nil
         order.removeAll { $0 == id }
+    }
+
+    /// Takes worker `id` out of rotation: stopped now if idle, otherwise draining until its
+    /// last call finishes (then this runs again and stops it).
+    private mutating func retire(_ id: ProcessID, into actions: inout Actions) {
+        guard let record = workers[id] else { return }
+        if record.inFlight == 0 {
+            actions.stop.append(record.process)
+            remove(id)
+        } else {
+            workers[id]!.phase = .draining
+        }
     }
 
     private mutating func workersChanged() {
@@ -276,21 +285,17 @@ struct PoolState {
     /// Drains the highest slots beyond the target.
     mutating func retireSurplus() -> Actions {
         var actions = Actions()
+        retireSurplus(into: &actions)
+        return actions
+    }
+
+    private mutating func retireSurplus(into actions: inout Actions) {
         let running = order.compactMap { workers[$0] }.filter { $0.phase == .running }.sorted { $0.slot > $1.slot }
-        var surplus = running.count - target
-        for record in running where surplus > 0 {
-            surplus -= 1
-            let id = record.process.id
-            if record.inFlight == 0 {
-                actions.stop.append(record.process)
-                remove(id)
-            } else {
-                workers[id]!.phase = .draining
-            }
+        for record in running.prefix(max(0, running.count - target)) {
+            retire(record.process.id, into: &actions)
         }
         workersChanged()
         dispatch(into: &actions, now: DeadlineTimer.now())
-        return actions
     }
 
     /// A worker is ready; false if the pool no longer wants it.
@@ -310,15 +315,9 @@ struct PoolState {
     /// and a fresh one starts in its slot.
     mutating func recycleAll() -> Actions {
         var actions = Actions()
-        for id in order {
-            guard let record = workers[id], record.phase == .running else { continue }
+        for id in order where workers[id]?.phase == .running {
             recycled += 1
-            if record.inFlight == 0 {
-                actions.stop.append(record.process)
-                remove(id)
-            } else {
-                workers[id]!.phase = .draining
-            }
+            retire(id, into: &actions)
         }
         workersChanged()
         actions.launch = reconcileLaunches()
@@ -362,14 +361,10 @@ struct PoolState {
         workers[id] = record
         if record.failedHealthChecks >= threshold, record.phase == .running {
             // Replace it: no calls go there any more, and it is stopped once idle.
-            workers[id]!.phase = .draining
             replaced += 1
+            retire(id, into: &actions)
             workersChanged()
             actions.launch = reconcileLaunches()
-            if record.inFlight == 0 {
-                actions.stop.append(record.process)
-                remove(id)
-            }
         } else if healthy {
             // Back in rotation: waiting calls may go there.
             dispatch(into: &actions, now: DeadlineTimer.now())
@@ -390,30 +385,27 @@ struct PoolState {
                 }
                 record.lastCPU = (cpu, now)
             }
-            if record.phase == .running, let recycling = options.recycling {
-                let tooOld = recycling.maxAge.map { now &- record.startedAt >= UInt64($0.wholeNanoseconds) } ?? false
-                let tooBig = recycling.maxResidentBytes.map { (record.rss ?? 0) > $0 } ?? false
-                if tooOld || tooBig {
-                    record.phase = .draining
-                    recycled += 1
-                }
-            }
-            if record.phase == .draining && record.inFlight == 0 {
-                actions.stop.append(record.process)
-                remove(id)
-            } else {
-                workers[id] = record
+            workers[id] = record
+            if record.phase == .running, outgrewRecycling(record, now: now) {
+                recycled += 1
+                retire(id, into: &actions)
+            } else if record.phase == .draining {
+                retire(id, into: &actions)
             }
         }
         autoscale(now: now)
         workersChanged()
         actions.launch += reconcileLaunches()
-        let surplus = retireSurplus()
-        actions.stop += surplus.stop
-        actions.dispatched += surplus.dispatched
-        actions.failed += surplus.failed
-        actions.drained += surplus.drained
+        retireSurplus(into: &actions)
         return actions
+    }
+
+    /// Whether a worker is older, or holds more memory, than recycling allows.
+    private func outgrewRecycling(_ record: WorkerRecord, now: UInt64) -> Bool {
+        guard let recycling = options.recycling else { return false }
+        let tooOld = recycling.maxAge.map { now &- record.startedAt >= UInt64($0.wholeNanoseconds) } ?? false
+        let tooBig = recycling.maxResidentBytes.map { (record.rss ?? 0) > $0 } ?? false
+        return tooOld || tooBig
     }
 
     private mutating func autoscale(now: UInt64) {
