@@ -174,7 +174,7 @@ import Testing
 
     @Test func mutatedBytesNeverTrap() throws {
         let bytes = try WireEncoder().encode(Self.sample)
-        var generator = SplitMix(seed: 0x7175_6172_6b21)
+        var generator = SplitMix64(seed: 0x7175_6172_6b21)
         var decoded = 0
         for _ in 0..<5_000 {
             var copy = bytes
@@ -220,18 +220,5 @@ import Testing
 
     @Test func nestedContainerMisuseIsRefused() {
         #expect(throws: EncodingError.self) { try WireEncoder().encode(Misuse()) }
-    }
-}
-
-/// A seeded generator, so a failure reproduces.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

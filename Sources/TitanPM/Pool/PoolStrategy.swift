@@ -324,9 +324,7 @@ enum StableHash {
             h ^= UInt64(byte)
             h = h &* 0x0000_0100_0000_01b3
         }
-        h = (h ^ (h >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        h = (h ^ (h >> 27)) &* 0x94d0_49bb_1331_11eb
-        return h ^ (h >> 31)
+        return SplitMix64.mix(h)
     }
 }
 
