@@ -1,15 +1,7 @@
 import Glibc
-import Synchronization
 import Testing
 import TitanTestServices
 @testable import TitanPM
-
-/// Counts per key, safe to update from many tasks.
-final class Tally<Key: Hashable & Sendable>: Sendable {
-    private let counts = Mutex<[Key: Int]>([:])
-    func add(_ key: Key) { counts.withLock { $0[key, default: 0] += 1 } }
-    var snapshot: [Key: Int] { counts.withLock { $0 } }
-}
 
 /// Runs `total` calls from `concurrency` looping tasks; returns each call's outcome.
 func load<T: Sendable>(_ total: Int, concurrency: Int, _ call: @escaping @Sendable (Int) async throws -> T) async -> [Result<T, any Error>] {

@@ -1,4 +1,3 @@
-import Synchronization
 import Testing
 import TitanTestServices
 @testable import TitanPM
@@ -226,18 +225,4 @@ extension TitanPMTests {
             }
         }
     }
-}
-
-/// A counter a test can read while another task increments it.
-final class AsyncCounter: Sendable {
-    private let count = Mutex(0)
-    func increment() { count.withLock { $0 += 1 } }
-    /// The current value, then increments it.
-    func take() -> Int {
-        count.withLock { n in
-            defer { n += 1 }
-            return n
-        }
-    }
-    var value: Int { count.withLock { $0 } }
 }

@@ -132,3 +132,17 @@ func eventually(_ timeout: Duration = .seconds(5), _ condition: () -> Bool) asyn
     }
     return condition()
 }
+
+/// A counter a test can read while another task increments it.
+final class AsyncCounter: Sendable {
+    private let count = Mutex(0)
+    func increment() { count.withLock { $0 += 1 } }
+    /// The current value, then increments it.
+    func take() -> Int {
+        count.withLock { n in
+            defer { n += 1 }
+            return n
+        }
+    }
+    var value: Int { count.withLock { $0 } }
+}
