@@ -126,16 +126,17 @@ final class ManagedProcess: CallRoute, Sendable {
     func call(_ frame: FrameBuilder, timeout: Duration?) async throws -> Frame {
         let deadline = timeout.map { DeadlineTimer.deadline(after: $0) }
         while true {
-            let incarnation = state.withLock { $0.incarnation }
             let client = try await currentClient(deadline: deadline, timeout: timeout)
             let remaining = deadline.map { DeadlineTimer.remaining(until: $0) }
             do {
                 return try await client.call(frame, timeout: remaining, reportedTimeout: timeout, reportNotSent: true)
             } catch let notSent as CallClient.NotSent {
-                // The child died and its exit is not processed yet. The call never left, so
-                // once the exit is handled it can wait for a restart like any later call.
+                // The child died. The call never left, so once the exit is handled it can wait
+                // for a restart like any later call. While `client` is still the current one
+                // its incarnation's exit has not been processed: wait for that.
+                let pending = state.withLock { $0.client === client ? $0.incarnation : nil }
                 let wait = remaining.map { min($0, .seconds(5)) } ?? .seconds(5)
-                guard await waitForExit(incarnation: incarnation, timeout: wait) else { throw notSent.error }
+                if let pending, await !waitForExit(incarnation: pending, timeout: wait) { throw notSent.error }
             }
         }
     }
