@@ -151,6 +151,36 @@ import Testing
         #expect(json == [.none])
     }
 
+    /// Writes and reads its value shifted by an offset found in `userInfo`, so a round trip
+    /// only gives the value back if both coders hand their entries to nested `Codable` code.
+    struct Shifted: Codable, Equatable {
+        static let key = CodingUserInfoKey(rawValue: "shift")!
+        var value: Int
+
+        init(_ value: Int) { self.value = value }
+
+        func encode(to encoder: any Encoder) throws {
+            guard let shift = encoder.userInfo[Self.key] as? Int else { throw CancellationError() }
+            var container = encoder.singleValueContainer()
+            try container.encode(value + shift)
+        }
+
+        init(from decoder: any Decoder) throws {
+            guard let shift = decoder.userInfo[Self.key] as? Int else { throw CancellationError() }
+            value = try decoder.singleValueContainer().decode(Int.self) - shift
+        }
+    }
+
+    @Test func userInfoReachesNestedCodableCode() throws {
+        let values = [Shifted(1), Shifted(-7)]
+        let bytes = try WireEncoder(userInfo: [Shifted.key: 100]).encode(values)
+        #expect(try WireDecoder(userInfo: [Shifted.key: 0]).decode([Shifted].self, from: bytes) == [Shifted(101), Shifted(93)])
+        #expect(try WireDecoder(userInfo: [Shifted.key: 100]).decode([Shifted].self, from: bytes) == values)
+        // Without the entry, the type's own check fails on both sides.
+        #expect(throws: CancellationError.self) { try WireEncoder().encode(values) }
+        #expect(throws: CancellationError.self) { try WireDecoder().decode([Shifted].self, from: bytes) }
+    }
+
     @Test func encodingIsCompact() throws {
         struct P: Codable { var x: Int; var y: Int }
         let wire = try WireEncoder().encode(P(x: 3, y: 4))

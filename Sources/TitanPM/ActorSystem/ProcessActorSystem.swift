@@ -130,11 +130,11 @@ public final class ProcessActorSystem: DistributedActorSystem, Sendable {
     // MARK: Codable
 
     package func makeEncoder() -> WireEncoder {
-        WireEncoder(userInfo: [.actorSystemKey: self])
+        WireEncoder(context: WireUserInfo(actorSystem: self))
     }
 
     package func makeDecoder(streams: StreamLink? = nil) -> WireDecoder {
-        WireDecoder(userInfo: [.actorSystemKey: self], streamLink: streams)
+        WireDecoder(context: WireUserInfo(actorSystem: self), streamLink: streams)
     }
 
     // MARK: Identity

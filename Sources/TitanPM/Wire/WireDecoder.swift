@@ -3,9 +3,8 @@ import Glibc
 
 /// Decodes values written by ``WireEncoder``. Bytes come from another process: every read is
 /// bounds-checked, and bad input throws `DecodingError`, never traps.
-package struct WireDecoder: @unchecked Sendable {
-    // Immutable after init; the values put in userInfo here are the (Sendable) actor system.
-    package let userInfo: [CodingUserInfoKey: Any]
+package struct WireDecoder: Sendable {
+    package let context: WireUserInfo
     /// The connection that values decoded here as ``RemoteStream``s pull their elements from.
     package let streamLink: StreamLink?
 
@@ -14,13 +13,19 @@ package struct WireDecoder: @unchecked Sendable {
     package static let maxDepth = 256
 
     package init(userInfo: [CodingUserInfoKey: Any] = [:], streamLink: StreamLink? = nil) {
-        self.userInfo = userInfo
+        self.init(context: WireUserInfo(userInfo), streamLink: streamLink)
+    }
+
+    package init(context: WireUserInfo, streamLink: StreamLink? = nil) {
+        self.context = context
         self.streamLink = streamLink
     }
 
+    package var userInfo: [CodingUserInfoKey: Any] { context.dictionary }
+
     /// Reads one value (header and payload) from `reader`, advancing past it.
     package func decode<T: Decodable>(_ type: T.Type, from reader: inout ByteReader) throws -> T {
-        let state = WireDecodingState(bytes: reader.bytes, userInfo: userInfo, streamLink: streamLink)
+        let state = WireDecodingState(bytes: reader.bytes, context: context, streamLink: streamLink)
         var cursor = reader.offset
         let slot = try state.readSlot(at: &cursor, end: reader.end, codingPath: [])
         let value = try state.decodeValue(T.self, slot: slot, depth: 1, parentPath: [], key: nil)
@@ -51,12 +56,12 @@ struct WireSlot {
 /// The bytes all nested decoders of one `decode` call read from.
 final class WireDecodingState {
     let bytes: [UInt8]
-    let userInfo: [CodingUserInfoKey: Any]
+    let context: WireUserInfo
     let streamLink: StreamLink?
 
-    init(bytes: [UInt8], userInfo: [CodingUserInfoKey: Any], streamLink: StreamLink?) {
+    init(bytes: [UInt8], context: WireUserInfo, streamLink: StreamLink?) {
         self.bytes = bytes
-        self.userInfo = userInfo
+        self.context = context
         self.streamLink = streamLink
     }
 
@@ -189,7 +194,7 @@ struct WireDecoderImpl: Decoder {
     let key: (any CodingKey)?
 
     var codingPath: [any CodingKey] { WirePath.join(parentPath, key) }
-    var userInfo: [CodingUserInfoKey: Any] { state.userInfo }
+    var userInfo: [CodingUserInfoKey: Any] { state.context.dictionary }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         guard !slot.isNil else { throw state.valueNotFound(KeyedDecodingContainer<Key>.self, codingPath) }

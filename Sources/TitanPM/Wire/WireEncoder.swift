@@ -13,17 +13,22 @@ import FoundationEssentials
 // keys in any order. No type tags travel: both sides know the types.
 
 /// Encodes `Encodable` values into the compact binary wire format.
-package struct WireEncoder: @unchecked Sendable {
-    // Immutable after init; the values put in userInfo here are the (Sendable) actor system.
-    package let userInfo: [CodingUserInfoKey: Any]
+package struct WireEncoder: Sendable {
+    package let context: WireUserInfo
 
     package init(userInfo: [CodingUserInfoKey: Any] = [:]) {
-        self.userInfo = userInfo
+        context = WireUserInfo(userInfo)
     }
+
+    package init(context: WireUserInfo) {
+        self.context = context
+    }
+
+    package var userInfo: [CodingUserInfoKey: Any] { context.dictionary }
 
     /// Appends one encoded value (header and payload) to `writer`.
     package func encode<T: Encodable>(_ value: T, into writer: inout ByteWriter) throws {
-        let state = WireEncodingState(userInfo: userInfo, bytes: writer.take())
+        let state = WireEncodingState(context: context, bytes: writer.take())
         defer { writer = ByteWriter(adopting: state.bytes) }
         try state.writeValue(value, depth: 1, parentPath: [], key: nil)
     }
@@ -39,7 +44,7 @@ package struct WireEncoder: @unchecked Sendable {
 /// The buffer all nested encoders of one `encode` call write into.
 final class WireEncodingState {
     var bytes: [UInt8]
-    let userInfo: [CodingUserInfoKey: Any]
+    let context: WireUserInfo
     /// Set by a single-value container's `encodeNil`, read when its value's header is patched.
     var pendingNil = false
     /// Nested containers whose headers are still open, innermost last. A container's payload
@@ -47,8 +52,8 @@ final class WireEncodingState {
     var openNested: [(offset: Int, depth: Int, id: Int)] = []
     private var nextNestedID = 0
 
-    init(userInfo: [CodingUserInfoKey: Any], bytes: [UInt8]) {
-        self.userInfo = userInfo
+    init(context: WireUserInfo, bytes: [UInt8]) {
+        self.context = context
         self.bytes = bytes
     }
 
@@ -290,7 +295,7 @@ struct WireEncoderImpl: Encoder {
     var nestedID: Int? = nil
 
     var codingPath: [any CodingKey] { WirePath.join(parentPath, key) }
-    var userInfo: [CodingUserInfoKey: Any] { state.userInfo }
+    var userInfo: [CodingUserInfoKey: Any] { state.context.dictionary }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
         KeyedEncodingContainer(WireKeyedEncodingContainer<Key>(state: state, depth: depth, nestedID: nestedID, parentPath: parentPath, key: key))
