@@ -1,3 +1,4 @@
+import CTitan
 import Glibc
 import Synchronization
 import TitanPM
@@ -27,7 +28,7 @@ func rawEcho(fd: Int32) -> Never {
 /// socketpair, which two processes cannot beat on this machine.
 final class RawPeer {
     private let fd: Int32
-    private let pid: Int32
+    let pid: Int32
     private var message = [UInt8](repeating: 7, count: 16)
 
     private init(fd: Int32, pid: Int32) {
@@ -90,8 +91,22 @@ func measureThroughput(calls: Int, concurrency: Int, _ body: @escaping @Sendable
     return Double(calls) / seconds
 }
 
-/// Runs this program again with `--pin` and returns the figures it prints.
-func runPinnedCopy(quick: Bool) async throws -> [Metric] {
+/// Moves every thread of process `pid` to `cpu` (the affinity of a thread is its own; threads
+/// it starts later inherit it).
+func moveAllThreads(of pid: Int32, toCPU cpu: Int32) {
+    guard let directory = opendir("/proc/\(pid)/task") else { fatalError("no /proc/\(pid)/task") }
+    defer { closedir(directory) }
+    while let entry = readdir(directory) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        guard let thread = Int32(name) else { continue }
+        guard titan_pin_to_cpu(thread, cpu) == 0 else {
+            fatalError("cannot move thread \(thread) to CPU \(cpu): \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+/// Runs this program again with `flag` (`--pin` or `--split`) and returns the figures it prints.
+func runCopy(flag: String, quick: Bool) async throws -> [Metric] {
     let (mine, theirs) = try UnixSocket.pair()
     var environment: [String: String] = [:]
     for key in ["PATH", "HOME", "TMPDIR"] {
@@ -99,7 +114,7 @@ func runPinnedCopy(quick: Bool) async throws -> [Metric] {
     }
     let pid = try await ChildLauncher.shared.launch(LaunchRequest(
         executable: currentExecutable(),
-        arguments: ["--pin"] + (quick ? ["--quick"] : []),
+        arguments: [flag] + (quick ? ["--quick"] : []),
         environment: environment,
         descriptors: [(parentFD: theirs, childFD: 1)]
     ))

@@ -4,9 +4,10 @@ import TitanPM
 
 // titan-bench: speed and memory of Titan RPC against a raw floor measured in the same run.
 //
-//   swift run -c release titan-bench            all figures (runs the pinned ones in a sub-process)
+//   swift run -c release titan-bench            all figures (runs the pinned and split ones in sub-processes)
 //   swift run -c release titan-bench --json     the same, as one JSON object
 //   titan-bench --pin                           only the figures pinned to CPU 0
+//   titan-bench --split                         only the figures with this process on CPU 0, peers on CPU 1
 //   titan-bench --quick                         fewer iterations (a smoke test)
 
 ProcessManager.bootstrap()
@@ -48,6 +49,16 @@ if arguments.contains("--throughput-loop") {
     exit(0)
 }
 
+if arguments.contains("--latency-loop") {
+    // For profilers: 200k round trips, one in flight, both processes pinned to CPU 0.
+    guard titan_pin_to_cpu(0, 0) == 0 else { fatalError("cannot pin to CPU 0") }
+    let pm = ProcessManager()
+    let service = try await pm.spawn(BenchService.self, options: SpawnOptions(callTimeout: nil))
+    print("p50 \(try await latencyLoop(service).median) us")
+    await pm.shutdown()
+    exit(0)
+}
+
 if arguments.contains("--idle-child") {
     // For memory investigations: spawn one child, print its pid, wait for a line on stdin.
     let pm = ProcessManager()
@@ -60,7 +71,16 @@ if arguments.contains("--idle-child") {
     exit(0)
 }
 
-let pinned = arguments.contains("--pin")
+/// 200k round trips of `add`, off the main actor like the figures in the report.
+func latencyLoop(_ service: BenchService) async throws -> Samples {
+    try await measureLatency(warmup: 2_000, iterations: 200_000) { _ = try await service.add(1, 2) }
+}
+
+// `--pin`: this process and its children on CPU 0. `--split`: this process on CPU 0 and each
+// peer (the raw echo process, the Titan child) moved to CPU 1 — the two ends always on
+// different cores, the placement the unpinned figures only get when the scheduler chooses it.
+let split = arguments.contains("--split")
+let pinned = arguments.contains("--pin") || split
 let quick = arguments.contains("--quick")
 let report = Report(json: arguments.contains("--json"))
 let iterations = quick ? 2_000 : 20_000
@@ -75,16 +95,20 @@ if pinned {
 }
 
 let staticStdlib = !(ProcFS.read("/proc/self/maps").map { String(decoding: $0, as: UTF8.self).contains("libswiftCore.so") } ?? true)
-let suffix = pinned ? "_pinned" : ""
+let suffix = split ? "_split" : pinned ? "_pinned" : ""
 
 let pm = ProcessManager()
 let service = try await pm.spawn(BenchService.self, options: SpawnOptions(callTimeout: nil))
+if split, let pid = pm.process(id: service.id.process)?.pid {
+    moveAllThreads(of: pid, toCPU: 1)
+}
 
 // The floor (two processes bouncing 16 bytes over a socketpair) and the RPC round trip, in
 // alternating blocks: unpinned, where the scheduler puts the two processes (one core or two)
 // changes both figures by 5x, and alternating makes both see the same placements.
 func measureAgainstFloor() async throws -> (raw: Samples, rpc: Samples, affine: Samples) {
     let rawPeer = try await RawPeer.start()
+    if split { moveAllThreads(of: rawPeer.pid, toCPU: 1) }
     var raw = Samples(capacity: iterations)
     var rpc = Samples(capacity: iterations)
     var affine = Samples(capacity: iterations)
@@ -208,12 +232,17 @@ if !pinned {
 await pm.shutdown()
 
 if !pinned {
-    // The pinned figures come from a copy of this program pinned from its first instruction.
-    for metric in try await runPinnedCopy(quick: quick) {
-        report.add(metric.name, metric.value, metric.unit)
-    }
-    if let rpcPinned = report.value("rpc_pinned_p50_us"), let rawPinned = report.value("raw_pinned_p50_us") {
-        report.add("rpc_vs_raw_pinned_p50", rpcPinned / rawPinned, "ratio")
+    // The pinned and split figures come from copies of this program pinned from their first
+    // instruction.
+    var modes = ["pinned": "--pin"]
+    if sysconf(Int32(_SC_NPROCESSORS_ONLN)) >= 2 { modes["split"] = "--split" }
+    for (name, flag) in modes.sorted(by: { $0.key < $1.key }) {
+        for metric in try await runCopy(flag: flag, quick: quick) {
+            report.add(metric.name, metric.value, metric.unit)
+        }
+        if let rpc = report.value("rpc_\(name)_p50_us"), let raw = report.value("raw_\(name)_p50_us") {
+            report.add("rpc_vs_raw_\(name)_p50", rpc / raw, "ratio")
+        }
     }
 }
 if report.json { report.printJSON() }
