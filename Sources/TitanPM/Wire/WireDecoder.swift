@@ -166,6 +166,13 @@ final class WireDecodingState {
     /// Decodes a value of type `T` from `slot`. Its coding path is `parentPath` plus `key`,
     /// built only if a decoder asks for it or an error needs it.
     func decodeValue<T: Decodable>(_ type: T.Type, slot: WireSlot, depth: Int, parentPath: [any CodingKey], key: (any CodingKey)?) throws -> T {
+        // The commonest argument types first, by identity: cheaper than a conformance lookup.
+        if T.self == Int.self {
+            return unsafeBitCast(try signed(Int.self, slot, codingPath: WirePath.join(parentPath, key)), to: T.self)
+        }
+        if T.self == String.self {
+            return unsafeBitCast(try string(slot, codingPath: WirePath.join(parentPath, key)), to: T.self)
+        }
         if let fast = T.self as? any WireFastPath.Type {
             // One cached conformance lookup instead of a cast per primitive type.
             return try fast.readWireValue(slot, from: self, codingPath: WirePath.join(parentPath, key)) as! T

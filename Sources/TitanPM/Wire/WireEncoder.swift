@@ -277,7 +277,16 @@ final class WireEncodingState {
 
     @inline(__always)
     private func writeFastPath<T: Encodable>(_ value: T) -> Bool {
-        // One cached conformance lookup instead of a cast per primitive type.
+        // The commonest argument types first, by identity: cheaper than a conformance lookup.
+        if T.self == Int.self {
+            writeSigned(Int64(unsafeBitCast(value, to: Int.self)))
+            return true
+        }
+        if T.self == String.self {
+            writeString(unsafeBitCast(value, to: String.self))
+            return true
+        }
+        // Then one cached conformance lookup instead of a cast per primitive type.
         guard let fast = value as? any WireFastPath else { return false }
         fast.writeWireValue(to: self)
         return true
