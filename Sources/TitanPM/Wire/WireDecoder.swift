@@ -21,8 +21,6 @@ package struct WireDecoder: Sendable {
         self.streamLink = streamLink
     }
 
-    package var userInfo: [CodingUserInfoKey: Any] { context.dictionary }
-
     /// Reads one value (header and payload) from `reader`, advancing past it.
     package func decode<T: Decodable>(_ type: T.Type, from reader: inout ByteReader) throws -> T {
         let state = WireDecodingState(bytes: reader.bytes, context: context, streamLink: streamLink)
@@ -57,6 +55,8 @@ struct WireSlot {
 final class WireDecodingState {
     let bytes: [UInt8]
     let context: WireUserInfo
+    /// The dictionary `Codable` code sees, built the first time some value asks for it.
+    lazy var userInfo = context.dictionary
     let streamLink: StreamLink?
 
     init(bytes: [UInt8], context: WireUserInfo, streamLink: StreamLink?) {
@@ -168,10 +168,10 @@ final class WireDecodingState {
     func decodeValue<T: Decodable>(_ type: T.Type, slot: WireSlot, depth: Int, parentPath: [any CodingKey], key: (any CodingKey)?) throws -> T {
         // The commonest argument types first, by identity: cheaper than a conformance lookup.
         if T.self == Int.self {
-            return unsafeBitCast(try signed(Int.self, slot, codingPath: WirePath.join(parentPath, key)), to: T.self)
+            return unsafeBitCast(try Int.readWireValue(slot, from: self, codingPath: WirePath.join(parentPath, key)), to: T.self)
         }
         if T.self == String.self {
-            return unsafeBitCast(try string(slot, codingPath: WirePath.join(parentPath, key)), to: T.self)
+            return unsafeBitCast(try String.readWireValue(slot, from: self, codingPath: WirePath.join(parentPath, key)), to: T.self)
         }
         if let fast = T.self as? any WireFastPath.Type {
             // One cached conformance lookup instead of a cast per primitive type.
@@ -201,7 +201,7 @@ struct WireDecoderImpl: Decoder {
     let key: (any CodingKey)?
 
     var codingPath: [any CodingKey] { WirePath.join(parentPath, key) }
-    var userInfo: [CodingUserInfoKey: Any] { state.context.dictionary }
+    var userInfo: [CodingUserInfoKey: Any] { state.userInfo }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         guard !slot.isNil else { throw state.valueNotFound(KeyedDecodingContainer<Key>.self, codingPath) }

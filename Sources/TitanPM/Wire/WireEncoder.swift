@@ -24,8 +24,6 @@ package struct WireEncoder: Sendable {
         self.context = context
     }
 
-    package var userInfo: [CodingUserInfoKey: Any] { context.dictionary }
-
     /// Appends one encoded value (header and payload) to `writer`.
     package func encode<T: Encodable>(_ value: T, into writer: inout ByteWriter) throws {
         let state = WireEncodingState(context: context, bytes: writer.take())
@@ -45,6 +43,8 @@ package struct WireEncoder: Sendable {
 final class WireEncodingState {
     var bytes: [UInt8]
     let context: WireUserInfo
+    /// The dictionary `Codable` code sees, built the first time some value asks for it.
+    lazy var userInfo = context.dictionary
     /// Set by a single-value container's `encodeNil`, read when its value's header is patched.
     var pendingNil = false
     /// Nested containers whose headers are still open, innermost last. A container's payload
@@ -279,11 +279,11 @@ final class WireEncodingState {
     private func writeFastPath<T: Encodable>(_ value: T) -> Bool {
         // The commonest argument types first, by identity: cheaper than a conformance lookup.
         if T.self == Int.self {
-            writeSigned(Int64(unsafeBitCast(value, to: Int.self)))
+            unsafeBitCast(value, to: Int.self).writeWireValue(to: self)
             return true
         }
         if T.self == String.self {
-            writeString(unsafeBitCast(value, to: String.self))
+            unsafeBitCast(value, to: String.self).writeWireValue(to: self)
             return true
         }
         // Then one cached conformance lookup instead of a cast per primitive type.
@@ -304,7 +304,7 @@ struct WireEncoderImpl: Encoder {
     var nestedID: Int? = nil
 
     var codingPath: [any CodingKey] { WirePath.join(parentPath, key) }
-    var userInfo: [CodingUserInfoKey: Any] { state.context.dictionary }
+    var userInfo: [CodingUserInfoKey: Any] { state.userInfo }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
         KeyedEncodingContainer(WireKeyedEncodingContainer<Key>(state: state, depth: depth, nestedID: nestedID, parentPath: parentPath, key: key))

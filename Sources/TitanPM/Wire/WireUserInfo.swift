@@ -3,9 +3,9 @@ import Distributed
 /// The `userInfo` a ``WireEncoder`` or ``WireDecoder`` hands to `Codable` code: the actor
 /// system (under `actorSystemKey`), plus any other entries.
 ///
-/// The dictionary is built only when some `encode(to:)` or `init(from:)` asks for it. Most
-/// calls never do (only actor references and streams need the system), and building it for
-/// every call costs an allocation and hashing on each side of each call.
+/// The dictionary is built only when some `encode(to:)` or `init(from:)` asks for it, once
+/// per `encode` or `decode`. Most calls never do (only actor references and streams need the
+/// system), and building it for every call costs an allocation and hashing on each side.
 package struct WireUserInfo: @unchecked Sendable {
     // Immutable; the system is Sendable, the entries come from tests and tools that build
     // coders from a plain dictionary.
