@@ -91,6 +91,14 @@ func measureThroughput(calls: Int, concurrency: Int, _ body: @escaping @Sendable
     return Double(calls) / seconds
 }
 
+/// Pins this process to `cpu`. Called before any other thread exists, so every thread and
+/// child inherits the mask.
+func pinThisProcess(toCPU cpu: Int32) {
+    guard titan_pin_to_cpu(0, cpu) == 0 else {
+        fatalError("cannot pin to CPU \(cpu): \(String(cString: strerror(errno)))")
+    }
+}
+
 /// Moves every thread of process `pid` to `cpu` (the affinity of a thread is its own; threads
 /// it starts later inherit it).
 func moveAllThreads(of pid: Int32, toCPU cpu: Int32) {

@@ -1,4 +1,3 @@
-import CTitan
 import Glibc
 import TitanPM
 
@@ -51,7 +50,7 @@ if arguments.contains("--throughput-loop") {
 
 if arguments.contains("--latency-loop") {
     // For profilers: 200k round trips, one in flight, both processes pinned to CPU 0.
-    guard titan_pin_to_cpu(0, 0) == 0 else { fatalError("cannot pin to CPU 0") }
+    pinThisProcess(toCPU: 0)
     let pm = ProcessManager()
     let service = try await pm.spawn(BenchService.self, options: SpawnOptions(callTimeout: nil))
     print("p50 \(try await latencyLoop(service).median) us")
@@ -86,20 +85,15 @@ let report = Report(json: arguments.contains("--json"))
 let iterations = quick ? 2_000 : 20_000
 let warmup = quick ? 500 : 2_000
 
-if pinned {
-    // Before any other thread exists: every thread and child inherits the mask.
-    guard titan_pin_to_cpu(0, 0) == 0 else {
-        print("cannot pin to CPU 0: \(String(cString: strerror(errno)))")
-        exit(1)
-    }
-}
+if pinned { pinThisProcess(toCPU: 0) }
 
 let staticStdlib = !(ProcFS.read("/proc/self/maps").map { String(decoding: $0, as: UTF8.self).contains("libswiftCore.so") } ?? true)
 let suffix = split ? "_split" : pinned ? "_pinned" : ""
 
 let pm = ProcessManager()
 let service = try await pm.spawn(BenchService.self, options: SpawnOptions(callTimeout: nil))
-if split, let pid = pm.process(id: service.id.process)?.pid {
+if split {
+    guard let pid = pm.process(id: service.id.process)?.pid else { fatalError("the child has no pid") }
     moveAllThreads(of: pid, toCPU: 1)
 }
 
@@ -234,9 +228,9 @@ await pm.shutdown()
 if !pinned {
     // The pinned and split figures come from copies of this program pinned from their first
     // instruction.
-    var modes = ["pinned": "--pin"]
-    if sysconf(Int32(_SC_NPROCESSORS_ONLN)) >= 2 { modes["split"] = "--split" }
-    for (name, flag) in modes.sorted(by: { $0.key < $1.key }) {
+    var modes = [(name: "pinned", flag: "--pin")]
+    if sysconf(Int32(_SC_NPROCESSORS_ONLN)) >= 2 { modes.append((name: "split", flag: "--split")) }
+    for (name, flag) in modes {
         for metric in try await runCopy(flag: flag, quick: quick) {
             report.add(metric.name, metric.value, metric.unit)
         }
