@@ -155,6 +155,31 @@ extension TitanPMTests {
             }
         }
 
+        @Test func everyFailedStartKeepsItsReasonWhenManyFailAtOnce() async throws {
+            // Each child writes its reason and exits at once, so its exit is often handled
+            // while the start is still reading the reason: the reason must survive that.
+            try await withManager { pm in
+                let reasons = await withTaskGroup(of: String.self) { group in
+                    for index in 0..<16 {
+                        group.addTask {
+                            do {
+                                _ = try await pm.spawn(KeyValueStore.self, configuration: StoreConfiguration(label: "f\(index)", failConfigure: true))
+                                return "spawned"
+                            } catch ProcessError.startFailed(let why) {
+                                return why
+                            } catch {
+                                return "\(error)"
+                            }
+                        }
+                    }
+                    return await group.reduce(into: []) { $0.append($1) }
+                }
+                #expect(reasons.count == 16)
+                #expect(reasons.filter { !$0.contains("asked to fail") } == [])
+                #expect(pm.processes.isEmpty)
+            }
+        }
+
         @Test func healthCheckIsAnsweredByTheService() async throws {
             try await withManager { pm in
                 let store = try await pm.spawn(KeyValueStore.self, configuration: StoreConfiguration(label: "h", limits: ["maxValues": 1]))

@@ -239,6 +239,16 @@ final class ManagedProcess: CallRoute, Sendable {
         } catch {
             throw ProcessError.startFailed("\(error)")
         }
+        // `parentEnd` goes to the state, and is closed when the child exits, possibly while the
+        // start below still reads the child's failure report: the start uses its own copy.
+        let startEnd = fcntl(parentEnd, F_DUPFD_CLOEXEC, 0)
+        guard startEnd >= 0 else {
+            let error = ProcessError.startFailed("cannot duplicate the control socket: \(String(cString: strerror(errno)))")
+            close(parentEnd)
+            close(childEnd)
+            throw error
+        }
+        defer { close(startEnd) }
         let request = LaunchRequest(
             executable: spec.executable,
             arguments: spec.arguments,
@@ -268,10 +278,10 @@ final class ManagedProcess: CallRoute, Sendable {
             throw ProcessError.startFailed("cannot watch child \(pid): \(error)")
         }
 
-        guard UnixSocket.writeMessage(parentEnd, spec.configuration) else {
+        guard UnixSocket.writeMessage(startEnd, spec.configuration) else {
             throw await startFailure(incarnation, "the child closed its control socket before reading its configuration")
         }
-        switch await Self.awaitReadiness(fd: parentEnd, timeout: options.startTimeout, maxSize: spec.child.maxFrameSize) {
+        switch await Self.awaitReadiness(fd: startEnd, timeout: options.startTimeout, maxSize: spec.child.maxFrameSize) {
         case .ready:
             break
         case .failed(let why):
@@ -379,7 +389,8 @@ final class ManagedProcess: CallRoute, Sendable {
 
             switch (state.status, state.intent) {
             case (.starting, _):
-                // launch() sees the closed control socket and reports the failure.
+                // launch() reads the child's report, or the end of its control socket, from
+                // its own copy of the socket and reports the failure.
                 state.pid = nil
             case (_, .restart):
                 state.pid = nil
