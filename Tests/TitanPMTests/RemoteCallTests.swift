@@ -16,6 +16,14 @@ extension TitanPMTests {
             try await withManager { pm in
                 let calc = try await pm.spawn(Calculator.self)
                 let (names, sum) = try await ProcessActorSystem.withAffinity(to: calc) {
+                    // The body starts on a pool thread. Its first reply can beat the caller's
+                    // suspension (on a loaded machine), and then that caller goes on where it
+                    // was; the first reply that finds it suspended moves it to the reader.
+                    var warmups = 0
+                    while Self.threadName() != "titan-client" && warmups < 20 {
+                        _ = try await calc.add(0, 0)
+                        warmups += 1
+                    }
                     var names: Set<String> = []
                     var sum = 0
                     for i in 0..<50 {

@@ -114,10 +114,12 @@ public final class ProcessActorSystem: DistributedActorSystem, Sendable {
     ///
     /// A reply normally wakes a thread of the cooperative pool to resume its caller; inside
     /// `body` the caller resumes on the connection's reader thread itself, so a round trip
-    /// costs one thread wake on each side, as a bare socket ping-pong does. `body` must not
-    /// block (its work holds up every reply on that connection) and should not be isolated
-    /// to an actor (an actor's code runs on the actor's executor). A pool, or a process that
-    /// is not running, has no single connection: `body` then runs as usual.
+    /// costs one thread wake on each side, as a bare socket ping-pong does. `body` starts on a
+    /// pool thread and moves to the reader thread with the first reply that finds it waiting
+    /// (a reply can beat its caller's suspension), then stays there. `body` must not block
+    /// (its work holds up every reply on that connection) and should not be isolated to an
+    /// actor (an actor's code runs on the actor's executor). A pool, or a process that is not
+    /// running, has no single connection: `body` then runs as usual.
     public static func withAffinity<Act: DistributedActor, T>(
         to actor: Act,
         isolation: isolated (any Actor)? = #isolation,
