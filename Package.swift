@@ -1,9 +1,21 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+// Titan PM runs on Linux only: it relies on /proc, pidfd, prctl and posix_spawn's Linux
+// extensions (see README). The runtime is layered as modules whose dependencies point one
+// way, from the top of this list to the bottom:
+//
+//   TitanPM           features: ProcessManager, pools, supervision (the one import users need)
+//   TitanProcess      launching children, readiness, exit watching, hosting a service
+//   TitanActorSystem  ProcessActorSystem: calling and serving sides, interceptors, streaming
+//   TitanTransport    frame connections: Unix sockets, and an in-memory one for tests
+//   TitanWire         bytes, the binary Codable format, frames, the call envelope
+//   TitanCore         vocabulary: ids, errors, signals, backoff, clocks, waiters (no I/O)
+//   CTitan            Linux calls Glibc does not export
+//
+// `Tests/TitanPMTests/LayeringTests.swift` fails if a module imports one above it.
 let package = Package(
     name: "titan-pm",
-    platforms: [.macOS(.v15)],
     products: [
         .library(name: "TitanPM", targets: ["TitanPM"]),
         .library(name: "TitanPMTestKit", targets: ["TitanPMTestKit"]),
@@ -17,21 +29,29 @@ let package = Package(
     targets: [
         // Linux calls Glibc does not export (prctl, pipe2, accept4, pidfd_open, posix_spawn _np actions).
         .target(name: "CTitan"),
+        .target(name: "TitanCore", dependencies: ["CTitan"]),
+        .target(name: "TitanWire", dependencies: ["TitanCore"]),
+        .target(name: "TitanTransport", dependencies: ["TitanCore", "TitanWire", "CTitan"]),
+        .target(name: "TitanActorSystem", dependencies: ["TitanCore", "TitanWire", "TitanTransport"]),
+        .target(name: "TitanProcess", dependencies: ["TitanCore", "TitanWire", "TitanTransport", "TitanActorSystem", "CTitan"]),
         .target(
             name: "TitanPM",
             dependencies: [
-                "CTitan",
+                "TitanCore", "TitanWire", "TitanTransport", "TitanActorSystem", "TitanProcess",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // Link into a test target: children re-exec'd from the test binary host their service
-        // before the test runner starts (a C constructor; the test runner owns `main`).
-        .target(name: "TitanPMTestKit", dependencies: ["TitanPM"]),
+        // Children re-exec'd from a test binary host their service before the test runner
+        // starts (a C constructor: the test runner owns `main`).
+        .target(name: "CTitanTestKit", dependencies: ["TitanProcess"]),
+        // Helpers for testing services: a manager scoped to a test, awaiting events, crash
+        // simulation, the manual clock and the in-memory transport.
+        .target(name: "TitanPMTestKit", dependencies: ["TitanPM", "CTitanTestKit"]),
         .executableTarget(name: "titan-demo", dependencies: ["TitanPM"]),
         // Speed and memory figures against a raw floor measured in the same run:
         // `swift run -c release titan-bench`.
-        .executableTarget(name: "titan-bench", dependencies: ["TitanPM", "CTitan"]),
+        .executableTarget(name: "titan-bench", dependencies: ["TitanPM", "TitanWire", "TitanTransport", "CTitan"]),
 
         // Services used by the tests, shared with `titan-test-host`, the "other executable".
         .target(name: "TitanTestServices", dependencies: ["TitanPM"], path: "Tests/TitanTestServices"),
@@ -43,6 +63,7 @@ let package = Package(
         .testTarget(
             name: "TitanPMTests",
             dependencies: [
+                "TitanCore", "TitanWire", "TitanTransport", "TitanActorSystem", "TitanProcess",
                 "TitanPM", "TitanPMTestKit", "TitanTestServices", "titan-test-host",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]

@@ -2,6 +2,8 @@ import CTitan
 import Glibc
 import Synchronization
 import TitanPM
+import TitanTransport
+import TitanWire
 
 /// The path of this executable, for re-running it in another mode.
 func currentExecutable() -> String {

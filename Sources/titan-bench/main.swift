@@ -1,5 +1,7 @@
 import Glibc
 import TitanPM
+import TitanTransport
+import TitanWire
 
 // titan-bench: speed and memory of Titan RPC against a raw floor measured in the same run.
 //

@@ -2,6 +2,11 @@ import Glibc
 import Testing
 import TitanTestServices
 @testable import TitanPM
+import TitanActorSystem
+import TitanCore
+import TitanProcess
+import TitanTransport
+import TitanWire
 
 extension TitanPMTests {
     /// What callers see when a child dies, and what the restart policy does about it.
@@ -28,12 +33,12 @@ extension TitanPMTests {
                 #expect(ContinuousClock.now - started < .seconds(10))
                 #expect(outcomes.count == 100)
                 for outcome in outcomes {
-                    guard case .failure(let error) = outcome, case .processExited(let process, let status) = error as? ProcessError else {
+                    guard case .failure(let error) = outcome, let error = error as? ProcessError, error.code == .processExited else {
                         Issue.record("expected processExited, got \(outcome)")
                         continue
                     }
-                    #expect(process == id)
-                    #expect(status == .signaled(.kill))
+                    #expect(error.process == id)
+                    #expect(error.termination == .signaled(.kill))
                 }
                 let crashed = try await recorder.first("crashed event") { $0.status == .crashed }
                 #expect(crashed.exitStatus == .signaled(.kill))
@@ -50,7 +55,7 @@ extension TitanPMTests {
                     try await calc.crash()
                     Issue.record("crash() returned")
                 } catch let error as ProcessError {
-                    guard case .processExited(_, let status) = error, case .signaled = status else {
+                    guard error.code == .processExited, case .signaled? = error.termination else {
                         Issue.record("unexpected \(error)")
                         return
                     }

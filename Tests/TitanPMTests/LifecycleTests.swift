@@ -5,6 +5,11 @@ import Synchronization
 import Testing
 import TitanTestServices
 @testable import TitanPM
+import TitanActorSystem
+import TitanCore
+import TitanProcess
+import TitanTransport
+import TitanWire
 
 extension TitanPMTests {
     /// Stopping, shutting down, and leaving nothing behind.

@@ -2,6 +2,11 @@ import Glibc
 import Testing
 import TitanTestServices
 @testable import TitanPM
+import TitanActorSystem
+import TitanCore
+import TitanProcess
+import TitanTransport
+import TitanWire
 
 private func executablePath(of pid: Int32) -> String {
     var buffer = [CChar](repeating: 0, count: 4096)
@@ -40,11 +45,8 @@ extension TitanPMTests {
                     _ = try await pm.spawn(service: "no-such-service", as: $Greeting.self, options: SpawnOptions(executable: testHostPath))
                     Issue.record("spawn should fail")
                 } catch let error as ProcessError {
-                    guard case .startFailed(let why) = error else {
-                        Issue.record("unexpected \(error)")
-                        return
-                    }
-                    #expect(why.contains("no service named no-such-service"))
+                    #expect(error.code == .serviceNotFound)
+                    #expect(error.message.contains("no service named no-such-service"))
                 }
             }
         }

@@ -2,6 +2,11 @@ import Glibc
 import Testing
 import TitanTestServices
 @testable import TitanPM
+import TitanActorSystem
+import TitanCore
+import TitanProcess
+import TitanTransport
+import TitanWire
 
 /// Runs `total` calls from `concurrency` looping tasks; returns each call's outcome.
 func load<T: Sendable>(_ total: Int, concurrency: Int, _ call: @escaping @Sendable (Int) async throws -> T) async -> [Result<T, any Error>] {
@@ -230,11 +235,11 @@ extension TitanPMTests {
                 #expect(ContinuousClock.now - started < .seconds(30))
                 #expect(results.count == 600)
                 for case .failure(let error) in results {
-                    guard case .processExited(let process, .signaled(.kill)) = error as? ProcessError else {
+                    guard let error = error as? ProcessError, error.code == .processExited, error.termination == .signaled(.kill) else {
                         Issue.record("unexpected failure \(error)")
                         continue
                     }
-                    #expect(process == victim)
+                    #expect(error.process == victim)
                 }
                 #expect(await eventually { pool.stats.size == 3 && !pool.workers.contains(victim) })
                 #expect(pool.stats.replaced == 1)
@@ -300,7 +305,7 @@ extension TitanPMTests {
                 var failures = 0
                 var served: [Int32] = []
                 for i in 0..<20 {
-                    do { served.append(try await pool.proxy.work(i).pid) } catch ProcessError.timedOut { failures += 1 }
+                    do { served.append(try await pool.proxy.work(i).pid) } catch let error as ProcessError where error.code == .timedOut { failures += 1 }
                 }
                 #expect(failures == 2)
                 #expect(served.count == 18)

@@ -3,14 +3,19 @@ import Synchronization
 import Testing
 import TitanTestServices
 @testable import TitanPM
+import TitanActorSystem
+import TitanCore
+import TitanProcess
+import TitanTransport
+import TitanWire
 
 /// Captures call frames instead of sending them, to learn real target identifiers.
 private final class RecordingRoute: CallRoute {
     let frames = Mutex<[FrameBuilder]>([])
     var defaultCallTimeout: Duration? { nil }
 
-    func call(_ frame: FrameBuilder, timeout: Duration?) async throws -> Frame {
-        frames.withLock { $0.append(frame) }
+    func call(_ call: OutgoingCall) async throws -> CallReply {
+        frames.withLock { $0.append(call.frame(at: SystemClock.shared.now)) }
         throw ProcessError.unsupported("recorded, not sent")
     }
 }
@@ -26,10 +31,10 @@ private func recordedAddCall(_ system: ProcessActorSystem) async throws -> Frame
     return try #require(route.frames.withLock { $0.first })
 }
 
-private func callMessage(of builder: FrameBuilder) throws -> CallMessage {
+private func callMessage(of builder: FrameBuilder) throws -> CallEnvelope {
     var builder = builder
     let bytes = builder.finish(id: 1)
-    return try CallMessage(payload: Array(bytes[FrameHeader.size...]))
+    return try CallEnvelope(payload: Array(bytes[FrameHeader.size...]))
 }
 
 /// A call frame with the given parts, built the way the runtime builds one.
@@ -37,11 +42,7 @@ private func callFrame(target: String, instance: UInt64 = 0, arguments: (inout B
     var builder = FrameBuilder(kind: .call)
     builder.writer.writeVarint(0) // no generic substitutions
     arguments(&builder.writer)
-    let trailer = builder.payloadCount
-    builder.writer.writeVarint(instance)
-    builder.writer.writeString(target)
-    builder.writer.writeVarint(0)
-    builder.writer.writeInteger(UInt32(trailer))
+    CallEnvelope.writeTrailer(into: &builder, instance: instance, target: target, metadata: CallMetadata())
     return builder
 }
 
@@ -91,7 +92,7 @@ extension TitanPMTests {
                 // The child still serves the existing reference and new connections.
                 #expect(try await calc.add(2, 2) == 4)
                 let fresh = try await connectRaw(pm, calc.id.process)
-                let reply = try await fresh.call(recordedAddCall(pm.actorSystem), timeout: .seconds(5))
+                let reply = try await fresh.exchange(recordedAddCall(pm.actorSystem), timeout: .seconds(5))
                 #expect(reply.kind == .reply)
                 #expect(try WireDecoder().decode(Int.self, from: reply.payload) == 3)
                 fresh.connection.close()
@@ -120,11 +121,11 @@ extension TitanPMTests {
                 let client = try await connectRaw(pm, calc.id.process)
                 defer { client.connection.close() }
 
-                let unknown = try await client.call(callFrame(target: "$s4Nope6ActorC3fooyyYaKFTE") { _ in }, timeout: .seconds(5))
+                let unknown = try await client.exchange(callFrame(target: "$s4Nope6ActorC3fooyyYaKFTE") { _ in }, timeout: .seconds(5))
                 #expect(failure(of: unknown) as? ProcessError == .unknownTarget("$s4Nope6ActorC3fooyyYaKFTE"))
 
                 let add = try callMessage(of: await recordedAddCall(pm.actorSystem))
-                let wrongActor = try await client.call(callFrame(target: add.target, instance: 99) { _ in }, timeout: .seconds(5))
+                let wrongActor = try await client.exchange(callFrame(target: add.target, instance: 99) { _ in }, timeout: .seconds(5))
                 #expect(failure(of: wrongActor) as? ProcessError == .unknownActor(ProcessActorID(process: calc.id.process, instance: 99)))
                 #expect(try await calc.add(1, 1) == 2)
             }
@@ -138,25 +139,25 @@ extension TitanPMTests {
                 let add = try callMessage(of: await recordedAddCall(pm.actorSystem))
                 let encoder = WireEncoder()
                 // add(Int, Int) receiving a string and nothing else.
-                let reply = try await client.call(callFrame(target: add.target) { writer in
+                let reply = try await client.exchange(callFrame(target: add.target) { writer in
                     try? encoder.encode("not a number", into: &writer)
                 }, timeout: .seconds(5))
-                guard case .invalidArguments(let why) = failure(of: reply) as? ProcessError else {
+                guard let error = failure(of: reply) as? ProcessError, error.code == .invalidArguments else {
                     Issue.record("expected invalidArguments, got \(String(describing: failure(of: reply)))")
                     return
                 }
-                #expect(why.contains("argument 0"))
+                #expect(error.message.contains("argument 0"))
 
                 // A payload too short to hold a call at all.
                 var truncated = FrameBuilder(kind: .call)
                 truncated.writer.writeByte(1)
-                let malformed = try await client.call(truncated, timeout: .seconds(5))
-                guard case .invalidArguments = failure(of: malformed) as? ProcessError else {
+                let malformed = try await client.exchange(truncated, timeout: .seconds(5))
+                guard (failure(of: malformed) as? ProcessError)?.code == .invalidArguments else {
                     Issue.record("expected invalidArguments for a malformed call")
                     return
                 }
                 // Same connection, a good call: still served.
-                let good = try await client.call(callFrame(target: add.target) { writer in
+                let good = try await client.exchange(callFrame(target: add.target) { writer in
                     try? encoder.encode(20, into: &writer)
                     try? encoder.encode(22, into: &writer)
                 }, timeout: .seconds(5))
@@ -172,22 +173,17 @@ extension TitanPMTests {
                 do {
                     _ = try await calc.reverse([UInt8](repeating: 1, count: 8192))
                 } catch let error as ProcessError {
-                    guard case .messageTooLarge(let size, let limit) = error else {
-                        Issue.record("unexpected \(error)")
-                        return
-                    }
-                    #expect(size > 8192)
-                    #expect(limit == 4096)
+                    #expect(error.code == .messageTooLarge)
+                    #expect(error.limit == 4096)
+                    #expect(error.message.contains("message of 8"))
                 }
                 // Too large a reply: the child answers with the error instead.
                 do {
                     _ = try await calc.bytes(count: 10_000)
                     Issue.record("an oversized reply was delivered")
                 } catch let error as ProcessError {
-                    guard case .messageTooLarge(_, 4096) = error else {
-                        Issue.record("unexpected \(error)")
-                        return
-                    }
+                    #expect(error.code == .messageTooLarge)
+                    #expect(error.limit == 4096)
                 }
                 #expect(try await calc.reverse([1, 2, 3]) == [3, 2, 1])
 

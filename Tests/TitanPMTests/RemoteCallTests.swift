@@ -2,6 +2,11 @@ import Glibc
 import Testing
 import TitanTestServices
 @testable import TitanPM
+import TitanActorSystem
+import TitanCore
+import TitanProcess
+import TitanTransport
+import TitanWire
 
 extension TitanPMTests {
     /// Calls on a service in a real child process (the re-executed test binary).
@@ -101,12 +106,9 @@ extension TitanPMTests {
                     try await calc.failOpaquely("disk on fire")
                     Issue.record("expected an error")
                 } catch let error as ProcessError {
-                    guard case .remote(let type, let message) = error else {
-                        Issue.record("unexpected \(error)")
-                        return
-                    }
-                    #expect(type == "TitanTestServices.OpaqueFailure")
-                    #expect(message == "opaque failure: disk on fire")
+                    #expect(error.code == .remote)
+                    #expect(error.remoteType == "TitanTestServices.OpaqueFailure")
+                    #expect(error.message == "opaque failure: disk on fire")
                 }
             }
         }
@@ -153,11 +155,8 @@ extension TitanPMTests {
                     _ = try await pm.spawn(KeyValueStore.self, configuration: StoreConfiguration(label: "x", failConfigure: true))
                     Issue.record("spawn should fail")
                 } catch let error as ProcessError {
-                    guard case .startFailed(let why) = error else {
-                        Issue.record("unexpected \(error)")
-                        return
-                    }
-                    #expect(why.contains("asked to fail"))
+                    #expect(error.code == .configurationFailed)
+                    #expect(error.message.contains("asked to fail"))
                 }
                 #expect(pm.processes.isEmpty)
             }
@@ -173,8 +172,8 @@ extension TitanPMTests {
                             do {
                                 _ = try await pm.spawn(KeyValueStore.self, configuration: StoreConfiguration(label: "f\(index)", failConfigure: true))
                                 return "spawned"
-                            } catch ProcessError.startFailed(let why) {
-                                return why
+                            } catch let error as ProcessError where error.code == .configurationFailed {
+                                return error.message
                             } catch {
                                 return "\(error)"
                             }

@@ -1,6 +1,11 @@
 import Glibc
 import Testing
 @testable import TitanPM
+import TitanActorSystem
+import TitanCore
+import TitanProcess
+import TitanTransport
+import TitanWire
 
 /// Waits for the exit of a pid launched by the test, through the shared watcher.
 private func exitOf(_ pid: Int32) async throws -> Termination {

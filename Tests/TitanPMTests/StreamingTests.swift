@@ -1,6 +1,11 @@
 import Testing
 import TitanTestServices
 @testable import TitanPM
+import TitanActorSystem
+import TitanCore
+import TitanProcess
+import TitanTransport
+import TitanWire
 
 extension TitanPMTests {
     /// `RemoteStream` across real child processes: order, back-pressure, cancellation,
@@ -121,12 +126,9 @@ extension TitanPMTests {
                     }
                     Issue.record("the stream ended normally after \(seen) elements")
                 } catch let error as ProcessError {
-                    guard case .processExited(let process, let status) = error else {
-                        Issue.record("expected processExited, got \(error)")
-                        return
-                    }
-                    #expect(process == id)
-                    #expect(status == .signaled(.kill))
+                    #expect(error.code == .processExited)
+                    #expect(error.process == id)
+                    #expect(error.termination == .signaled(.kill))
                 }
                 #expect(seen >= 10)
             }

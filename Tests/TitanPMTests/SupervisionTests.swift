@@ -2,6 +2,11 @@ import Glibc
 import Testing
 import TitanTestServices
 @testable import TitanPM
+import TitanActorSystem
+import TitanCore
+import TitanProcess
+import TitanTransport
+import TitanWire
 
 /// Waits for the first supervisor event that `matches`, from a stream subscribed beforehand.
 func nextEvent(

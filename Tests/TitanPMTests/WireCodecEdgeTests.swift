@@ -1,6 +1,11 @@
 import FoundationEssentials
 import Testing
 @testable import TitanPM
+import TitanActorSystem
+import TitanCore
+import TitanProcess
+import TitanTransport
+import TitanWire
 
 // More unit tests of the binary Codable wire codec (Sources/TitanPM/Wire), beyond
 // WireCodecTests: every width through every container kind, exact bytes, class hierarchies,

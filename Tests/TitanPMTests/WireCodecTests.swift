@@ -1,6 +1,11 @@
 import FoundationEssentials
 import Testing
 @testable import TitanPM
+import TitanActorSystem
+import TitanCore
+import TitanProcess
+import TitanTransport
+import TitanWire
 
 /// The binary codec on its own: round trips, size, and bytes from a hostile peer.
 @Suite struct WireCodecTests {

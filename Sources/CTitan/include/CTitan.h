@@ -16,6 +16,10 @@ int titan_accept_cloexec(int fd);
 /// pidfd_open(pid, 0) through syscall(2); -1 with errno on failure.
 int titan_pidfd_open(pid_t pid);
 
+/// pidfd_send_signal(pidfd, sig, NULL, 0): signals exactly the process the pidfd names, never
+/// a later process that reused its pid; -1 with errno (ESRCH once it has been reaped).
+int titan_pidfd_send_signal(int pidfd, int sig);
+
 /// posix_spawn_file_actions_addclosefrom_np: close every fd >= `from` in the child.
 int titan_spawn_add_closefrom(posix_spawn_file_actions_t *actions, int from);
 

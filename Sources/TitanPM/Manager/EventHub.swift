@@ -1,4 +1,9 @@
 import Synchronization
+import TitanActorSystem
+import TitanCore
+import TitanProcess
+import TitanTransport
+import TitanWire
 
 /// Fans process events out to every current subscriber and listener.
 final class EventHub: Sendable {

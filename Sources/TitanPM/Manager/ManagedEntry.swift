@@ -1,6 +1,11 @@
 import FoundationEssentials
 import Glibc
 import Synchronization
+import TitanActorSystem
+import TitanCore
+import TitanProcess
+import TitanTransport
+import TitanWire
 
 /// What the manager can do with any of its processes, whatever the isolation.
 protocol ManagedEntry: Sendable {

@@ -1,22 +1,19 @@
 import FoundationEssentials
 import Glibc
 import Synchronization
+import TitanActorSystem
+import TitanCore
+import TitanProcess
+import TitanTransport
+import TitanWire
 
-/// The recipe for launching a child; every incarnation of a process uses the same one.
-struct ChildSpec: Sendable {
-    var executable: String
-    var arguments: [String]
-    var environment: [String: String]
-    var workingDirectory: String?
-    var child: ChildEnvironment
-    var configuration: [UInt8]
-}
-
-/// One logical process of a ``ProcessManager``: launches incarnations of its child, routes
-/// calls to the current one, and applies the restart policy when one dies.
+/// One logical process of a ``ProcessManager``: starts incarnations of its child, routes calls
+/// to the current one, and decides what an exit means (a requested stop, a restart under the
+/// ``RestartPolicy``, or the supervisor's call).
 ///
 /// All state changes happen under one lock, and events are emitted under it, so a process's
-/// events arrive in the order its states changed.
+/// events arrive in the order its states changed. Callers waiting for a running incarnation
+/// wait in one ``WaiterTable``; they are resumed after the lock is released.
 final class ManagedProcess: CallRoute, Sendable {
     /// What the manager wants from the process, which decides what an exit means.
     private enum Intent {
@@ -25,26 +22,15 @@ final class ManagedProcess: CallRoute, Sendable {
         case restart
     }
 
-    private struct ReadyWaiter {
-        var continuation: UnsafeContinuation<CallClient, any Error>
-        var timer: UInt64?
-    }
-
     private struct State {
         var status: ProcessStatus = .starting
         var incarnation = 0
-        var pid: Int32?
-        var client: CallClient?
-        var controlFD: Int32 = -1
+        var child: ChildProcess?
         var startTime: Date?
         var restarts = 0
-        /// Monotonic times of policy restarts, pruned to the policy's window.
-        var policyRestarts: [UInt64] = []
+        var scheduler: RestartScheduler
         var lastExit: Termination?
         var intent = Intent.run
-        var nextWaiter: UInt64 = 0
-        var readyWaiters: [UInt64: ReadyWaiter] = [:]
-        var exitWaiters: [UInt64: UnsafeContinuation<Bool, Never>] = [:]
         var restartTask: Task<Void, Never>?
         /// A supervised process that exited on its own: callers wait for the supervisor's
         /// decision (a new incarnation, or ``releaseWaiters()``).
@@ -58,10 +44,15 @@ final class ManagedProcess: CallRoute, Sendable {
     let options: SpawnOptions
     private let events: EventHub
     private let system: ProcessActorSystem
-    private let state = Mutex(State())
+    private let state: Mutex<State>
+    /// Callers waiting for a running incarnation.
+    private let ready: WaiterTable<UInt64, CallClient>
+    private let nextWaiter = Atomic<UInt64>(0)
     /// Set for a process a ``Supervisor`` looks after: told of every exit it did not request,
     /// with the incarnation that exited; the restart policy is then the supervisor's.
     private let supervisorHook: (@Sendable (Int, Termination) -> Void)?
+
+    private var clock: any RuntimeClock { system.clock }
 
     init(id: ProcessID, name: String, version: String, spec: ChildSpec, options: SpawnOptions, events: EventHub, system: ProcessActorSystem,
          supervisorHook: (@Sendable (Int, Termination) -> Void)? = nil) {
@@ -73,39 +64,39 @@ final class ManagedProcess: CallRoute, Sendable {
         self.spec = spec
         self.options = options
         self.events = events
+        state = Mutex(State(scheduler: RestartScheduler(policy: options.restartPolicy)))
+        ready = WaiterTable(clock: system.clock)
     }
 
     deinit {
         // The manager let go without stopping: the child must not outlive its handle.
-        let (pid, controlFD) = state.withLock { ($0.pid, $0.controlFD) }
-        if let pid { Glibc.kill(pid, SIGKILL) }
-        if controlFD >= 0 { close(controlFD) }
+        state.withLock { $0.child }?.signal(.kill)
     }
 
     var defaultCallTimeout: Duration? { options.callTimeout }
 
     var status: ProcessStatus { state.withLock { $0.status } }
 
-    var pid: Int32? { state.withLock { $0.pid } }
+    var pid: Int32? { state.withLock { $0.child?.pid } }
 
-    var affinityExecutor: (any TaskExecutor)? { state.withLock { $0.client }?.executor }
+    var affinityExecutor: (any TaskExecutor)? { state.withLock { $0.child?.client }?.executor }
 
     var incarnation: Int { state.withLock { $0.incarnation } }
 
-    var inFlightCalls: Int { state.withLock { $0.client }?.inFlight ?? 0 }
+    var inFlightCalls: Int { state.withLock { $0.child?.client }?.inFlight ?? 0 }
 
     var info: ProcessInfo {
-        let snapshot = state.withLock { $0 }
+        let snapshot = state.withLock { ($0.child?.pid, $0.status, $0.startTime, $0.restarts, $0.lastExit) }
         return ProcessInfo(
             id: id,
-            pid: snapshot.pid,
+            pid: snapshot.0,
             name: name,
             version: version,
-            status: snapshot.status,
-            startTime: snapshot.startTime,
-            restarts: snapshot.restarts,
-            residentMemory: snapshot.pid.flatMap { ProcFS.residentBytes(of: $0) },
-            lastExit: snapshot.lastExit,
+            status: snapshot.1,
+            startTime: snapshot.2,
+            restarts: snapshot.3,
+            residentMemory: snapshot.0.flatMap { ProcFS.residentBytes(of: $0) },
+            lastExit: snapshot.4,
             isolation: .process
         )
     }
@@ -116,79 +107,55 @@ final class ManagedProcess: CallRoute, Sendable {
         default: nil
         }
         events.emit(ProcessEvent(
-            process: id, name: name, status: state.status, pid: state.pid,
+            process: id, name: name, status: state.status, pid: state.child?.pid,
             exitStatus: exit, restarts: state.restarts, reason: reason, time: Date()
         ))
     }
 
     // MARK: Calls
 
-    func call(_ frame: FrameBuilder, timeout: Duration?) async throws -> Frame {
-        let deadline = timeout.map { DeadlineTimer.deadline(after: $0) }
+    func call(_ call: OutgoingCall) async throws -> CallReply {
         while true {
-            let client = try await currentClient(deadline: deadline, timeout: timeout)
-            let remaining = deadline.map { DeadlineTimer.remaining(until: $0) }
+            let client = try await currentClient(deadline: call.deadline, timeout: call.timeout)
             do {
-                return try await client.call(frame, timeout: remaining, reportedTimeout: timeout, reportNotSent: true)
+                return try await client.call(call, reportNotSent: true)
             } catch let notSent as CallClient.NotSent {
-                // The child died. The call never left, so once the exit is handled it can wait
-                // for a restart like any later call. While `client` is still the current one
-                // its incarnation's exit has not been processed: wait for that.
-                let pending = state.withLock { $0.client === client ? $0.incarnation : nil }
-                let wait = remaining.map { min($0, .seconds(5)) } ?? .seconds(5)
-                if let pending, await !waitForExit(incarnation: pending, timeout: wait) { throw notSent.error }
+                // The child died before the call left. Once its exit is handled the call can wait
+                // for a restart like any later call; until then this incarnation is current.
+                let child = state.withLock { $0.child?.client === client ? $0.child : nil }
+                let limit = clock.deadline(after: .seconds(5))
+                if let child, await child.waitForExit(until: min(call.deadline ?? limit, limit)) == nil {
+                    throw notSent.error
+                }
             }
         }
     }
 
     /// The connection to the running incarnation; waits while the process is starting or
     /// restarting, at most until `deadline`.
-    func currentClient(deadline: UInt64?, timeout: Duration?) async throws -> CallClient {
-        try await withUnsafeThrowingContinuation { continuation in
-            let immediate = state.withLock { state -> Result<CallClient, any Error>? in
-                switch state.status {
-                case .running:
-                    if let client = state.client { return .success(client) }
-                    return .failure(ProcessError.notRunning(id, state.status))
-                case .crashed where state.awaitingSupervisor, .failed where state.awaitingSupervisor, .stopped where state.awaitingSupervisor:
-                    fallthrough
-                case .starting, .restarting:
-                    let key = state.nextWaiter
-                    state.nextWaiter += 1
-                    var timer: UInt64?
-                    if let deadline, let timeout {
-                        timer = DeadlineTimer.shared.schedule(at: deadline) { [weak self] in
-                            self?.expireWaiter(key, timeout: timeout)
-                        }
+    func currentClient(deadline: ClockInstant?, timeout: Duration?) async throws -> CallClient {
+        let id = self.id
+        return try await ready.wait(
+            for: nextWaiter.wrappingAdd(1, ordering: .relaxed).oldValue,
+            deadline: deadline,
+            onDeadline: { .failure(ProcessError.timedOut(after: timeout ?? .zero)) },
+            immediate: {
+                state.withLock { state -> Result<CallClient, any Error>? in
+                    switch state.status {
+                    case .running:
+                        if let client = state.child?.client { return .success(client) }
+                        return .failure(ProcessError.notRunning(id, state.status))
+                    case .crashed where state.awaitingSupervisor, .failed where state.awaitingSupervisor, .stopped where state.awaitingSupervisor,
+                         .starting, .restarting:
+                        return nil
+                    case .crashed, .failed:
+                        return .failure(state.lastExit.map { ProcessError.processExited(id, $0) } ?? ProcessError.notRunning(id, state.status))
+                    case .stopping, .stopped:
+                        return .failure(ProcessError.notRunning(id, state.status))
                     }
-                    state.readyWaiters[key] = ReadyWaiter(continuation: continuation, timer: timer)
-                    return nil
-                case .crashed, .failed:
-                    return .failure(state.lastExit.map { ProcessError.processExited(id, $0) } ?? ProcessError.notRunning(id, state.status))
-                case .stopping, .stopped:
-                    return .failure(ProcessError.notRunning(id, state.status))
                 }
             }
-            if let immediate { continuation.resume(with: immediate) }
-        }
-    }
-
-    private func expireWaiter(_ key: UInt64, timeout: Duration) {
-        let waiter = state.withLock { $0.readyWaiters.removeValue(forKey: key) }
-        waiter?.continuation.resume(throwing: ProcessError.timedOut(after: timeout))
-    }
-
-    /// Takes every waiting caller out of `state`; resume them after unlocking.
-    private func takeReadyWaiters(_ state: inout State) -> [ReadyWaiter] {
-        defer { state.readyWaiters.removeAll() }
-        return Array(state.readyWaiters.values)
-    }
-
-    private func resume(_ waiters: [ReadyWaiter], with result: Result<CallClient, any Error>) {
-        for waiter in waiters {
-            if let timer = waiter.timer { DeadlineTimer.shared.cancel(timer) }
-            waiter.continuation.resume(with: result)
-        }
+        )
     }
 
     /// Asks the running incarnation for its health.
@@ -198,14 +165,9 @@ final class ManagedProcess: CallRoute, Sendable {
 
     /// Asks the running incarnation for its health, waiting at most `timeout`.
     func health(timeout: Duration) async throws -> HealthStatus {
-        let client = try await currentClient(deadline: DeadlineTimer.deadline(after: timeout), timeout: timeout)
-        let reply = try await client.call(FrameBuilder.control(.health), timeout: timeout)
-        let decoder = WireDecoder()
-        guard reply.kind == .reply else {
-            var reader = reply.reader
-            throw RemoteFailure.read(from: &reader, decoder: decoder)
-        }
-        return try decoder.decode(HealthStatus.self, from: reply.payload)
+        let client = try await currentClient(deadline: clock.deadline(after: timeout), timeout: timeout)
+        let reply = try await client.control(.health, timeout: timeout)
+        return try WireDecoder().decode(HealthStatus.self, from: reply.payload)
     }
 
     // MARK: Launching
@@ -215,249 +177,95 @@ final class ManagedProcess: CallRoute, Sendable {
         let incarnation = state.withLock { state -> Int in
             state.incarnation += 1
             state.status = .starting
-            state.pid = nil
+            state.child = nil
             emit(state)
             return state.incarnation
         }
-        do {
-            try await launchIncarnation(incarnation)
-        } catch {
-            // Make sure nothing of the failed incarnation outlives it.
-            let pid = state.withLock { $0.incarnation == incarnation ? $0.pid : nil }
-            if let pid {
-                Glibc.kill(pid, SIGKILL)
-                _ = await waitForExit(incarnation: incarnation, timeout: .seconds(5))
-            }
-            throw error
-        }
-    }
-
-    private func launchIncarnation(_ incarnation: Int) async throws {
-        let (parentEnd, childEnd): (Int32, Int32)
-        do {
-            (parentEnd, childEnd) = try UnixSocket.pair()
-        } catch {
-            throw ProcessError.startFailed("\(error)")
-        }
-        // `parentEnd` goes to the state, and is closed when the child exits, possibly while the
-        // start below still reads the child's failure report: the start uses its own copy.
-        let startEnd = fcntl(parentEnd, F_DUPFD_CLOEXEC, 0)
-        guard startEnd >= 0 else {
-            let error = ProcessError.startFailed("cannot duplicate the control socket: \(String(cString: strerror(errno)))")
-            close(parentEnd)
-            close(childEnd)
-            throw error
-        }
-        defer { close(startEnd) }
-        let request = LaunchRequest(
-            executable: spec.executable,
-            arguments: spec.arguments,
-            environment: spec.environment,
-            workingDirectory: spec.workingDirectory,
-            descriptors: [(parentFD: childEnd, childFD: ChildEnvironment.controlFD)]
+        let child = try await ChildProcess.start(
+            spec, timeout: options.startTimeout, system: system,
+            onExit: { [weak self] status in self?.childExited(incarnation: incarnation, status: status) }
         )
-        let pid: Int32
-        do {
-            pid = try await ChildLauncher.shared.launch(request)
-        } catch {
-            close(parentEnd)
-            close(childEnd)
-            throw ProcessError.startFailed("\(error)")
-        }
-        close(childEnd)
-        state.withLock { state in
-            state.pid = pid
-            state.controlFD = parentEnd
-        }
-        do {
-            try ExitWatcher.shared.watch(pid: pid) { [weak self] status in
-                self?.childExited(incarnation: incarnation, pid: pid, status: status)
-            }
-        } catch {
-            Glibc.kill(pid, SIGKILL)
-            throw ProcessError.startFailed("cannot watch child \(pid): \(error)")
-        }
-
-        guard UnixSocket.writeMessage(startEnd, spec.configuration) else {
-            throw await startFailure(incarnation, "the child closed its control socket before reading its configuration")
-        }
-        switch await Self.awaitReadiness(fd: startEnd, timeout: options.startTimeout, maxSize: spec.child.maxFrameSize) {
-        case .ready:
-            break
-        case .failed(let why):
-            throw ProcessError.startFailed(why)
-        case .closed:
-            throw await startFailure(incarnation, "the child exited before it was ready")
-        case .timedOut:
-            throw ProcessError.startFailed("not ready within \(options.startTimeout)")
-        }
-
-        let (client, _) = try await CallClient.connect(
-            path: spec.child.socketPath,
-            maxFrameSize: spec.child.maxFrameSize,
-            timeout: options.startTimeout,
-            callerName: "manager",
-            system: system
-        ) { [weak self] client, reason in
-            self?.connectionClosed(client, reason: reason, incarnation: incarnation)
-        }
-        let outcome = state.withLock { state -> (waiters: [ReadyWaiter], ok: Bool) in
-            guard state.incarnation == incarnation, state.pid == pid, state.status == .starting else {
-                return ([], false)
-            }
-            state.client = client
+        let client = state.withLock { state -> CallClient? in
+            guard state.incarnation == incarnation, state.status == .starting, child.termination == nil else { return nil }
+            state.child = child
             state.status = .running
             state.startTime = Date()
             emit(state)
-            return (takeReadyWaiters(&state), true)
+            return child.client
         }
-        guard outcome.ok else {
-            client.failAll(ProcessError.notRunning(id, status))
-            throw ProcessError.startFailed("the child exited while connecting")
+        guard let client else {
+            child.signal(.kill)
+            throw ProcessError.startFailed("the child exited while starting")
         }
-        resume(outcome.waiters, with: .success(client))
-    }
-
-    /// The error for a child that went away during start, with its exit status if known.
-    private func startFailure(_ incarnation: Int, _ what: String) async -> ProcessError {
-        _ = await waitForExit(incarnation: incarnation, timeout: .seconds(2))
-        let exit = state.withLock { $0.incarnation == incarnation ? $0.lastExit : nil }
-        return .startFailed(exit.map { "\(what) (\($0))" } ?? what)
-    }
-
-    private enum Readiness {
-        case ready
-        case failed(String)
-        case closed
-        case timedOut
-    }
-
-    /// Waits on a helper thread for the child's one readiness message.
-    private static func awaitReadiness(fd: Int32, timeout: Duration, maxSize: Int) async -> Readiness {
-        await withUnsafeContinuation { continuation in
-            startDetachedThread(name: "titan-ready") {
-                let (seconds, attoseconds) = timeout.components
-                let millis = Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000)
-                var pollfd = Glibc.pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                var rc: Int32
-                repeat {
-                    rc = poll(&pollfd, 1, millis)
-                } while rc < 0 && errno == EINTR
-                guard rc > 0 else {
-                    continuation.resume(returning: .timedOut)
-                    return
-                }
-                guard let bytes = UnixSocket.readMessage(fd, limit: maxSize), let report = try? ReadinessReport(bytes: bytes) else {
-                    continuation.resume(returning: .closed)
-                    return
-                }
-                switch report {
-                case .ready: continuation.resume(returning: .ready)
-                case .failed(let why): continuation.resume(returning: .failed(why))
-                }
-            }
-        }
+        ready.resumeAll(with: .success(client))
     }
 
     // MARK: Exits
 
-    private func connectionClosed(_ client: CallClient, reason: Connection.CloseReason, incarnation: Int) {
-        // A child that dies closes its socket: the exit watcher reports that and fails the
-        // calls with the exit status. A connection that breaks while the child lives is
-        // different: its calls fail now, and the process is treated as unusable.
-        Task { [weak self] in
-            guard let self else { return }
-            if await self.waitForExit(incarnation: incarnation, timeout: .milliseconds(500)) { return }
-            client.failAll(ProcessError.connectionLost("\(reason)"))
-            let pid = self.state.withLock { $0.incarnation == incarnation ? $0.pid : nil }
-            if let pid { Glibc.kill(pid, SIGKILL) }
-        }
+    /// What an exit leaves to do once the lock is released.
+    private enum ExitFollowUp {
+        case nothing
+        case failWaiters(ProcessError)
+        case superviseExit(Int, Termination)
     }
 
     /// Called on the exit watcher's thread when incarnation `incarnation` has been reaped.
-    private func childExited(incarnation: Int, pid: Int32, status: Termination) {
-        let outcome = state.withLock { state -> ExitOutcome? in
-            guard state.incarnation == incarnation else { return nil }
+    private func childExited(incarnation: Int, status: Termination) {
+        let followUp = state.withLock { state -> ExitFollowUp in
+            guard state.incarnation == incarnation else { return .nothing }
             // Before any event goes out: whoever sees "crashed" or "stopped" finds no socket file.
             unlink(spec.child.socketPath)
-            var outcome = ExitOutcome(client: state.client, controlFD: state.controlFD)
-            state.client = nil
-            state.controlFD = -1
             state.lastExit = status
-            outcome.exitWaiters = Array(state.exitWaiters.values)
-            state.exitWaiters.removeAll()
-
             switch (state.status, state.intent) {
-            case (.starting, _):
-                // launch() reads the child's report, or the end of its control socket, from
-                // its own copy of the socket and reports the failure.
-                state.pid = nil
-            case (_, .restart):
-                state.pid = nil
+            case (.starting, _), (_, .restart):
+                // A start reports its own failure; a restart goes on to start the next incarnation.
+                return .nothing
             case (_, .stop):
                 state.status = .stopped
                 emit(state)
-                state.pid = nil
-                outcome.readyWaiters = takeReadyWaiters(&state)
-                outcome.waiterError = ProcessError.notRunning(id, .stopped)
+                state.child = nil
+                return .failWaiters(.notRunning(id, .stopped))
             case (_, .run) where supervisorHook != nil:
                 state.status = status.isSuccess ? .stopped : .crashed
                 state.awaitingSupervisor = true
                 emit(state)
-                state.pid = nil
-                outcome.supervised = (incarnation, status)
+                state.child = nil
+                return .superviseExit(incarnation, status)
             case (_, .run):
                 state.status = status.isSuccess ? .stopped : .crashed
                 emit(state)
-                state.pid = nil
-                outcome.waiterError = applyRestartPolicy(&state, after: status)
-                if outcome.waiterError != nil { outcome.readyWaiters = takeReadyWaiters(&state) }
+                state.child = nil
+                return applyRestartPolicy(&state, after: status).map { .failWaiters($0) } ?? .nothing
             }
-            return outcome
         }
-        guard let outcome else { return }
-        if outcome.controlFD >= 0 { close(outcome.controlFD) }
-        outcome.client?.failAll(ProcessError.processExited(id, status))
-        if let error = outcome.waiterError { resume(outcome.readyWaiters, with: .failure(error)) }
-        for waiter in outcome.exitWaiters { waiter.resume(returning: true) }
-        if let (incarnation, status) = outcome.supervised { supervisorHook?(incarnation, status) }
-    }
-
-    private struct ExitOutcome {
-        var client: CallClient?
-        var controlFD: Int32
-        var exitWaiters: [UnsafeContinuation<Bool, Never>] = []
-        var readyWaiters: [ReadyWaiter] = []
-        var waiterError: ProcessError?
-        var supervised: (Int, Termination)?
+        switch followUp {
+        case .nothing: break
+        case .failWaiters(let error): ready.resumeAll(with: .failure(error))
+        case .superviseExit(let incarnation, let status): supervisorHook?(incarnation, status)
+        }
     }
 
     /// Decides what follows an unrequested exit: schedules a restart (and returns nil, so
     /// waiting callers keep waiting) or returns the error for the waiting callers.
     private func applyRestartPolicy(_ state: inout State, after status: Termination) -> ProcessError? {
-        let policy = options.restartPolicy
-        guard policy.wantsRestart(after: status) else {
+        switch state.scheduler.decide(after: status, at: clock.now) {
+        case .none:
             return .processExited(id, status)
-        }
-        let now = DeadlineTimer.now()
-        let window = policy.window.wholeNanoseconds
-        state.policyRestarts.removeAll { now &- $0 > window }
-        guard state.policyRestarts.count < policy.maxRestarts else {
+        case .giveUp(let restarts):
             state.status = .failed
-            emit(state, reason: "gave up after \(state.policyRestarts.count) restarts within \(policy.window)")
+            emit(state, reason: "gave up after \(restarts) restarts within \(options.restartPolicy.window)")
             return .processExited(id, status)
+        case .restart(let delay, let attempt):
+            state.status = .restarting
+            emit(state, reason: "restart \(attempt) of at most \(options.restartPolicy.maxRestarts) in \(options.restartPolicy.window), after \(delay)")
+            let clock = clock
+            state.restartTask = Task { [weak self] in
+                try? await clock.sleep(for: delay)
+                guard !Task.isCancelled else { return }
+                await self?.restartAfterCrash()
+            }
+            return nil
         }
-        let attempt = state.policyRestarts.count
-        state.policyRestarts.append(now)
-        let delay = policy.backoff.delay(attempt: attempt)
-        state.status = .restarting
-        emit(state, reason: "restart \(attempt + 1) of at most \(policy.maxRestarts) in \(policy.window), after \(delay)")
-        state.restartTask = Task { [weak self] in
-            try? await Task.sleep(for: delay)
-            guard !Task.isCancelled else { return }
-            await self?.restartAfterCrash()
-        }
-        return nil
     }
 
     private func restartAfterCrash() async {
@@ -471,36 +279,14 @@ final class ManagedProcess: CallRoute, Sendable {
             try await launch()
         } catch {
             // A failed start counts as another crash.
-            let waiters = state.withLock { state -> (waiters: [ReadyWaiter], error: ProcessError?) in
-                guard state.intent == .run, state.status == .starting else { return ([], nil) }
+            let failure = state.withLock { state -> ProcessError? in
+                guard state.intent == .run, state.status == .starting else { return nil }
                 let exit = state.lastExit ?? .exited(code: -1)
                 state.status = .crashed
                 emit(state, reason: "\(error)")
-                guard let error = applyRestartPolicy(&state, after: exit.isSuccess ? .exited(code: -1) : exit) else { return ([], nil) }
-                return (takeReadyWaiters(&state), error)
+                return applyRestartPolicy(&state, after: exit.isSuccess ? .exited(code: -1) : exit)
             }
-            if let error = waiters.error { resume(waiters.waiters, with: .failure(error)) }
-        }
-    }
-
-    /// Waits until incarnation `incarnation` has exited; false if `timeout` passes first.
-    private func waitForExit(incarnation: Int, timeout: Duration) async -> Bool {
-        await withUnsafeContinuation { continuation in
-            let key = state.withLock { state -> UInt64? in
-                guard state.incarnation == incarnation, state.pid != nil else { return nil }
-                let key = state.nextWaiter
-                state.nextWaiter += 1
-                state.exitWaiters[key] = continuation
-                return key
-            }
-            guard let key else {
-                continuation.resume(returning: true)
-                return
-            }
-            DeadlineTimer.shared.schedule(at: DeadlineTimer.deadline(after: timeout)) { [weak self] in
-                let waiter = self?.state.withLock { $0.exitWaiters.removeValue(forKey: key) }
-                waiter?.resume(returning: false)
-            }
+            if let failure { ready.resumeAll(with: .failure(failure)) }
         }
     }
 
@@ -508,33 +294,32 @@ final class ManagedProcess: CallRoute, Sendable {
 
     /// Sends `signal` to the current incarnation; the exit that follows counts as a crash.
     func kill(_ signal: Signal) throws {
-        guard let pid = state.withLock({ $0.pid }) else {
+        guard let child = state.withLock({ $0.child }), child.signal(signal) else {
             throw ProcessError.notRunning(id, status)
         }
-        Glibc.kill(pid, signal.rawValue)
     }
 
     /// Graceful stop: a shutdown request (the service's hook runs), then SIGTERM, then
     /// SIGKILL, each after `grace`. Returns once the process has exited.
     func stop(grace: Duration) async {
-        let current = state.withLock { state -> (incarnation: Int, client: CallClient?, waiters: [ReadyWaiter])? in
+        let current = state.withLock { state -> (child: ChildProcess?, failWaiters: Bool)? in
             guard !state.status.isTerminal else { return nil }
             state.intent = .stop
             state.restartTask?.cancel()
             state.restartTask = nil
             state.awaitingSupervisor = false
-            guard state.pid != nil else {
+            guard let child = state.child else {
                 state.status = .stopped
                 emit(state)
-                return (state.incarnation, nil, takeReadyWaiters(&state))
+                return (nil, true)
             }
             state.status = .stopping
             emit(state)
-            return (state.incarnation, state.client, [])
+            return (child, false)
         }
         guard let current else { return }
-        resume(current.waiters, with: .failure(ProcessError.notRunning(id, .stopped)))
-        await killLadder(incarnation: current.incarnation, client: current.client, grace: grace)
+        if current.failWaiters { ready.resumeAll(with: .failure(ProcessError.notRunning(id, .stopped))) }
+        if let child = current.child { _ = await KillLadder(grace: grace).stop(child, clock: clock) }
     }
 
     /// Stops the current incarnation and starts a new one; the restart counter moves.
@@ -546,15 +331,15 @@ final class ManagedProcess: CallRoute, Sendable {
     /// First half of a restart: callers from now on wait, and the current incarnation is
     /// stopped (graceful request, SIGTERM, SIGKILL, each after `grace`).
     func stopForRestart(grace: Duration, reason: String) async {
-        let current = state.withLock { state -> (incarnation: Int, client: CallClient?) in
+        let child = state.withLock { state -> ChildProcess? in
             state.intent = .restart
             state.restartTask?.cancel()
             state.restartTask = nil
             state.status = .restarting
             emit(state, reason: reason)
-            return (state.incarnation, state.client)
+            return state.child
         }
-        await killLadder(incarnation: current.incarnation, client: current.client, grace: grace)
+        if let child { _ = await KillLadder(grace: grace).stop(child, clock: clock) }
     }
 
     /// Second half of a restart, or a supervisor's restart after a crash: a new incarnation;
@@ -568,48 +353,26 @@ final class ManagedProcess: CallRoute, Sendable {
         do {
             try await launch()
         } catch {
-            let failure = state.withLock { state -> [ReadyWaiter] in
+            let failWaiters = state.withLock { state -> Bool in
                 state.status = .crashed
                 emit(state, reason: "restart failed: \(error)")
                 if supervisorHook != nil {
                     state.awaitingSupervisor = true
-                    return []
+                    return false
                 }
-                return takeReadyWaiters(&state)
+                return true
             }
-            resume(failure, with: .failure(error))
+            if failWaiters { ready.resumeAll(with: .failure(error)) }
             throw error
         }
     }
 
     /// The supervisor will not start this process again: callers waiting for it fail.
     func releaseWaiters() {
-        let (waiters, error) = state.withLock { state -> ([ReadyWaiter], ProcessError) in
+        let error = state.withLock { state -> ProcessError in
             state.awaitingSupervisor = false
-            let error = state.lastExit.map { ProcessError.processExited(id, $0) } ?? ProcessError.notRunning(id, state.status)
-            return (takeReadyWaiters(&state), error)
+            return state.lastExit.map { ProcessError.processExited(id, $0) } ?? ProcessError.notRunning(id, state.status)
         }
-        resume(waiters, with: .failure(error))
-    }
-
-    private func killLadder(incarnation: Int, client: CallClient?, grace: Duration) async {
-        if let client {
-            _ = try? await client.call(FrameBuilder.control(.shutdown(timeout: grace)), timeout: grace)
-            if await waitForExit(incarnation: incarnation, timeout: grace) { return }
-        }
-        guard let pid = state.withLock({ $0.incarnation == incarnation ? $0.pid : nil }) else { return }
-        Glibc.kill(pid, SIGTERM)
-        if await waitForExit(incarnation: incarnation, timeout: grace) { return }
-        Glibc.kill(pid, SIGKILL)
-        _ = await waitForExit(incarnation: incarnation, timeout: .seconds(10))
-    }
-}
-
-extension FrameBuilder {
-    /// A `control` frame carrying `request`.
-    static func control(_ request: ControlRequest) -> FrameBuilder {
-        var builder = FrameBuilder(kind: .control)
-        builder.writer.writeBytes(request.payload)
-        return builder
+        ready.resumeAll(with: .failure(error))
     }
 }

@@ -1,4 +1,9 @@
 import FoundationEssentials
+import TitanActorSystem
+import TitanCore
+import TitanProcess
+import TitanTransport
+import TitanWire
 
 /// A change in a managed process's status, delivered by ``ProcessManager/events``.
 public struct ProcessEvent: Sendable, Hashable, CustomStringConvertible {

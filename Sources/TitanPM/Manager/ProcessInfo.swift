@@ -1,4 +1,9 @@
 import FoundationEssentials
+import TitanActorSystem
+import TitanCore
+import TitanProcess
+import TitanTransport
+import TitanWire
 
 /// A snapshot of one managed process, as listed by ``ProcessManager/processes``.
 public struct ProcessInfo: Sendable, Hashable, Identifiable, CustomStringConvertible {

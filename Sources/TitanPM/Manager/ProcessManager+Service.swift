@@ -1,4 +1,9 @@
 import ServiceLifecycle
+import TitanActorSystem
+import TitanCore
+import TitanProcess
+import TitanTransport
+import TitanWire
 
 extension ProcessManager: Service {
     /// Runs until the service group shuts down gracefully (or this task is cancelled), then

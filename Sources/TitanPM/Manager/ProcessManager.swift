@@ -2,6 +2,11 @@ import Distributed
 import Glibc
 import Logging
 import Synchronization
+import TitanActorSystem
+import TitanCore
+import TitanProcess
+import TitanTransport
+import TitanWire
 
 /// Runs services in child processes and looks after them.
 ///
@@ -390,10 +395,4 @@ public final class ProcessManager: Sendable {
     package var socketDirectoryPath: String? {
         state.withLock { $0.directory }
     }
-}
-
-/// Called by `TitanPMTestKit`'s constructor in a re-executed test binary.
-@_cdecl("titan_pm_host_if_child")
-public func _titanPMHostIfChild() {
-    ProcessHost.runIfChild()
 }

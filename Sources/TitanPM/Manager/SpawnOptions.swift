@@ -1,3 +1,9 @@
+import TitanCore
+import TitanWire
+import TitanTransport
+import TitanActorSystem
+import TitanProcess
+
 /// How ``ProcessManager/spawn(_:options:)`` starts and looks after a service.
 public struct SpawnOptions: Sendable {
     /// Where the service runs.

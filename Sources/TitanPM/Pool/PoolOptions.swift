@@ -1,4 +1,9 @@
 import Glibc
+import TitanActorSystem
+import TitanCore
+import TitanProcess
+import TitanTransport
+import TitanWire
 
 /// How a ``ProcessPool`` is sized, balanced, queued, scaled, checked and recycled.
 public struct PoolOptions: Sendable {
@@ -160,27 +165,6 @@ public struct PoolOptions: Sendable {
         self.idempotentRetries = max(0, idempotentRetries)
         self.sampleInterval = sampleInterval
         self.worker = worker
-    }
-}
-
-/// Errors of a ``ProcessPool`` itself (a worker's own errors arrive as for any call).
-public enum PoolError: Error, Sendable, Hashable, Codable, CustomStringConvertible {
-    /// Every worker is busy and the queue holds its maximum: back off and retry.
-    case queueFull(limit: Int)
-    /// The call waited in the queue for this long without a worker freeing up.
-    case queueTimeout(after: Duration)
-    /// The pool is draining or shut down and takes no new calls.
-    case closed
-    /// The pool has no worker that could take the call (all dead or failing to start).
-    case noWorkers
-
-    public var description: String {
-        switch self {
-        case .queueFull(let limit): "pool queue full (\(limit) calls waiting)"
-        case .queueTimeout(let after): "no pool worker became free within \(after)"
-        case .closed: "the pool takes no new calls"
-        case .noWorkers: "the pool has no worker that can take the call"
-        }
     }
 }
 

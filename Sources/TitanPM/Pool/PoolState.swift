@@ -1,3 +1,9 @@
+import TitanCore
+import TitanWire
+import TitanTransport
+import TitanActorSystem
+import TitanProcess
+
 /// The bookkeeping of a ``ProcessPool``, always mutated under the pool's lock. It decides;
 /// the pool carries out the resulting ``Actions`` (resuming callers, starting and stopping
 /// processes) after releasing the lock.
@@ -25,14 +31,15 @@ struct PoolState {
         var openUntil: UInt64?
         var trialInFlight = false
         var failedHealthChecks = 0
+        /// Why the worker is being retired, once it is.
+        var retiring: String?
     }
 
+    /// A call waiting for a worker; its caller waits in the pool's ``WaiterTable`` under `seq`.
     struct Waiter {
         var seq: UInt64
         var context: PoolCallContext
         var excluded: Set<ProcessID>
-        var continuation: UnsafeContinuation<ManagedProcess, any Error>
-        var timer: UInt64?
     }
 
     enum Outcome {
@@ -41,15 +48,19 @@ struct PoolState {
         case failed
         /// The worker failed the call (died, timed out, lost the connection).
         case workerFailure
+        /// The worker was reserved for a waiting call that gave up before it got it.
+        case unused
     }
 
     /// What the pool must do once the lock is released.
     struct Actions {
-        var dispatched: [(Waiter, ManagedProcess)] = []
-        var failed: [Waiter] = []
+        var dispatched: [(seq: UInt64, worker: ManagedProcess)] = []
+        /// Waiting calls that fail: no worker can ever take them.
+        var failed: [UInt64] = []
         var stop: [ManagedProcess] = []
         var launch: [Int] = []
-        var drained: [UnsafeContinuation<Void, Never>] = []
+        /// The pool is closed and every call has finished.
+        var drained = false
     }
 
     let options: PoolOptions
@@ -64,7 +75,8 @@ struct PoolState {
     var queue: [Waiter] = []
     var nextSeq: UInt64 = 0
     var closed = false
-    var drainWaiters: [UnsafeContinuation<Void, Never>] = []
+    /// Someone waits for the pool to drain.
+    var drainRequested = false
     var processed = 0
     var errors = 0
     var replaced = 0
@@ -79,8 +91,11 @@ struct PoolState {
 
     static let latencyWindow = 4096
 
-    init(options: PoolOptions) {
+    let clock: any RuntimeClock
+
+    init(options: PoolOptions, clock: any RuntimeClock) {
         self.options = options
+        self.clock = clock
         strategy = options.strategy
         bounds = options.size.bounds
         target = bounds.initial
@@ -144,26 +159,23 @@ struct PoolState {
     }
 
     /// A call arrives: a worker now, an error now, or nil when it was queued.
-    mutating func admit(seq: UInt64, context: PoolCallContext, excluded: Set<ProcessID>, continuation: UnsafeContinuation<ManagedProcess, any Error>) -> Result<ManagedProcess, any Error>? {
+    mutating func admit(seq: UInt64, context: PoolCallContext, excluded: Set<ProcessID>) -> Result<ManagedProcess, any Error>? {
         guard !closed else { return .failure(PoolError.closed) }
         // Calls already waiting go first, unless this one outranks them.
         if queue.first.map({ $0.context.priority >= context.priority }) != true,
-           let process = pick(context, excluding: excluded, now: DeadlineTimer.now()) {
+           let process = pick(context, excluding: excluded, now: clock.now.nanoseconds) {
             return .success(process)
         }
         if workers.isEmpty && starting.isEmpty { return .failure(PoolError.noWorkers) }
-        guard queue.count < options.queue.maxSize else { return .failure(PoolError.queueFull(limit: options.queue.maxSize)) }
-        let waiter = Waiter(seq: seq, context: context, excluded: excluded, continuation: continuation, timer: nil)
+        guard queue.count < options.queue.maxSize else {
+            events.append(PoolEvent(.queueFull, size: options.queue.maxSize))
+            return .failure(PoolError.queueFull(limit: options.queue.maxSize))
+        }
+        let waiter = Waiter(seq: seq, context: context, excluded: excluded)
         // Stable: after every waiter of the same or higher priority.
         let position = queue.firstIndex { $0.context.priority < context.priority } ?? queue.count
         queue.insert(waiter, at: position)
         return nil
-    }
-
-    mutating func setTimer(_ timer: UInt64, for seq: UInt64) -> Bool {
-        guard let index = queue.firstIndex(where: { $0.seq == seq }) else { return false }
-        queue[index].timer = timer
-        return true
     }
 
     mutating func removeWaiter(_ seq: UInt64) -> Waiter? {
@@ -176,7 +188,7 @@ struct PoolState {
         var index = 0
         while index < queue.count {
             if let process = pick(queue[index].context, excluding: queue[index].excluded, now: now) {
-                actions.dispatched.append((queue.remove(at: index), process))
+                actions.dispatched.append((queue.remove(at: index).seq, process))
             } else {
                 // No capacity at all: nothing further can be placed either.
                 if !workers.values.contains(where: { isRoutable($0, now: now) }) { break }
@@ -184,7 +196,7 @@ struct PoolState {
             }
         }
         if workers.isEmpty && starting.isEmpty && !queue.isEmpty && consecutiveLaunchFailures > 0 {
-            actions.failed += queue
+            actions.failed += queue.map(\.seq)
             queue.removeAll()
         }
         checkDrained(into: &actions)
@@ -192,6 +204,15 @@ struct PoolState {
 
     mutating func release(_ id: ProcessID, latency: Double, outcome: Outcome, now: UInt64) -> Actions {
         var actions = Actions()
+        if outcome == .unused {
+            if workers[id] != nil {
+                workers[id]!.inFlight -= 1
+                workers[id]!.trialInFlight = false
+                if workers[id]!.phase == .draining { retire(id, into: &actions) }
+            }
+            dispatch(into: &actions, now: now)
+            return actions
+        }
         processed += 1
         if outcome != .success { errors += 1 }
         if latencies.count < Self.latencyWindow {
@@ -218,7 +239,7 @@ struct PoolState {
             workers[id] = record
             if record.phase == .running, let maxRequests = options.recycling?.maxRequests, record.processed >= maxRequests {
                 recycled += 1
-                retire(id, into: &actions)
+                retire(id, because: "recycled after \(record.processed) calls", into: &actions)
                 workersChanged()
                 actions.launch += reconcileLaunches()
             } else if record.phase == .draining {
@@ -238,14 +259,25 @@ struct PoolState {
 
     /// Takes worker `id` out of rotation: stopped now if idle, otherwise draining until its
     /// last call finishes (then this runs again and stops it).
-    private mutating func retire(_ id: ProcessID, into actions: inout Actions) {
-        guard let record = workers[id] else { return }
+    private mutating func retire(_ id: ProcessID, because reason: String? = nil, into actions: inout Actions) {
+        guard var record = workers[id] else { return }
+        if record.retiring == nil { record.retiring = reason }
         if record.inFlight == 0 {
             actions.stop.append(record.process)
             remove(id)
+            events.append(PoolEvent(.workerRetired, worker: id, slot: record.slot, reason: record.retiring))
         } else {
-            workers[id]!.phase = .draining
+            record.phase = .draining
+            workers[id] = record
         }
+    }
+
+    /// Events to deliver once the lock is released, oldest first.
+    private(set) var events: [PoolEvent] = []
+
+    mutating func takeEvents() -> [PoolEvent] {
+        defer { events.removeAll() }
+        return events
     }
 
     private mutating func workersChanged() {
@@ -274,12 +306,14 @@ struct PoolState {
     mutating func reconcile() -> [Int] { reconcileLaunches() }
 
     mutating func setTarget(_ size: Int) {
+        let previous = target
         if options.autoScaling != nil {
             target = min(bounds.max, max(bounds.min, size))
         } else {
             target = max(1, size)
             bounds = (min(bounds.min, target), max(bounds.max, target), target)
         }
+        if target != previous { events.append(PoolEvent(.scaled, size: target, reason: "scale(to: \(size))")) }
     }
 
     /// Drains the highest slots beyond the target.
@@ -292,10 +326,10 @@ struct PoolState {
     private mutating func retireSurplus(into actions: inout Actions) {
         let running = order.compactMap { workers[$0] }.filter { $0.phase == .running }.sorted { $0.slot > $1.slot }
         for record in running.prefix(max(0, running.count - target)) {
-            retire(record.process.id, into: &actions)
+            retire(record.process.id, because: "scaled down to \(target)", into: &actions)
         }
         workersChanged()
-        dispatch(into: &actions, now: DeadlineTimer.now())
+        dispatch(into: &actions, now: clock.now.nanoseconds)
     }
 
     /// A worker is ready; false if the pool no longer wants it.
@@ -305,6 +339,7 @@ struct PoolState {
         guard !closed else { return (false, Actions()) }
         workers[process.id] = WorkerRecord(process: process, slot: slot, startedAt: now)
         order.append(process.id)
+        events.append(PoolEvent(.workerStarted, worker: process.id, slot: slot))
         workersChanged()
         var actions = Actions()
         dispatch(into: &actions, now: now)
@@ -317,19 +352,20 @@ struct PoolState {
         var actions = Actions()
         for id in order where workers[id]?.phase == .running {
             recycled += 1
-            retire(id, into: &actions)
+            retire(id, because: "all workers restarted", into: &actions)
         }
         workersChanged()
         actions.launch = reconcileLaunches()
         return actions
     }
 
-    mutating func launchFailed(slot: Int) -> Actions {
+    mutating func launchFailed(slot: Int, error: any Error) -> Actions {
         starting.remove(slot)
+        events.append(PoolEvent(.workerFailedToStart, slot: slot, reason: "\(error)"))
         consecutiveLaunchFailures += 1
         var actions = Actions()
         // The monitor retries on its next tick; with nothing running, waiting calls fail now.
-        dispatch(into: &actions, now: DeadlineTimer.now())
+        dispatch(into: &actions, now: clock.now.nanoseconds)
         return actions
     }
 
@@ -341,10 +377,11 @@ struct PoolState {
         var actions = Actions()
         if record.phase == .running {
             replaced += 1
+            events.append(PoolEvent(.workerReplaced, worker: id, slot: record.slot, reason: "the worker's process ended"))
             workersChanged()
             actions.launch = reconcileLaunches()
         }
-        dispatch(into: &actions, now: DeadlineTimer.now())
+        dispatch(into: &actions, now: clock.now.nanoseconds)
         return actions
     }
 
@@ -362,12 +399,13 @@ struct PoolState {
         if record.failedHealthChecks >= threshold, record.phase == .running {
             // Replace it: no calls go there any more, and it is stopped once idle.
             replaced += 1
-            retire(id, into: &actions)
+            events.append(PoolEvent(.workerReplaced, worker: id, slot: record.slot, reason: "failed \(record.failedHealthChecks) health checks"))
+            retire(id, because: "unhealthy", into: &actions)
             workersChanged()
             actions.launch = reconcileLaunches()
         } else if healthy {
             // Back in rotation: waiting calls may go there.
-            dispatch(into: &actions, now: DeadlineTimer.now())
+            dispatch(into: &actions, now: clock.now.nanoseconds)
         }
         return actions
     }
@@ -386,9 +424,9 @@ struct PoolState {
                 record.lastCPU = (cpu, now)
             }
             workers[id] = record
-            if record.phase == .running, outgrewRecycling(record, now: now) {
+            if record.phase == .running, let reason = recyclingReason(record, now: now) {
                 recycled += 1
-                retire(id, into: &actions)
+                retire(id, because: reason, into: &actions)
             } else if record.phase == .draining {
                 retire(id, into: &actions)
             }
@@ -400,12 +438,16 @@ struct PoolState {
         return actions
     }
 
-    /// Whether a worker is older, or holds more memory, than recycling allows.
-    private func outgrewRecycling(_ record: WorkerRecord, now: UInt64) -> Bool {
-        guard let recycling = options.recycling else { return false }
-        let tooOld = recycling.maxAge.map { now &- record.startedAt >= UInt64($0.wholeNanoseconds) } ?? false
-        let tooBig = recycling.maxResidentBytes.map { (record.rss ?? 0) > $0 } ?? false
-        return tooOld || tooBig
+    /// Why a worker must be recycled now: older, or holding more memory, than recycling allows.
+    private func recyclingReason(_ record: WorkerRecord, now: UInt64) -> String? {
+        guard let recycling = options.recycling else { return nil }
+        if let maxAge = recycling.maxAge, now &- record.startedAt >= maxAge.wholeNanoseconds {
+            return "recycled at age \(maxAge)"
+        }
+        if let limit = recycling.maxResidentBytes, let rss = record.rss, rss > limit {
+            return "recycled at \(rss) resident bytes"
+        }
+        return nil
     }
 
     private mutating func autoscale(now: UInt64) {
@@ -422,6 +464,7 @@ struct PoolState {
             if target < bounds.max, now &- lastScaleUp >= UInt64(rules.scaleUpCooldown.wholeNanoseconds) {
                 target += 1
                 lastScaleUp = now
+                events.append(PoolEvent(.scaled, size: target, reason: "overloaded"))
             }
             return
         }
@@ -438,30 +481,36 @@ struct PoolState {
            now &- lastScaleDown >= UInt64(rules.scaleDownCooldown.wholeNanoseconds) {
             target -= 1
             lastScaleDown = now
+            events.append(PoolEvent(.scaled, size: target, reason: "idle"))
             idleSince = now
         }
     }
 
     // MARK: Draining and closing
 
-    mutating func drain(_ continuation: UnsafeContinuation<Void, Never>) -> Bool {
+    /// Takes no new calls from now on; true once nothing is queued or running.
+    mutating func drain() -> Bool {
         closed = true
-        if queue.isEmpty && workers.values.allSatisfy({ $0.inFlight == 0 }) { return true }
-        drainWaiters.append(continuation)
+        if isIdle { return true }
+        drainRequested = true
         return false
     }
 
-    private mutating func checkDrained(into actions: inout Actions) {
-        guard closed, !drainWaiters.isEmpty, queue.isEmpty, workers.values.allSatisfy({ $0.inFlight == 0 }) else { return }
-        actions.drained += drainWaiters
-        drainWaiters.removeAll()
+    private var isIdle: Bool {
+        queue.isEmpty && workers.values.allSatisfy { $0.inFlight == 0 }
     }
 
-    /// Closes the pool for good: every worker and every waiting call, to be stopped/failed.
-    mutating func close() -> ([ManagedProcess], [Waiter]) {
+    private mutating func checkDrained(into actions: inout Actions) {
+        guard closed, drainRequested, isIdle else { return }
+        drainRequested = false
+        actions.drained = true
+    }
+
+    /// Closes the pool for good: every worker to stop and every waiting call (by seq) to fail.
+    mutating func close() -> ([ManagedProcess], [UInt64]) {
         closed = true
         let processes = liveProcesses
-        let waiters = queue
+        let waiters = queue.map(\.seq)
         queue.removeAll()
         workers.removeAll()
         order.removeAll()
@@ -480,7 +529,7 @@ struct PoolState {
     var stats: PoolStats {
         let records = order.compactMap { workers[$0] }.sorted { $0.slot < $1.slot }
         let running = records.filter { $0.phase == .running }
-        let now = DeadlineTimer.now()
+        let now = clock.now.nanoseconds
         return PoolStats(
             size: running.count,
             busy: running.filter { $0.inFlight > 0 }.count,

@@ -1,3 +1,9 @@
+import TitanCore
+import TitanWire
+import TitanTransport
+import TitanActorSystem
+import TitanProcess
+
 /// What a strategy knows about one worker when it picks where a call goes.
 public struct PoolWorker: Sendable, Hashable {
     /// The worker's process; stable for the worker's life.

@@ -1,3 +1,9 @@
+import TitanCore
+import TitanWire
+import TitanTransport
+import TitanActorSystem
+import TitanProcess
+
 extension ProcessManager {
     /// Starts a pool of `type` workers and returns once its initial workers are running.
     ///

@@ -1,5 +1,10 @@
 import Distributed
 import Synchronization
+import TitanActorSystem
+import TitanCore
+import TitanProcess
+import TitanTransport
+import TitanWire
 
 /// A set of worker processes running the same service, behind one reference.
 ///
@@ -30,8 +35,16 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
     private let options: PoolOptions
     private let workerOptions: SpawnOptions
     private let state: Mutex<PoolState>
+    /// Calls waiting for a worker, keyed by their place in the queue.
+    private let waiting: WaiterTable<UInt64, ManagedProcess>
+    /// Callers of ``drain()``.
+    private let drainers: WaiterTable<UInt64, Void>
+    private let nextDrainer = Atomic<UInt64>(0)
+    private let broadcast = Broadcast<PoolEvent>()
     private let listener = Mutex<Int?>(nil)
     private let monitor = Mutex<Task<Void, Never>?>(nil)
+
+    private var clock: any RuntimeClock { manager.actorSystem.clock }
 
     init(manager: ProcessManager, configuration: Service.Configuration, options: PoolOptions) throws {
         self.manager = manager
@@ -42,7 +55,9 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
         workerOptions.isolation = .process
         self.workerOptions = workerOptions
         id = try manager.makeGroupID("\(options.worker.name ?? Service.name)-pool")
-        state = Mutex(PoolState(options: options))
+        state = Mutex(PoolState(options: options, clock: manager.actorSystem.clock))
+        waiting = WaiterTable(clock: manager.actorSystem.clock)
+        drainers = WaiterTable(clock: manager.actorSystem.clock)
         proxy = try Service.resolve(id: ProcessActorID(process: id, instance: 0), using: manager.actorSystem)
     }
 
@@ -55,17 +70,18 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
         }
         listener.withLock { $0 = key }
         manager.actorSystem.register(route: self, for: id)
-        let launches = state.withLock { $0.reconcile() }
+        let launches = mutate { $0.reconcile() }
         let results = await runLaunches(launches)
         if results.allSatisfy({ !$0 }) && !launches.isEmpty {
             await shutdown(timeout: .seconds(1))
             throw ProcessError.startFailed("no worker of the pool could be started")
         }
         let interval = options.sampleInterval
+        let clock = clock
         monitor.withLock {
             $0 = Task { [weak self] in
                 while !Task.isCancelled {
-                    try? await Task.sleep(for: interval)
+                    try? await clock.sleep(for: interval)
                     guard let self else { return }
                     await self.tick()
                 }
@@ -73,52 +89,40 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
         }
     }
 
-    // MARK: Routing context
-
-    private static func updatingRouting<T>(
-        isolation: isolated (any Actor)?,
-        _ change: (inout PoolRouting) -> Void,
-        _ body: () async throws -> T
-    ) async rethrows -> T {
-        var routing = PoolRouting.current ?? PoolRouting()
-        change(&routing)
-        return try await PoolRouting.$current.withValue(routing, operation: body, isolation: isolation)
-    }
+    // MARK: Routing
 
     /// Runs `body` with its pool calls routed by `key`: consistent-hash and sticky strategies
     /// send every call with the same key to the same worker while it lives.
     public func withKey<T>(_ key: String, isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T) async rethrows -> T {
-        try await Self.updatingRouting(isolation: isolation, { $0.key = key }, body)
+        try await ProcessActorSystem.withCallMetadata([PoolRouting.keyKey: key], isolation: isolation, body)
     }
 
     /// Runs `body` with its pool calls queued at `priority` (higher first) when they wait.
     public func withPriority<T>(_ priority: Int, isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T) async rethrows -> T {
-        try await Self.updatingRouting(isolation: isolation, { $0.priority = priority }, body)
+        try await ProcessActorSystem.withCallMetadata([PoolRouting.priorityKey: String(priority)], isolation: isolation, body)
     }
 
     /// Runs `body` with its pool calls marked safe to repeat: a call whose worker dies under
     /// it is retried on another worker (up to ``PoolOptions/idempotentRetries`` times).
     public func idempotent<T>(isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T) async rethrows -> T {
-        try await Self.updatingRouting(isolation: isolation, { $0.idempotent = true }, body)
+        try await ProcessActorSystem.withCallMetadata([PoolRouting.idempotentKey: "1"], isolation: isolation, body)
     }
 
     // MARK: Calls
 
     public var defaultCallTimeout: Duration? { workerOptions.callTimeout }
 
-    package func call(_ frame: FrameBuilder, timeout: Duration?) async throws -> Frame {
-        let routing = PoolRouting.current ?? PoolRouting()
-        let context = PoolCallContext(key: routing.key, priority: routing.priority)
-        let deadline = timeout.map { DeadlineTimer.deadline(after: $0) }
+    /// Routes a call that passed the interceptor chain: the routing hints travel in its metadata.
+    package func call(_ call: OutgoingCall) async throws -> CallReply {
+        let routing = PoolRouting(call.metadata)
         var excluded: Set<ProcessID> = []
         var attempt = 0
         while true {
-            let worker = try await acquire(context, excluding: excluded, deadline: deadline, timeout: timeout)
-            let started = DeadlineTimer.now()
+            let worker = try await acquire(routing.context, excluding: excluded, deadline: call.deadline, timeout: call.timeout)
+            let started = clock.now
             do {
-                let remaining = deadline.map { DeadlineTimer.remaining(until: $0) }
-                let reply = try await worker.call(frame, timeout: remaining)
-                release(worker.id, started: started, outcome: reply.kind == .reply ? .success : .failed)
+                let reply = try await worker.call(call)
+                release(worker.id, started: started, outcome: .success)
                 return reply
             } catch {
                 let lost = Self.isWorkerLoss(error)
@@ -133,11 +137,10 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
     /// Runs `body` with one worker reserved for it: every call `body` makes on the reference
     /// goes to that worker. The reservation takes one of the worker's concurrency slots.
     public func execute<T>(_ body: (Service) async throws -> T) async throws -> T {
-        let routing = PoolRouting.current ?? PoolRouting()
-        let context = PoolCallContext(key: routing.key, priority: routing.priority)
+        let routing = PoolRouting(ProcessActorSystem.taskMetadata ?? CallMetadata())
         let timeout = ProcessActorSystem.effectiveTimeout(default: defaultCallTimeout)
-        let worker = try await acquire(context, excluding: [], deadline: timeout.map { DeadlineTimer.deadline(after: $0) }, timeout: timeout)
-        let started = DeadlineTimer.now()
+        let worker = try await acquire(routing.context, excluding: [], deadline: timeout.map { clock.deadline(after: $0) }, timeout: timeout)
+        let started = clock.now
         do {
             let reference = try Service.resolve(id: ProcessActorID(process: worker.id, instance: 0), using: manager.actorSystem)
             let result = try await body(reference)
@@ -151,66 +154,56 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
 
     /// Errors that say the worker, not the call, failed.
     private static func isWorkerLoss(_ error: any Error) -> Bool {
-        switch error as? ProcessError {
-        case .processExited, .connectionLost, .notRunning, .timedOut: true
+        switch (error as? ProcessError)?.code {
+        case .processExited?, .connectionLost?, .notRunning?, .timedOut?: true
         default: false
         }
     }
 
-    private func acquire(_ context: PoolCallContext, excluding excluded: Set<ProcessID>, deadline: UInt64?, timeout: Duration?) async throws -> ManagedProcess {
-        let seq = state.withLock { $0.takeSequence() }
-        return try await withTaskCancellationHandler {
-            try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<ManagedProcess, any Error>) in
-                let immediate = state.withLock { state -> Result<ManagedProcess, any Error>? in
-                    if Task.isCancelled { return .failure(CancellationError()) }
-                    return state.admit(seq: seq, context: context, excluded: excluded, continuation: continuation)
-                }
-                if let immediate {
-                    continuation.resume(with: immediate)
-                    return
-                }
-                // Waiting: bounded by the queue timeout and the call's own deadline.
-                var limit: (deadline: UInt64, error: any Error)?
-                if let queueTimeout = options.queue.timeout {
-                    limit = (DeadlineTimer.deadline(after: queueTimeout), PoolError.queueTimeout(after: queueTimeout))
-                }
-                if let deadline, let timeout, limit == nil || deadline < limit!.deadline {
-                    limit = (deadline, ProcessError.timedOut(after: timeout))
-                }
-                if let limit {
-                    let timer = DeadlineTimer.shared.schedule(at: limit.deadline) { [weak self] in
-                        self?.abandonWaiter(seq, with: limit.error)
-                    }
-                    let stillWaiting = state.withLock { $0.setTimer(timer, for: seq) }
-                    if !stillWaiting { DeadlineTimer.shared.cancel(timer) }
-                }
-            }
-        } onCancel: {
-            abandonWaiter(seq, with: CancellationError())
+    private func acquire(_ context: PoolCallContext, excluding excluded: Set<ProcessID>, deadline: ClockInstant?, timeout: Duration?) async throws -> ManagedProcess {
+        let seq = mutate { $0.takeSequence() }
+        // Waiting is bounded by the queue timeout and the call's own deadline.
+        var limit: (deadline: ClockInstant, error: any Error)?
+        if let queueTimeout = options.queue.timeout {
+            limit = (clock.deadline(after: queueTimeout), PoolError.queueTimeout(after: queueTimeout))
         }
+        if let deadline, limit == nil || deadline < limit!.deadline {
+            limit = (deadline, ProcessError.timedOut(after: timeout ?? .zero))
+        }
+        let error = limit?.error
+        return try await waiting.wait(
+            for: seq,
+            deadline: limit?.deadline,
+            onDeadline: { .failure(error ?? CancellationError()) },
+            onAbandon: { [weak self] seq in self?.mutate { _ = $0.removeWaiter(seq) } },
+            immediate: { mutate { $0.admit(seq: seq, context: context, excluded: excluded) } }
+        )
     }
 
-    private func abandonWaiter(_ seq: UInt64, with error: any Error) {
-        guard let waiter = state.withLock({ $0.removeWaiter(seq) }) else { return }
-        if let timer = waiter.timer { DeadlineTimer.shared.cancel(timer) }
-        waiter.continuation.resume(throwing: error)
+    private func release(_ worker: ProcessID, started: ClockInstant, outcome: PoolState.Outcome) {
+        let now = clock.now
+        let latency = started.duration(to: now).seconds
+        perform(mutate { $0.release(worker, latency: latency, outcome: outcome, now: now.nanoseconds) })
     }
 
-    private func release(_ worker: ProcessID, started: UInt64, outcome: PoolState.Outcome) {
-        let latency = Double(DeadlineTimer.now() &- started) / 1e9
-        let actions = state.withLock { $0.release(worker, latency: latency, outcome: outcome, now: DeadlineTimer.now()) }
-        perform(actions)
+    /// Changes the pool's state under its lock, then delivers the events the change produced.
+    private func mutate<T>(_ change: (inout PoolState) -> T) -> T {
+        let (result, events) = state.withLock { state -> (T, [PoolEvent]) in
+            let result = change(&state)
+            return (result, state.takeEvents())
+        }
+        for event in events { broadcast.emit(event) }
+        return result
     }
 
     /// Resumes dispatched waiters, stops drained workers and launches replacements.
     private func perform(_ actions: PoolState.Actions) {
-        for (waiter, process) in actions.dispatched {
-            if let timer = waiter.timer { DeadlineTimer.shared.cancel(timer) }
-            waiter.continuation.resume(returning: process)
+        for (seq, worker) in actions.dispatched where !waiting.resume(seq, with: .success(worker)) {
+            // The call gave up after the worker was reserved for it: free the slot.
+            perform(mutate { $0.release(worker.id, latency: 0, outcome: .unused, now: clock.now.nanoseconds) })
         }
-        for waiter in actions.failed {
-            if let timer = waiter.timer { DeadlineTimer.shared.cancel(timer) }
-            waiter.continuation.resume(throwing: PoolError.noWorkers)
+        for seq in actions.failed {
+            waiting.resume(seq, with: .failure(PoolError.noWorkers))
         }
         for process in actions.stop {
             Task { await retire(process) }
@@ -218,7 +211,7 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
         if !actions.launch.isEmpty {
             Task { _ = await runLaunches(actions.launch) }
         }
-        for waiter in actions.drained { waiter.resume() }
+        if actions.drained { drainers.resumeAll(with: .success(())) }
     }
 
     // MARK: Workers
@@ -241,7 +234,7 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
                 Service.self, name: workerOptions.name ?? Service.name,
                 configuration: configuration, options: workerOptions
             )
-            let (keep, actions) = state.withLock { $0.workerStarted(process, slot: slot, now: DeadlineTimer.now()) }
+            let (keep, actions) = mutate { $0.workerStarted(process, slot: slot, now: clock.now.nanoseconds) }
             if !keep {
                 await retire(process)
                 return false
@@ -250,7 +243,7 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
             return true
         } catch {
             manager.logger.warning("pool worker failed to start", metadata: ["pool": "\(id)", "error": "\(error)"])
-            let actions = state.withLock { $0.launchFailed(slot: slot) }
+            let actions = mutate { $0.launchFailed(slot: slot, error: error) }
             perform(actions)
             return false
         }
@@ -263,7 +256,7 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
     }
 
     private func workerEnded(_ process: ProcessID, status: ProcessStatus) async {
-        guard let actions = state.withLock({ $0.workerEnded(process) }) else { return }
+        guard let actions = mutate({ $0.workerEnded(process) }) else { return }
         manager.logger.info("pool worker ended", metadata: ["pool": "\(id)", "worker": "\(process)", "status": "\(status)"])
         manager.forget(process)
         perform(actions)
@@ -272,7 +265,7 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
     // MARK: Monitoring
 
     private func tick() async {
-        let now = DeadlineTimer.now()
+        let now = clock.now.nanoseconds
         // Sample the workers' CPU and memory from /proc, outside the lock.
         let running = state.withLock { $0.liveProcesses }
         var samples: [ProcessID: (cpu: Duration?, rss: Int?)] = [:]
@@ -280,11 +273,11 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
             guard let pid = process.pid else { continue }
             samples[process.id] = (ProcFS.cpuTime(of: pid), ProcFS.residentBytes(of: pid))
         }
-        let actions = state.withLock { $0.tick(samples: samples, now: now) }
+        let actions = mutate { $0.tick(samples: samples, now: now) }
         perform(actions)
 
         if let checks = options.healthChecks {
-            let due = state.withLock { $0.healthCheckDue(now: now, interval: checks.interval) }
+            let due = mutate { $0.healthCheckDue(now: now, interval: checks.interval) }
             guard due else { return }
             await withTaskGroup(of: (ProcessID, Bool).self) { group in
                 for process in running {
@@ -294,7 +287,7 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
                     }
                 }
                 for await (worker, healthy) in group {
-                    let actions = state.withLock { $0.healthChecked(worker, healthy: healthy, threshold: checks.unhealthyThreshold) }
+                    let actions = mutate { $0.healthChecked(worker, healthy: healthy, threshold: checks.unhealthyThreshold) }
                     perform(actions)
                 }
             }
@@ -306,19 +299,19 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
     /// Sets the number of workers (within a `.range` size's bounds) and returns once the new
     /// ones are running; removed workers finish their calls first.
     public func scale(to size: Int) async {
-        let launches = state.withLock { state -> [Int] in
+        let launches = mutate { state -> [Int] in
             state.setTarget(size)
             return state.reconcile()
         }
         _ = await runLaunches(launches)
-        let actions = state.withLock { $0.retireSurplus() }
+        let actions = mutate { $0.retireSurplus() }
         perform(actions)
     }
 
     /// Replaces every worker with a fresh process without failing a call: the old ones
     /// finish what they run; returns once the new ones are running.
     public func restartWorkers() async {
-        var actions = state.withLock { $0.recycleAll() }
+        var actions = mutate { $0.recycleAll() }
         let launches = actions.launch
         actions.launch = []
         perform(actions)
@@ -328,26 +321,33 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
     /// Stops taking new calls (they fail with ``PoolError/closed``) and returns once every
     /// queued and running call has finished.
     public func drain() async {
-        await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
-            let done = state.withLock { $0.drain(continuation) }
-            if done { continuation.resume() }
-        }
+        await drain(until: nil)
+    }
+
+    /// Drains, returning when every call has finished or at `deadline`, whichever is first.
+    private func drain(until deadline: ClockInstant?) async {
+        _ = try? await drainers.wait(
+            for: nextDrainer.wrappingAdd(1, ordering: .relaxed).oldValue,
+            deadline: deadline,
+            onDeadline: { .success(()) },
+            immediate: { mutate { $0.drain() } ? .success(()) : nil }
+        )
+    }
+
+    /// Events of this pool's workers from the moment of the access: a new, independent stream
+    /// each time; all of them end when the pool shuts down.
+    public var events: AsyncStream<PoolEvent> {
+        broadcast.subscribe()
     }
 
     /// Drains for at most `timeout`, then stops every worker (graceful request, SIGTERM,
     /// SIGKILL) and releases the pool's id.
     public func shutdown(timeout: Duration = .seconds(10)) async {
         monitor.withLock { $0?.cancel() }
-        _ = try? await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await self.drain() }
-            group.addTask { try await Task.sleep(for: timeout / 2) }
-            try await group.next()
-            group.cancelAll()
-        }
-        let (workers, waiters) = state.withLock { $0.close() }
-        for waiter in waiters {
-            if let timer = waiter.timer { DeadlineTimer.shared.cancel(timer) }
-            waiter.continuation.resume(throwing: PoolError.closed)
+        await drain(until: clock.deadline(after: timeout / 2))
+        let (workers, waiters) = mutate { $0.close() }
+        for seq in waiters {
+            waiting.resume(seq, with: .failure(PoolError.closed))
         }
         if let key = listener.withLock({ $0 }) { manager.eventHub.removeListener(key) }
         await withTaskGroup(of: Void.self) { group in
@@ -360,6 +360,7 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
         }
         manager.actorSystem.unregisterRoute(for: id)
         manager.removeGroup(id)
+        broadcast.finish()
     }
 
     /// A snapshot of the pool and each worker.
@@ -376,11 +377,23 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
 extension ProcessPool: ProcessGroup {}
 
 
-/// How the calls of the current task are routed by pools.
-struct PoolRouting: Sendable {
-    @TaskLocal static var current: PoolRouting?
+/// How a call is routed by a pool: hints that travel in the call's metadata, set by
+/// ``ProcessPool/withKey(_:isolation:_:)`` and its siblings.
+struct PoolRouting {
+    static let keyKey = "titan-pool-key"
+    static let priorityKey = "titan-pool-priority"
+    static let idempotentKey = "titan-pool-idempotent"
 
     var key: String?
     var priority = 0
     var idempotent = false
+
+    init(_ metadata: CallMetadata) {
+        guard !metadata.isEmpty else { return }
+        key = metadata[Self.keyKey]
+        priority = metadata[Self.priorityKey].flatMap(Int.init) ?? 0
+        idempotent = metadata[Self.idempotentKey] != nil
+    }
+
+    var context: PoolCallContext { PoolCallContext(key: key, priority: priority) }
 }

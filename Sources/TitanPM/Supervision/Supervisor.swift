@@ -1,4 +1,9 @@
 import Synchronization
+import TitanActorSystem
+import TitanCore
+import TitanProcess
+import TitanTransport
+import TitanWire
 
 /// An Erlang/OTP-style supervisor over child processes, pools and nested supervisors.
 ///
@@ -54,7 +59,7 @@ public actor Supervisor: ProcessGroup {
     private var manager: ProcessManager?
     private weak var parent: Supervisor?
     private var members: [Running] = []
-    private var restartTimes: [ContinuousClock.Instant] = []
+    private var restartWindow: SlidingWindow
     private var phase = Phase.idle
     private var dynamicCount = 0
     private var busy = false
@@ -110,6 +115,7 @@ public actor Supervisor: ProcessGroup {
         self.strategy = strategy
         self.intensity = max(0, intensity)
         self.period = period
+        restartWindow = SlidingWindow(length: period)
         self.backoff = backoff
         self.autoShutdown = autoShutdown
         restartType = restart
@@ -138,7 +144,7 @@ public actor Supervisor: ProcessGroup {
             self.manager = manager
             self.parent = parent
             members = []
-            restartTimes = []
+            restartWindow.reset()
             dynamicCount = 0
             phase = .running
             guard strategy != .simpleOneForOne else {
@@ -264,16 +270,20 @@ public actor Supervisor: ProcessGroup {
 
     /// Records a restart; false when it exceeds the intensity.
     private func admitRestart() -> Bool {
-        let now = ContinuousClock.now
-        restartTimes.removeAll { now - $0 > period }
-        restartTimes.append(now)
-        return restartTimes.count <= intensity
+        let now = clock.now
+        restartWindow.record(at: now)
+        return restartWindow.count(at: now) <= intensity
     }
+
+    /// Restarts counted within the period, this one included.
+    private var recentRestarts: Int { restartWindow.count(at: clock.now) }
+
+    private var clock: any RuntimeClock { manager?.actorSystem.clock ?? SystemClock.shared }
 
     private func restart(from index: Int, cause: String) async {
         // One decision counts once toward the intensity, however many members it restarts.
         guard admitRestart() else {
-            await fail(.intensityExceeded(supervisor: name, restarts: restartTimes.count - 1, within: period))
+            await fail(.intensityExceeded(supervisor: name, restarts: recentRestarts - 1, within: period))
             return
         }
         let affected: [Int] = switch strategy {
@@ -285,8 +295,8 @@ public actor Supervisor: ProcessGroup {
         for i in affected.reversed() where i != index {
             await stopForRestart(at: i)
         }
-        let delay = backoff.delay(attempt: restartTimes.count - 1)
-        if delay > .zero { try? await Task.sleep(for: delay) }
+        let delay = backoff.delay(attempt: recentRestarts - 1)
+        if delay > .zero { try? await clock.sleep(for: delay) }
 
         var restarted: [String] = []
         var dropped: [String] = []
@@ -305,11 +315,11 @@ public actor Supervisor: ProcessGroup {
                 } catch {
                     // A child that fails to start has terminated again: retry within the intensity.
                     guard admitRestart() else {
-                        await fail(.intensityExceeded(supervisor: name, restarts: restartTimes.count - 1, within: period))
+                        await fail(.intensityExceeded(supervisor: name, restarts: recentRestarts - 1, within: period))
                         return
                     }
-                    let retryDelay = backoff.delay(attempt: restartTimes.count - 1)
-                    if retryDelay > .zero { try? await Task.sleep(for: retryDelay) }
+                    let retryDelay = backoff.delay(attempt: recentRestarts - 1)
+                    if retryDelay > .zero { try? await clock.sleep(for: retryDelay) }
                 }
             }
         }

@@ -1,3 +1,9 @@
+import TitanCore
+import TitanWire
+import TitanTransport
+import TitanActorSystem
+import TitanProcess
+
 /// How a supervisor reacts when one of its children terminates and is to be restarted.
 public enum SupervisionStrategy: Sendable, Hashable {
     /// Restart only the child that terminated.

@@ -2,6 +2,11 @@ import Glibc
 import Synchronization
 import Testing
 @testable import TitanPM
+import TitanActorSystem
+import TitanCore
+import TitanProcess
+import TitanTransport
+import TitanWire
 
 /// The whole suite runs serially: several tests count this process's descriptors and child
 /// processes, which parallel tests would disturb.

@@ -1,0 +1,144 @@
+import Distributed
+import Synchronization
+import TitanCore
+import TitanTransport
+import TitanWire
+
+/// Records a distributed call's generic substitutions and arguments straight into the
+/// outgoing frame.
+public struct ProcessInvocationEncoder: DistributedTargetInvocationEncoder {
+    public typealias SerializationRequirement = any Codable
+
+    package var frame: FrameBuilder
+    private var generics: [String] = []
+    private var argumentsStarted = false
+    private let encoder: WireEncoder
+
+    init(encoder: WireEncoder) {
+        self.encoder = encoder
+        frame = FrameBuilder(kind: .call, capacity: 256)
+    }
+
+    public mutating func recordGenericSubstitution<T>(_ type: T.Type) throws {
+        guard !argumentsStarted else {
+            throw ProcessError.encodingFailed("generic substitution recorded after an argument")
+        }
+        guard let name = _mangledTypeName(T.self) else {
+            throw ProcessError.encodingFailed("type \(T.self) has no mangled name to send")
+        }
+        generics.append(name)
+    }
+
+    private mutating func startArguments() {
+        guard !argumentsStarted else { return }
+        argumentsStarted = true
+        frame.writer.writeVarint(generics.count)
+        for name in generics { frame.writer.writeString(name) }
+    }
+
+    public mutating func recordArgument<Value: Codable>(_ argument: RemoteCallArgument<Value>) throws {
+        startArguments()
+        do {
+            try encoder.encode(argument.value, into: &frame.writer)
+        } catch {
+            throw ProcessError.encodingFailed("argument \(argument.effectiveLabel) of type \(Value.self): \(error)")
+        }
+    }
+
+    public mutating func recordReturnType<R: Codable>(_ type: R.Type) throws {}
+
+    public mutating func recordErrorType<E: Error>(_ type: E.Type) throws {}
+
+    public mutating func doneRecording() throws {
+        startArguments()
+    }
+
+    /// Takes the recorded call (generic substitutions and arguments) out of the encoder.
+    mutating func takeFrame() -> FrameBuilder {
+        startArguments()
+        var taken = FrameBuilder(kind: .call, capacity: 0)
+        swap(&taken, &frame)
+        return taken
+    }
+}
+
+/// Decodes a received call's generic substitutions and arguments for
+/// `executeDistributedTarget`.
+public struct ProcessInvocationDecoder: DistributedTargetInvocationDecoder {
+    public typealias SerializationRequirement = any Codable
+
+    private var arguments: ByteReader
+    private let generics: [String]
+    private let decoder: WireDecoder
+    private var argumentIndex = 0
+
+    init(envelope: CallEnvelope, decoder: WireDecoder) {
+        arguments = envelope.arguments
+        generics = envelope.generics
+        self.decoder = decoder
+    }
+
+    public mutating func decodeGenericSubstitutions() throws -> [Any.Type] {
+        try generics.map { name in
+            guard let type = _typeByName(name) else {
+                throw ProcessError.invalidArguments("generic argument type \(name) is unknown in this executable")
+            }
+            return type
+        }
+    }
+
+    public mutating func decodeNextArgument<Argument: Codable>() throws -> Argument {
+        defer { argumentIndex += 1 }
+        do {
+            return try decoder.decode(Argument.self, from: &arguments)
+        } catch {
+            throw ProcessError.invalidArguments("argument \(argumentIndex) as \(Argument.self): \(error)")
+        }
+    }
+
+    public mutating func decodeErrorType() throws -> Any.Type? { nil }
+
+    public mutating func decodeReturnType() throws -> Any.Type? { nil }
+}
+
+/// Keeps the outcome of an executed call for the serving side to send back.
+public struct ProcessResultHandler: DistributedTargetInvocationResultHandler {
+    public typealias SerializationRequirement = any Codable
+
+    // Written once by the runtime, read after `executeDistributedTarget` returns.
+    private final class Box: Sendable {
+        let outcome = Mutex<Result<CallReply, any Error>>(.failure(CancellationError()))
+    }
+
+    private let box = Box()
+    let encoder: WireEncoder
+
+    init(encoder: WireEncoder) {
+        self.encoder = encoder
+    }
+
+    var outcome: Result<CallReply, any Error> { box.outcome.withLock { $0 } }
+
+    private func record(_ outcome: Result<CallReply, any Error>) {
+        box.outcome.withLock { $0 = outcome }
+    }
+
+    public func onReturn<Success: Codable>(value: Success) async throws {
+        var frame = FrameBuilder(kind: .reply, capacity: 64)
+        do {
+            try encoder.encode(value, into: &frame.writer)
+        } catch {
+            record(.failure(ProcessError.encodingFailed("result of type \(Success.self): \(error)")))
+            return
+        }
+        record(.success(CallReply(frame: frame)))
+    }
+
+    public func onReturnVoid() async throws {
+        record(.success(CallReply(frame: FrameBuilder(kind: .reply, capacity: FrameHeader.size))))
+    }
+
+    public func onThrow<Err: Error>(error: Err) async throws {
+        record(.failure(error))
+    }
+}

@@ -1,0 +1,146 @@
+import Distributed
+import TitanCore
+import TitanTransport
+import TitanWire
+
+extension ProcessActorSystem {
+    // MARK: Per-call settings
+
+    /// The timeout for calls made inside ``withCallTimeout(_:isolation:_:)``; nil uses the callee's default.
+    @TaskLocal package static var callTimeoutOverride: CallTimeout?
+
+    /// Metadata added to every call made inside ``withCallMetadata(_:isolation:_:)``.
+    @TaskLocal package static var taskMetadata: CallMetadata?
+
+    package enum CallTimeout: Sendable {
+        case after(Duration)
+        case never
+    }
+
+    /// Runs `body` with every remote call in it bounded by `timeout` instead of the default
+    /// from `SpawnOptions.callTimeout`. A call that runs out throws ``ProcessError/Code/timedOut``.
+    public static func withCallTimeout<T>(
+        _ timeout: Duration,
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: () async throws -> T
+    ) async rethrows -> T {
+        try await $callTimeoutOverride.withValue(.after(timeout), operation: body, isolation: isolation)
+    }
+
+    /// Runs `body` with no timeout on its remote calls (they still fail if the process dies).
+    public static func withoutCallTimeout<T>(
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: () async throws -> T
+    ) async rethrows -> T {
+        try await $callTimeoutOverride.withValue(.never, operation: body, isolation: isolation)
+    }
+
+    /// Runs `body` with `metadata` added to every remote call it makes (on top of metadata
+    /// from enclosing calls of this function; inner entries win).
+    public static func withCallMetadata<T>(
+        _ metadata: CallMetadata,
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: () async throws -> T
+    ) async rethrows -> T {
+        var merged = taskMetadata ?? CallMetadata()
+        merged.merge(metadata)
+        return try await $taskMetadata.withValue(merged, operation: body, isolation: isolation)
+    }
+
+    /// Runs `body` with `key` as the idempotency key of every remote call it makes: a service
+    /// that keeps results by key runs the call once however often it is repeated.
+    public static func withIdempotencyKey<T>(
+        _ key: String,
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: () async throws -> T
+    ) async rethrows -> T {
+        var metadata = CallMetadata()
+        metadata.idempotencyKey = key
+        return try await withCallMetadata(metadata, isolation: isolation, body)
+    }
+
+    /// The timeout for a call now: the task's override, else the callee's default.
+    package static func effectiveTimeout(default fallback: Duration?) -> Duration? {
+        switch callTimeoutOverride {
+        case .after(let timeout): timeout
+        case .never: nil
+        case nil: fallback
+        }
+    }
+
+    // MARK: Affinity
+
+    /// Runs `body` on the thread that reads `actor`'s connection, for a loop of calls where
+    /// latency matters more than anything else.
+    ///
+    /// A reply normally wakes a thread of the cooperative pool to resume its caller; inside
+    /// `body` the caller resumes on the connection's reader thread itself, so a round trip
+    /// costs one thread wake on each side, as a bare socket ping-pong does. `body` starts on a
+    /// pool thread and moves to the reader thread with the first reply that finds it waiting
+    /// (a reply can beat its caller's suspension), then stays there. `body` must not block
+    /// (its work holds up every reply on that connection) and should not be isolated to an
+    /// actor (an actor's code runs on the actor's executor). A pool, or a process that is not
+    /// running, has no single connection: `body` then runs as usual.
+    public static func withAffinity<Act: DistributedActor, T>(
+        to actor: Act,
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: () async throws -> T
+    ) async rethrows -> T where Act.ActorSystem == ProcessActorSystem {
+        let executor = actor.actorSystem.route(for: actor.id.process)?.affinityExecutor
+        return try await withTaskExecutorPreference(executor, isolation: isolation, operation: body)
+    }
+
+    // MARK: Outgoing calls
+
+    public func makeInvocationEncoder() -> ProcessInvocationEncoder {
+        ProcessInvocationEncoder(encoder: makeEncoder())
+    }
+
+    public func remoteCall<Act, Err, Res>(
+        on actor: Act,
+        target: RemoteCallTarget,
+        invocation: inout ProcessInvocationEncoder,
+        throwing: Err.Type,
+        returning: Res.Type
+    ) async throws -> Res where Act: DistributedActor, Act.ID == ProcessActorID, Err: Error, Res: Codable {
+        let reply = try await send(to: actor.id, target: target, invocation: &invocation)
+        do {
+            return try makeDecoder(channel: reply.channel).decode(Res.self, from: reply.payload)
+        } catch {
+            throw ProcessError.invalidReply("\(Res.self) from \(target.identifier): \(error)")
+        }
+    }
+
+    public func remoteCallVoid<Act, Err>(
+        on actor: Act,
+        target: RemoteCallTarget,
+        invocation: inout ProcessInvocationEncoder,
+        throwing: Err.Type
+    ) async throws where Act: DistributedActor, Act.ID == ProcessActorID, Err: Error {
+        _ = try await send(to: actor.id, target: target, invocation: &invocation)
+    }
+
+    private func send(to id: ProcessActorID, target: RemoteCallTarget, invocation: inout ProcessInvocationEncoder) async throws -> CallReply {
+        guard let route = route(for: id.process) else {
+            throw ProcessError.unknownProcess(id.process)
+        }
+        var timeout = Self.effectiveTimeout(default: route.defaultCallTimeout)
+        var deadline = timeout.map { clock.deadline(after: $0) }
+        // A call made while serving one never outlives the caller's patience for the outer call.
+        if let outer = Self.currentCall?.deadline, deadline.map({ outer < $0 }) ?? true {
+            deadline = outer
+            timeout = clock.remaining(until: outer)
+        }
+        let call = OutgoingCall(
+            target: CallTarget(identifier: target.identifier),
+            recipient: id,
+            metadata: Self.taskMetadata ?? CallMetadata(),
+            deadline: deadline,
+            timeout: timeout,
+            arguments: invocation.takeFrame()
+        )
+        let chain = currentChain
+        if chain.isEmpty { return try await route.call(call) }
+        return try await chain.outgoing(call) { call in try await route.call(call) }
+    }
+}

@@ -1,0 +1,173 @@
+import TitanCore
+import TitanTransport
+import TitanWire
+
+/// Sees every call that passes through a ``ProcessActorSystem``: on the calling side before it
+/// is sent and when its outcome is known, and on the serving side before and after the
+/// method runs. Method policies, metrics, tracing, pools and discovery stand on this seam.
+///
+/// ```swift
+/// struct Stopwatch: CallInterceptor {
+///     func interceptOutgoing(_ call: OutgoingCall, next: (OutgoingCall) async throws -> CallReply) async throws -> CallReply {
+///         let start = ContinuousClock.now
+///         defer { print(call.target.name, ContinuousClock.now - start) }
+///         return try await next(call)                   // the outcome: a reply, or the error thrown
+///     }
+/// }
+/// ```
+///
+/// Both methods default to passing the call on unchanged; implement the side you need.
+/// An interceptor may change the call (add metadata, shorten the deadline), answer without
+/// calling `next` (fail fast, serve from a cache), or call `next` again (retry). Interceptors
+/// run in the order they were installed, the first outermost. The calling side's are
+/// installed with ``ProcessActorSystem/addInterceptor(_:)`` in the calling process; a
+/// service's serving-side interceptors come from ``InterceptedService/interceptors``
+/// in the hosting process, as the child builds them from the service's type.
+public protocol CallInterceptor: Sendable {
+    /// Called in the calling process for each call, before it is sent.
+    ///
+    /// Throwing fails the call with that error; the errors `next` throws are the call's own
+    /// failures (the callee's error, ``ProcessError``, a pool's error).
+    func interceptOutgoing(
+        _ call: OutgoingCall,
+        next: (OutgoingCall) async throws -> CallReply
+    ) async throws -> CallReply
+
+    /// Called in the serving process for each call, before the method runs.
+    ///
+    /// `next` runs the method (after the interceptors that follow); its result is the
+    /// encoded return value, and the error it throws is the method's.
+    func interceptIncoming(
+        _ call: IncomingCall,
+        next: (IncomingCall) async throws -> CallReply
+    ) async throws -> CallReply
+}
+
+extension CallInterceptor {
+    public func interceptOutgoing(
+        _ call: OutgoingCall,
+        next: (OutgoingCall) async throws -> CallReply
+    ) async throws -> CallReply {
+        try await next(call)
+    }
+
+    public func interceptIncoming(
+        _ call: IncomingCall,
+        next: (IncomingCall) async throws -> CallReply
+    ) async throws -> CallReply {
+        try await next(call)
+    }
+}
+
+/// The distributed function a call invokes.
+public struct CallTarget: Sendable, Hashable, CustomStringConvertible {
+    /// The identifier on the wire (the function's mangled name).
+    public let identifier: String
+
+    /// Names the function whose mangled name is `identifier`.
+    public init(identifier: String) {
+        self.identifier = identifier
+    }
+
+    /// A readable name, as `Module.Type.method(label:)`, demangled from the identifier.
+    public var name: String { TargetNames.shared.name(of: identifier) }
+
+    /// The method's name with its labels, without module and type: `add(_:_:)`.
+    public var methodName: String {
+        let full = name
+        guard let paren = full.firstIndex(of: "(") else { return full }
+        let head = full[..<paren]
+        let start = head.lastIndex(of: ".").map { full.index(after: $0) } ?? full.startIndex
+        return String(full[start...])
+    }
+
+    public var description: String { name }
+}
+
+/// A call on its way out, as the calling side's interceptors see it.
+public struct OutgoingCall: Sendable {
+    /// The function called.
+    public let target: CallTarget
+    /// The actor called (for a pool, the pool's id: the pool picks the worker after the chain).
+    public let recipient: ProcessActorID
+    /// Travels with the call; what an interceptor adds here the serving side can read.
+    public var metadata: CallMetadata
+    /// When the caller stops waiting, on the system's clock; nil waits as long as the callee
+    /// lives. The time left when the call is sent travels as ``CallMetadata/deadline``.
+    public var deadline: ClockInstant?
+    /// The timeout the deadline came from, for the error a call that runs out throws.
+    public var timeout: Duration?
+    /// The encoded generic substitutions and arguments; the trailer is written at sending.
+    package var arguments: FrameBuilder
+}
+
+/// A call arriving, as the serving side's interceptors see it.
+public struct IncomingCall: Sendable {
+    /// The function called.
+    public let target: CallTarget
+    /// The actor called.
+    public let recipient: ProcessActorID
+    /// What the caller's side sent with the call.
+    public let metadata: CallMetadata
+    /// When the caller stops waiting, on this process's clock (from ``CallMetadata/deadline``
+    /// and the arrival time); nil if the caller waits without bound.
+    public let deadline: ClockInstant?
+}
+
+/// The outcome of a call that did not throw: its return value, encoded.
+///
+/// Interceptors pass it on without looking inside; one that caches results keeps it and
+/// answers later calls with it (a reply carrying a stream cannot be reused: streams are
+/// consumed once).
+public struct CallReply: Sendable {
+    package enum Storage: Sendable {
+        /// A reply received from the callee.
+        case received(payload: [UInt8], channel: (any WireChannel)?)
+        /// A reply built in this process, with room for the frame header in front.
+        case built(FrameBuilder)
+    }
+
+    package var storage: Storage
+
+    package init(payload: [UInt8], channel: (any WireChannel)?) {
+        storage = .received(payload: payload, channel: channel)
+    }
+
+    package init(frame: FrameBuilder) {
+        storage = .built(frame)
+    }
+
+    /// The size of the encoded value in bytes.
+    public var byteCount: Int {
+        switch storage {
+        case .received(let payload, _): payload.count
+        case .built(let frame): frame.payloadCount
+        }
+    }
+
+    /// The encoded value.
+    package var payload: [UInt8] {
+        switch storage {
+        case .received(let payload, _): payload
+        case .built(let frame): Array(frame.writer.bytes[FrameHeader.size...])
+        }
+    }
+
+    /// The connection a received reply came over, for values that are streams.
+    package var channel: (any WireChannel)? {
+        if case .received(_, let channel) = storage { return channel }
+        return nil
+    }
+
+    /// The reply as a frame to send, built without a copy when it was built here.
+    package var frame: FrameBuilder {
+        switch storage {
+        case .built(let frame):
+            return frame
+        case .received(let payload, _):
+            var frame = FrameBuilder(kind: .reply, capacity: FrameHeader.size + payload.count)
+            frame.writer.writeBytes(payload)
+            return frame
+        }
+    }
+}

@@ -1,0 +1,165 @@
+import Distributed
+import Glibc
+import Synchronization
+import TitanCore
+import TitanTransport
+import TitanWire
+
+/// The distributed actor system of Titan: calls to actors in other processes travel as frames
+/// over Unix-domain sockets; calls to actors in this process are ordinary actor calls.
+///
+/// Every process has one: a `ProcessManager` owns the parent's, and a child's is created by
+/// `ProcessManager.bootstrap()` before it constructs its service. Every remote call passes
+/// the system's ``CallInterceptor``s on both sides.
+public final class ProcessActorSystem: DistributedActorSystem, Sendable {
+    public typealias ActorID = ProcessActorID
+    public typealias SerializationRequirement = any Codable
+    public typealias InvocationEncoder = ProcessInvocationEncoder
+    public typealias InvocationDecoder = ProcessInvocationDecoder
+    public typealias ResultHandler = ProcessResultHandler
+
+    private struct WeakActor {
+        weak var actor: (any DistributedActor)?
+    }
+
+    private struct LocalActors {
+        var actors: [ProcessActorID: WeakActor] = [:]
+        var reserved: Set<ProcessActorID> = []
+        var nextInstance: UInt64 = 0
+    }
+
+    /// The process id given to actors created in this process.
+    public let processID: ProcessID
+    /// The largest frame payload this process sends or accepts.
+    public let maxFrameSize: Int
+    /// The clock that times this system's calls.
+    public let clock: any RuntimeClock
+
+    private let local = Mutex(LocalActors())
+    private let routes = Mutex<[ProcessID: any CallRoute]>([:])
+    private let chain = Mutex(InterceptorChain(interceptors: []))
+    let admission = Mutex(Admission())
+    private let hostInfo: Mutex<Welcome>
+    private let controlHandler = Mutex<(@Sendable ([UInt8]) async -> Result<CallReply, any Error>)?>(nil)
+    /// Streams this process produces that no consumer has claimed yet.
+    package let streams: StreamRegistry
+
+    /// The default largest frame: 64 MiB.
+    public static let defaultMaxFrameSize = 64 << 20
+
+    /// Creates a system whose local actors get ids in `processID`, timing its calls with `clock`.
+    public init(processID: ProcessID, maxFrameSize: Int = ProcessActorSystem.defaultMaxFrameSize, clock: any RuntimeClock = SystemClock.shared) {
+        self.processID = processID
+        self.maxFrameSize = maxFrameSize
+        self.clock = clock
+        streams = StreamRegistry(clock: clock)
+        hostInfo = Mutex(Welcome(pid: getpid(), process: processID, service: "", serviceVersion: ""))
+    }
+
+    // MARK: Interceptors
+
+    /// Adds `interceptor` after those already installed: it sees every call this process
+    /// makes (``CallInterceptor/interceptOutgoing(_:next:)``) and every call it serves
+    /// (``CallInterceptor/interceptIncoming(_:next:)``) from now on.
+    public func addInterceptor(_ interceptor: any CallInterceptor) {
+        chain.withLock { $0 = InterceptorChain(interceptors: $0.interceptors + [interceptor]) }
+    }
+
+    /// The interceptors installed, in the order they run.
+    public var interceptors: [any CallInterceptor] {
+        chain.withLock { $0.interceptors }
+    }
+
+    var currentChain: InterceptorChain { chain.withLock { $0 } }
+
+    // MARK: Codable
+
+    package func makeEncoder() -> WireEncoder {
+        WireEncoder(context: WireUserInfo(actorSystem: self))
+    }
+
+    package func makeDecoder(channel: (any WireChannel)? = nil) -> WireDecoder {
+        WireDecoder(context: WireUserInfo(actorSystem: self), channel: channel)
+    }
+
+    // MARK: Identity
+
+    /// The id the next actor created in this task should take (the service a child hosts
+    /// is instance 0; an in-process service gets the id its manager chose).
+    @TaskLocal package static var presetID: ProcessActorID?
+
+    public func assignID<Act>(_ actorType: Act.Type) -> ProcessActorID where Act: DistributedActor, Act.ID == ProcessActorID {
+        local.withLock { local in
+            if let preset = Self.presetID, !local.reserved.contains(preset), local.actors[preset]?.actor == nil {
+                local.reserved.insert(preset)
+                return preset
+            }
+            local.nextInstance += 1
+            return ProcessActorID(process: processID, instance: local.nextInstance)
+        }
+    }
+
+    public func actorReady<Act>(_ actor: Act) where Act: DistributedActor, Act.ID == ProcessActorID {
+        local.withLock { local in
+            local.reserved.remove(actor.id)
+            local.actors[actor.id] = WeakActor(actor: actor)
+        }
+    }
+
+    public func resignID(_ id: ProcessActorID) {
+        local.withLock { local in
+            local.reserved.remove(id)
+            local.actors[id] = nil
+        }
+    }
+
+    package func localActor(_ id: ProcessActorID) -> (any DistributedActor)? {
+        local.withLock { $0.actors[id]?.actor }
+    }
+
+    public func resolve<Act>(id: ProcessActorID, as actorType: Act.Type) throws -> Act? where Act: DistributedActor, Act.ID == ProcessActorID {
+        guard let found = localActor(id) else { return nil }
+        guard let actor = found as? Act else {
+            throw ProcessError.unknownActor(id)
+        }
+        return actor
+    }
+
+    // MARK: Routes
+
+    package func register(route: any CallRoute, for process: ProcessID) {
+        routes.withLock { $0[process] = route }
+    }
+
+    package func unregisterRoute(for process: ProcessID) {
+        routes.withLock { _ = $0.removeValue(forKey: process) }
+    }
+
+    package func route(for process: ProcessID) -> (any CallRoute)? {
+        routes.withLock { $0[process] }
+    }
+
+    // MARK: Hosting
+
+    /// What this process tells callers in its `welcome` frame.
+    package var welcome: Welcome { hostInfo.withLock { $0 } }
+
+    package func setHostInfo(service: String, version: String) {
+        hostInfo.withLock {
+            $0.service = service
+            $0.serviceVersion = version
+        }
+    }
+
+    /// Installs the handler for `control` frames (health, graceful shutdown).
+    package func setControlHandler(_ handler: @escaping @Sendable ([UInt8]) async -> Result<CallReply, any Error>) {
+        controlHandler.withLock { $0 = handler }
+    }
+
+    package func handleControl(_ payload: [UInt8]) async -> Result<CallReply, any Error> {
+        guard let handler = controlHandler.withLock({ $0 }) else {
+            return .failure(ProcessError.unsupported("this process does not take control requests"))
+        }
+        return await handler(payload)
+    }
+}

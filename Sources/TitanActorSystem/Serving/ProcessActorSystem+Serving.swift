@@ -1,0 +1,116 @@
+import Distributed
+import TitanCore
+import TitanTransport
+import TitanWire
+
+/// Calls in flight in a serving process, and whether it still takes new ones.
+struct Admission {
+    var draining = false
+    var inFlight = 0
+    var drained: [UnsafeContinuation<Void, Never>] = []
+}
+
+extension ProcessActorSystem {
+    /// The call this task is serving, while a distributed function runs on behalf of a
+    /// caller in another process; nil elsewhere.
+    ///
+    /// ```swift
+    /// distributed func render(_ page: Page) async throws -> Image {
+    ///     if let deadline = ProcessActorSystem.currentCall?.deadline { ... } // the caller's
+    /// }
+    /// ```
+    @TaskLocal public static var currentCall: IncomingCall?
+
+    /// When the caller of the call this task serves stops waiting, on this process's clock;
+    /// nil outside a served call or when the caller waits without bound.
+    public static var currentCallDeadline: ClockInstant? { currentCall?.deadline }
+
+    /// Serves calls on an accepted connection until it closes.
+    package func serve(_ connection: any FrameConnection) {
+        let server = CallServer(connection: connection, system: self)
+        server.start { _ in }
+    }
+
+    /// Runs a received call against the local actor it names, through the serving side's
+    /// interceptors, and returns the reply to send.
+    package func execute(_ envelope: CallEnvelope, channel: StreamLink?) async -> Result<CallReply, any Error> {
+        let id = ProcessActorID(process: processID, instance: envelope.instance)
+        guard let actor = localActor(id) else {
+            return .failure(ProcessError.unknownActor(id))
+        }
+        let call = IncomingCall(
+            target: CallTarget(identifier: envelope.target),
+            recipient: id,
+            metadata: envelope.metadata,
+            deadline: envelope.metadata.deadline.map { clock.deadline(after: $0) }
+        )
+        let chain = currentChain
+        return await Self.$currentCall.withValue(call) {
+            if chain.isEmpty { return await invoke(envelope, on: actor, channel: channel) }
+            do {
+                return .success(try await chain.incoming(call) { _ in
+                    try await invoke(envelope, on: actor, channel: channel).get()
+                })
+            } catch {
+                return .failure(error)
+            }
+        }
+    }
+
+    /// Runs the target itself.
+    private func invoke(_ envelope: CallEnvelope, on actor: any DistributedActor, channel: StreamLink?) async -> Result<CallReply, any Error> {
+        var decoder = ProcessInvocationDecoder(envelope: envelope, decoder: makeDecoder(channel: channel))
+        let handler = ProcessResultHandler(encoder: makeEncoder())
+        do {
+            try await executeDistributedTarget(
+                on: actor,
+                target: RemoteCallTarget(envelope.target),
+                invocationDecoder: &decoder,
+                handler: handler
+            )
+        } catch let error as ExecuteDistributedTargetError where error.errorCode == .targetAccessorNotFound {
+            return .failure(ProcessError.unknownTarget(envelope.target))
+        } catch {
+            return .failure(error)
+        }
+        // The runtime reports a missing target through the handler, as if the target threw.
+        if case .failure(let error as ExecuteDistributedTargetError) = handler.outcome, error.errorCode == .targetAccessorNotFound {
+            return .failure(ProcessError.unknownTarget(envelope.target))
+        }
+        return handler.outcome
+    }
+
+    // MARK: Draining
+
+    /// Counts a call in, unless the process is draining for shutdown.
+    package func admitCall() -> Bool {
+        admission.withLock { admission in
+            guard !admission.draining else { return false }
+            admission.inFlight += 1
+            return true
+        }
+    }
+
+    package func callFinished() {
+        let waiters = admission.withLock { admission -> [UnsafeContinuation<Void, Never>] in
+            admission.inFlight -= 1
+            guard admission.draining, admission.inFlight == 0 else { return [] }
+            defer { admission.drained.removeAll() }
+            return admission.drained
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Refuses new calls from now on and returns once the calls already running have finished.
+    package func drain() async {
+        await withUnsafeContinuation { continuation in
+            let done = admission.withLock { admission -> Bool in
+                admission.draining = true
+                if admission.inFlight == 0 { return true }
+                admission.drained.append(continuation)
+                return false
+            }
+            if done { continuation.resume() }
+        }
+    }
+}

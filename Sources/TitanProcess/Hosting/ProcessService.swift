@@ -1,0 +1,59 @@
+import Distributed
+import TitanActorSystem
+import TitanCore
+import TitanTransport
+import TitanWire
+
+/// A distributed actor that a ``ProcessManager`` can run in its own process.
+///
+/// Adopt it on a `distributed actor`; its `distributed func`s are what callers can reach:
+///
+/// ```swift
+/// distributed actor Calculator: ProcessService {
+///     static let name = "calculator"
+///     static let version = "1.0.0"
+///     distributed func add(_ a: Int, _ b: Int) -> Int { a + b }
+/// }
+/// let calc = try await pm.spawn(Calculator.self)   // a Calculator in another process
+/// ```
+///
+/// Everything else has a default: a service that needs settings names a `Configuration` and
+/// receives it in ``configure(_:)`` before it takes calls; one that holds resources cleans
+/// them up in ``shutdown()``; one that can tell whether it is well answers ``health()``.
+public protocol ProcessService: DistributedActor where ActorSystem == ProcessActorSystem {
+    /// Settings passed at spawn (see ``ProcessManager/spawn(_:configuration:options:)``).
+    associatedtype Configuration: Codable & Sendable = NoConfiguration
+
+    /// The service's name in process tables, events and logs. Defaults to the type's name.
+    static var name: String { get }
+    /// The service's version, reported with its name. Defaults to "0.0.0".
+    static var version: String { get }
+
+    /// Creates the service; distributed actors without other initialisers get this one for free.
+    init(actorSystem: ProcessActorSystem)
+
+    /// Called once in the hosting process, after `init` and before the first call, with the
+    /// configuration given at spawn. Throwing fails the spawn with ``ProcessError/startFailed(_:)``.
+    func configure(_ configuration: Configuration) async throws
+
+    /// Called once on graceful shutdown, after the calls in flight have finished (or the stop
+    /// timeout has run out) and before the process exits. New calls are already refused.
+    func shutdown() async
+
+    /// The service's own view of its health, asked by ``ProcessManager/health(of:)``.
+    func health() async -> HealthStatus
+}
+
+extension ProcessService {
+    public static var name: String { String(describing: Self.self) }
+    public static var version: String { "0.0.0" }
+    public func configure(_ configuration: Configuration) async throws {}
+    public func shutdown() async {}
+    public func health() async -> HealthStatus { .healthy }
+}
+
+/// The configuration of a service that takes none.
+public struct NoConfiguration: Codable, Sendable, Hashable {
+    public init() {}
+}
+

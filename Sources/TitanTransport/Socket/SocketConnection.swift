@@ -1,0 +1,352 @@
+import Glibc
+import Synchronization
+import TitanCore
+import TitanWire
+
+/// A ``FrameConnection`` over one stream socket (a Unix-domain socket or a socketpair).
+///
+/// Reading: one OS thread per connection blocks in `read`, cuts the byte stream into frames
+/// and hands each to the handler on that thread, in arrival order. Handlers must be quick
+/// (resume a continuation, start a task).
+///
+/// Writing: the sending thread writes its frame itself with a non-blocking `send`, so an
+/// uncontended call costs one syscall and no thread hop. Frames sent while another thread is
+/// writing are appended to a pending buffer that the writing thread sends before it leaves
+/// (writes coalesce under load). If the socket buffer is full, the rest goes to a flusher
+/// thread that waits for the socket to drain — a sender never blocks, so a stopped peer
+/// cannot starve the cooperative thread pool.
+package final class SocketConnection: FrameConnection {
+    private struct State {
+        var pending: [UInt8] = []
+        /// A thread is inside `send` for this socket (a sender or the flusher).
+        var writing = false
+        /// No more frames are accepted.
+        var closed = false
+        var readerDone = false
+        var fdClosed = false
+        var shutdownDone = false
+        var reason: ConnectionCloseReason?
+    }
+
+    package let fd: Int32
+    package let maxFrameSize: Int
+    private let state = Mutex(State())
+    private let flusherWakeup = Semaphore()
+    private let flusher = LazyThread(name: "titan-flush")
+
+    /// Wraps a connected socket. Nothing is read until ``start(name:onStart:handler:onBatchEnd:onClose:)``.
+    package init(fd: Int32, maxFrameSize: Int) {
+        self.fd = fd
+        self.maxFrameSize = maxFrameSize
+    }
+
+    /// Starts the reader thread. `onStart` runs on it first; `handler` receives every frame; `onBatchEnd` runs after the
+    /// frames of one read have been handled, before the thread blocks again; `onClose` is
+    /// called once when the connection ends. All three run on the reader thread.
+    package func start(
+        name: String,
+        onStart: (@Sendable () -> Void)?,
+        handler: @escaping @Sendable (FrameInbound) -> Void,
+        onBatchEnd: (@Sendable () -> Void)?,
+        onClose: @escaping @Sendable (ConnectionCloseReason) -> Void
+    ) {
+        startDetachedThread(name: name) { [self] in
+            onStart?()
+            let reason = readLoop(handler, onBatchEnd: onBatchEnd)
+            let final = state.withLock { state -> ConnectionCloseReason in
+                state.closed = true
+                state.readerDone = true
+                if state.reason == nil { state.reason = reason }
+                return state.reason!
+            }
+            flusherWakeup.signal()
+            closeDescriptorIfIdle()
+            onClose(final)
+        }
+    }
+
+    package var isClosed: Bool { state.withLock { $0.closed } }
+
+    /// Ends the connection: the peer sees end-of-stream, the reader reports `.closedLocally`.
+    package func close(reason: ConnectionCloseReason) {
+        let mustShutdown = state.withLock { state -> Bool in
+            state.closed = true
+            if state.reason == nil { state.reason = reason }
+            guard !state.shutdownDone, !state.fdClosed else { return false }
+            state.shutdownDone = true
+            return true
+        }
+        if mustShutdown {
+            // Wakes the reader (read returns 0); the descriptor is closed once nobody uses it.
+            shutdown(fd, Int32(SHUT_RDWR))
+        }
+        flusherWakeup.signal()
+    }
+
+    /// Sends one complete frame (header included). Frames from one thread arrive in order.
+    package func send(_ bytes: [UInt8]) throws(ConnectionClosedError) {
+        let chunk = try state.withLock { state throws(ConnectionClosedError) -> [UInt8]? in
+            guard !state.closed else { throw ConnectionClosedError() }
+            if state.writing {
+                state.pending.append(contentsOf: bytes)
+                return nil
+            }
+            state.writing = true
+            // Frames queued for a flush go first, to keep the order.
+            guard !state.pending.isEmpty else { return bytes }
+            state.pending.append(contentsOf: bytes)
+            return swapPending(&state)
+        }
+        if let chunk { try writeLoop(chunk) }
+    }
+
+    /// Queues a frame without writing it; a later ``flush()`` (or send) writes it together with
+    /// whatever else was queued. The reader thread queues the replies of a whole batch of
+    /// calls this way and writes them with one syscall.
+    package func enqueue(_ bytes: [UInt8]) throws(ConnectionClosedError) {
+        try state.withLock { state throws(ConnectionClosedError) in
+            guard !state.closed else { throw ConnectionClosedError() }
+            state.pending.append(contentsOf: bytes)
+        }
+    }
+
+    /// Writes everything queued, unless another thread is writing (it takes it along).
+    package func flush() {
+        let chunk = state.withLock { state -> [UInt8]? in
+            guard !state.closed, !state.writing, !state.pending.isEmpty else { return nil }
+            state.writing = true
+            return swapPending(&state)
+        }
+        if let chunk { try? writeLoop(chunk) }
+    }
+
+    /// Writes `first`, then whatever was queued meanwhile, as the one writing thread.
+    private func writeLoop(_ first: [UInt8]) throws(ConnectionClosedError) {
+        var chunk = first
+        while true {
+            switch writeNonBlocking(chunk) {
+            case .done:
+                let next = state.withLock { state -> [UInt8]? in
+                    if state.pending.isEmpty || state.closed {
+                        state.writing = false
+                        state.pending = []
+                        return nil
+                    }
+                    return swapPending(&state)
+                }
+                guard let next else {
+                    closeDescriptorIfIdle()
+                    return
+                }
+                chunk = next
+            case .wouldBlock(let written):
+                handToFlusher(Array(chunk[written...]))
+                return
+            case .failed(let code):
+                state.withLock { state in
+                    state.writing = false
+                    state.pending = []
+                }
+                close(reason: .failed(code))
+                closeDescriptorIfIdle()
+                throw ConnectionClosedError()
+            }
+        }
+    }
+
+    private func swapPending(_ state: inout State) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(state.pending.capacity)
+        swap(&out, &state.pending)
+        return out
+    }
+
+    private enum WriteOutcome {
+        case done
+        case wouldBlock(written: Int)
+        case failed(Int32)
+    }
+
+    private func writeNonBlocking(_ bytes: [UInt8]) -> WriteOutcome {
+        var offset = 0
+        return bytes.withUnsafeBytes { raw -> WriteOutcome in
+            while offset < raw.count {
+                let n = Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_DONTWAIT | MSG_NOSIGNAL))
+                if n >= 0 {
+                    offset += n
+                    continue
+                }
+                switch errno {
+                case EINTR: continue
+                case EAGAIN, EWOULDBLOCK: return .wouldBlock(written: offset)
+                case let code: return .failed(code)
+                }
+            }
+            return .done
+        }
+    }
+
+    /// Queues `leftover` ahead of everything pending and lets the flusher thread finish the job.
+    private func handToFlusher(_ leftover: [UInt8]) {
+        state.withLock { $0.pending = leftover + $0.pending }
+        flusher.start { [self] in flushLoop() }
+        flusherWakeup.signal()
+    }
+
+    private func flushLoop() {
+        while true {
+            flusherWakeup.wait()
+            while true {
+                let chunk = state.withLock { state -> [UInt8]? in
+                    if state.closed {
+                        state.writing = false
+                        state.pending = []
+                        return nil
+                    }
+                    if state.pending.isEmpty {
+                        state.writing = false
+                        return nil
+                    }
+                    return swapPending(&state)
+                }
+                guard let chunk else { break }
+                var pollfd = Glibc.pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                _ = poll(&pollfd, 1, -1)
+                switch writeNonBlocking(chunk) {
+                case .done:
+                    continue
+                case .wouldBlock(let written):
+                    state.withLock { $0.pending = Array(chunk[written...]) + $0.pending }
+                case .failed(let code):
+                    state.withLock { $0.writing = false }
+                    close(reason: .failed(code))
+                }
+            }
+            let exit = state.withLock { $0.closed }
+            closeDescriptorIfIdle()
+            if exit { return }
+        }
+    }
+
+    /// Closes the descriptor once the reader has stopped and no thread is writing, so a
+    /// descriptor number is never reused under a thread still using it.
+    private func closeDescriptorIfIdle() {
+        let shouldClose = state.withLock { state -> Bool in
+            guard state.readerDone, !state.writing, !state.fdClosed else { return false }
+            state.fdClosed = true
+            return true
+        }
+        if shouldClose { Glibc.close(fd) }
+    }
+
+    // MARK: Reading
+
+    private func readLoop(_ handler: @Sendable (FrameInbound) -> Void, onBatchEnd: (@Sendable () -> Void)?) -> ConnectionCloseReason {
+        let capacity = 64 * 1024
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 8)
+        defer { buffer.deallocate() }
+        let base = buffer.baseAddress!
+        var start = 0
+        var end = 0
+
+        while true {
+            let n = read(fd, base + end, capacity - end)
+            if n == 0 { return .endOfStream }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return .failed(errno)
+            }
+            end += n
+
+            while end - start >= FrameHeader.size {
+                let header: FrameHeader
+                do {
+                    header = try FrameHeader.parse(base + start)
+                } catch {
+                    let why: String = switch error {
+                    case .badMagic(let byte): "bad frame magic 0x\(String(byte, radix: 16))"
+                    case .unknownKind(let kind): "unknown frame kind \(kind)"
+                    }
+                    reportViolation(why)
+                    return .protocolViolation(why)
+                }
+                let length = Int(header.length)
+                let available = end - start - FrameHeader.size
+
+                if length > maxFrameSize {
+                    // Skip the payload without storing it, then report the frame.
+                    var toSkip = length
+                    let here = min(available, toSkip)
+                    toSkip -= here
+                    start += FrameHeader.size + here
+                    while toSkip > 0 {
+                        let r = read(fd, base, min(capacity, toSkip))
+                        if r == 0 { return .endOfStream }
+                        if r < 0 {
+                            if errno == EINTR { continue }
+                            return .failed(errno)
+                        }
+                        toSkip -= r
+                    }
+                    if toSkip == 0 && start >= end { start = 0; end = 0 }
+                    handler(.oversized(header))
+                    continue
+                }
+
+                if available >= length {
+                    let payloadStart = start + FrameHeader.size
+                    let payload = [UInt8](UnsafeRawBufferPointer(rebasing: buffer[payloadStart..<(payloadStart + length)]))
+                    start = payloadStart + length
+                    handler(.frame(Frame(kind: header.kind, flags: header.flags, id: header.id, payload: payload)))
+                    continue
+                }
+
+                if FrameHeader.size + length > capacity {
+                    // A large frame: read the rest straight into its own array (no second copy).
+                    var failure: ConnectionCloseReason?
+                    let received = available
+                    let payload = [UInt8](unsafeUninitializedCapacity: length) { destination, initialized in
+                        let target = UnsafeMutableRawBufferPointer(destination).baseAddress!
+                        target.copyMemory(from: base + start + FrameHeader.size, byteCount: received)
+                        var filled = received
+                        while filled < length {
+                            let r = read(fd, target + filled, length - filled)
+                            if r == 0 { failure = .endOfStream; break }
+                            if r < 0 {
+                                if errno == EINTR { continue }
+                                failure = .failed(errno)
+                                break
+                            }
+                            filled += r
+                        }
+                        initialized = filled
+                    }
+                    if let failure { return failure }
+                    start = 0
+                    end = 0
+                    handler(.frame(Frame(kind: header.kind, flags: header.flags, id: header.id, payload: payload)))
+                    continue
+                }
+                break
+            }
+            onBatchEnd?()
+
+            if start == end {
+                start = 0
+                end = 0
+            } else if start > 0 && capacity - end < capacity / 4 {
+                // Keep room to read a whole header and a typical frame after the partial one.
+                memmove(base, base + start, end - start)
+                end -= start
+                start = 0
+            }
+        }
+    }
+
+    /// Tells the peer why it is being cut off, best effort, before the connection closes.
+    private func reportViolation(_ why: String) {
+        var builder = FrameBuilder(kind: .protocolError)
+        builder.writer.writeString(why)
+        try? send(builder.finish(id: 0))
+    }
+}
