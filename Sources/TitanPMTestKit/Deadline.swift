@@ -7,6 +7,12 @@ public struct TestTimeout: Error, CustomStringConvertible {
     /// How long it waited.
     public var timeout: Duration
 
+    /// A timeout of `timeout` waiting for `what`.
+    public init(what: String, timeout: Duration) {
+        self.what = what
+        self.timeout = timeout
+    }
+
     public var description: String { "timed out after \(timeout) waiting for \(what)" }
 }
 

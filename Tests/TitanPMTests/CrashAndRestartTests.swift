@@ -1,5 +1,6 @@
 import Glibc
 import Testing
+import TitanPMTestKit
 import TitanTestServices
 @testable import TitanPM
 import TitanActorSystem
@@ -12,7 +13,7 @@ extension TitanPMTests {
     /// What callers see when a child dies, and what the restart policy does about it.
     @Suite struct CrashAndRestart {
         @Test func killDuringHundredInFlightCallsFailsThemAllFast() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let calc = try await pm.spawn(Calculator.self, options: SpawnOptions(callTimeout: .seconds(60)))
                 let recorder = EventRecorder(pm)
                 let id = calc.id.process
@@ -49,7 +50,7 @@ extension TitanPMTests {
         }
 
         @Test func trapInTheChildIsACrashNotAHang() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let calc = try await pm.spawn(Calculator.self)
                 do {
                     try await calc.crash()
@@ -64,7 +65,7 @@ extension TitanPMTests {
         }
 
         @Test func restartPolicyBringsTheSameReferenceBack() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let options = SpawnOptions(restartPolicy: .onFailure(maxRestarts: 3, within: .seconds(60), backoff: .constant(.milliseconds(10))))
                 let calc = try await pm.spawn(Calculator.self, options: options)
                 let recorder = EventRecorder(pm)
@@ -84,7 +85,7 @@ extension TitanPMTests {
         }
 
         @Test func callsMadeDuringARestartWaitForIt() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let options = SpawnOptions(restartPolicy: .onFailure(maxRestarts: 3, backoff: .constant(.milliseconds(400))))
                 let calc = try await pm.spawn(Calculator.self, options: options)
                 let recorder = EventRecorder(pm)
@@ -97,7 +98,7 @@ extension TitanPMTests {
         }
 
         @Test func callsDuringARestartAreBoundedByTheirTimeout() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let options = SpawnOptions(restartPolicy: .onFailure(maxRestarts: 3, backoff: .constant(.seconds(5))))
                 let calc = try await pm.spawn(Calculator.self, options: options)
                 let recorder = EventRecorder(pm)
@@ -112,7 +113,7 @@ extension TitanPMTests {
         }
 
         @Test func backoffDelaysAndMaxRestartsAreRespected() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let backoff = Backoff.exponential(initial: .milliseconds(200), factor: 2, cap: .seconds(5))
                 let options = SpawnOptions(restartPolicy: .onFailure(maxRestarts: 2, within: .seconds(60), backoff: backoff))
                 let calc = try await pm.spawn(Calculator.self, options: options)
@@ -160,7 +161,7 @@ extension TitanPMTests {
         }
 
         @Test func cleanExitIsNotRestartedOnFailurePolicy() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let calc = try await pm.spawn(Calculator.self, options: SpawnOptions(restartPolicy: .onFailure(backoff: .none)))
                 let recorder = EventRecorder(pm)
                 await #expect(throws: ProcessError.self) { try await calc.exit(code: 0) }
@@ -172,7 +173,7 @@ extension TitanPMTests {
         }
 
         @Test func alwaysPolicyRestartsACleanExit() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let calc = try await pm.spawn(Calculator.self, options: SpawnOptions(restartPolicy: .always(backoff: .none)))
                 let recorder = EventRecorder(pm)
                 await #expect(throws: ProcessError.self) { try await calc.exit(code: 0) }
@@ -182,7 +183,7 @@ extension TitanPMTests {
         }
 
         @Test func manualRestartKeepsTheReference() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let calc = try await pm.spawn(Calculator.self)
                 let before = try await calc.pid()
                 try await pm.restart(calc.id.process)

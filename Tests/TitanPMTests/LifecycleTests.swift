@@ -3,6 +3,7 @@ import ServiceLifecycle
 import ServiceLifecycleTestKit
 import Synchronization
 import Testing
+import TitanPMTestKit
 import TitanTestServices
 @testable import TitanPM
 import TitanActorSystem
@@ -30,7 +31,7 @@ extension TitanPMTests {
         }
 
         @Test func stopRefusesLaterCalls() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let calc = try await pm.spawn(Calculator.self)
                 let pid = try await calc.pid()
                 try await pm.stop(calc.id.process)
@@ -42,7 +43,7 @@ extension TitanPMTests {
         }
 
         @Test func killLadderEndsWithSIGKILLForAnUnresponsiveChild() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let calc = try await pm.spawn(Calculator.self)
                 let pid = try await calc.pid()
                 // A stopped process answers nothing and takes no SIGTERM; only SIGKILL works.
@@ -74,7 +75,7 @@ extension TitanPMTests {
         }
 
         @Test func deadChildLeavesNoSocketFile() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let calc = try await pm.spawn(Calculator.self)
                 let recorder = EventRecorder(pm)
                 let directory = try #require(pm.socketDirectoryPath)
@@ -87,10 +88,10 @@ extension TitanPMTests {
 
         @Test func fiftySpawnKillCyclesLeaveNoDescriptorsOrProcesses() async throws {
             // Warm up once so lazily started runtime threads and their descriptors exist.
-            try await withManager { pm in _ = try await pm.spawn(Calculator.self).add(1, 1) }
+            try await withProcessManager { pm in _ = try await pm.spawn(Calculator.self).add(1, 1) }
             let baselineFDs = ProcFS.openDescriptorCount()
             let baselineChildren = ProcFS.childPIDs(of: getpid())
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let recorder = EventRecorder(pm)
                 for cycle in 0..<50 {
                     let calc = try await pm.spawn(Calculator.self)
@@ -107,10 +108,10 @@ extension TitanPMTests {
         }
 
         @Test func restartsAndShutdownLeaveNoDescriptorsOrProcesses() async throws {
-            try await withManager { pm in _ = try await pm.spawn(Calculator.self).add(1, 1) }
+            try await withProcessManager { pm in _ = try await pm.spawn(Calculator.self).add(1, 1) }
             let baselineFDs = ProcFS.openDescriptorCount()
             let baselineChildren = ProcFS.childPIDs(of: getpid())
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let calc = try await pm.spawn(Calculator.self, options: SpawnOptions(restartPolicy: .always(maxRestarts: 100, backoff: .none)))
                 for cycle in 1...10 {
                     try await pm.restart(calc.id.process)

@@ -1,5 +1,6 @@
 import Glibc
 import Testing
+import TitanPMTestKit
 import TitanTestServices
 @testable import TitanPM
 import TitanActorSystem
@@ -18,7 +19,7 @@ extension TitanPMTests {
     /// Services hosted by another executable (the spec's "spawn from file").
     @Suite struct OtherExecutable {
         @Test func spawnByTypeFromAnotherExecutable() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let calc = try await pm.spawn(Calculator.self, options: SpawnOptions(executable: testHostPath))
                 let pid = try await calc.pid()
                 #expect(executablePath(of: pid).hasSuffix("/titan-test-host"))
@@ -28,7 +29,7 @@ extension TitanPMTests {
         }
 
         @Test func spawnByNameThroughAResolvableProtocol() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let greeter = try await pm.spawn(service: "greeter", as: $Greeting.self, options: SpawnOptions(executable: testHostPath))
                 let greeting = try await greeter.greet("titan")
                 #expect(greeting.hasPrefix("hello titan from pid "))
@@ -40,7 +41,7 @@ extension TitanPMTests {
         }
 
         @Test func unknownServiceNameFailsTheSpawnClearly() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 do {
                     _ = try await pm.spawn(service: "no-such-service", as: $Greeting.self, options: SpawnOptions(executable: testHostPath))
                     Issue.record("spawn should fail")
@@ -52,7 +53,7 @@ extension TitanPMTests {
         }
 
         @Test func missingExecutableFailsTheSpawnClearly() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 await #expect(throws: ProcessError.self) {
                     _ = try await pm.spawn(Calculator.self, options: SpawnOptions(executable: "/nonexistent/titan-host"))
                 }

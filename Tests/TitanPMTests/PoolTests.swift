@@ -1,5 +1,6 @@
 import Glibc
 import Testing
+import TitanPMTestKit
 import TitanTestServices
 @testable import TitanPM
 import TitanActorSystem
@@ -32,7 +33,7 @@ extension TitanPMTests {
     /// `ProcessPool` over real worker processes.
     @Suite struct Pools {
         @Test func roundRobinSpreadsEvenly() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let pool = try await pm.pool(PoolWorkerService.self, options: PoolOptions(size: .fixed(4), strategy: .roundRobin))
                 var counts: [Int32: Int] = [:]
                 for i in 0..<400 { counts[try await pool.proxy.work(i).pid, default: 0] += 1 }
@@ -48,7 +49,7 @@ extension TitanPMTests {
         }
 
         @Test func leastConnectionsAvoidsASlowWorker() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let pool = try await pm.pool(PoolWorkerService.self, options: PoolOptions(size: .fixed(3), strategy: .leastConnections))
                 let slowPID = try await pool.execute { worker in
                     try await worker.setDelay(milliseconds: 200)
@@ -65,7 +66,7 @@ extension TitanPMTests {
         }
 
         @Test func consistentHashKeepsKeysAndMovesFewOnScale() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let pool = try await pm.pool(PoolWorkerService.self, options: PoolOptions(size: .fixed(4), strategy: .consistentHash()))
                 let keys = (0..<1000).map { "user-\($0)" }
                 func owners() async throws -> [String: Int32] {
@@ -93,7 +94,7 @@ extension TitanPMTests {
         }
 
         @Test func stickySessionsAndACustomStrategy() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let pool = try await pm.pool(PoolWorkerService.self, options: PoolOptions(size: .fixed(3), strategy: .sticky()))
                 var first: [String: Int32] = [:]
                 for round in 0..<3 {
@@ -110,7 +111,7 @@ extension TitanPMTests {
                     available.indices.max { available[$0].slot < available[$1].slot }
                 }
             }
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let pool = try await pm.pool(PoolWorkerService.self, options: PoolOptions(size: .fixed(3), strategy: HighestSlot()))
                 var pids = Set<Int32>()
                 for i in 0..<20 { pids.insert(try await pool.proxy.work(i).pid) }
@@ -120,7 +121,7 @@ extension TitanPMTests {
         }
 
         @Test func weightedRandomAndPowerOfTwoStrategies() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let pool = try await pm.pool(PoolWorkerService.self, options: PoolOptions(size: .fixed(2), strategy: .weightedRoundRobin([3, 1])))
                 let slot0 = pool.stats.workers.first { $0.slot == 0 }!.pid!
                 var onSlot0 = 0
@@ -128,7 +129,7 @@ extension TitanPMTests {
                 #expect(onSlot0 == 300)
             }
             for strategy in [RandomStrategy() as any PoolStrategy, PowerOfTwoChoicesStrategy(), LeastResponseTimeStrategy(), AdaptiveStrategy()] {
-                try await withManager { pm in
+                try await withProcessManager { pm in
                     let pool = try await pm.pool(PoolWorkerService.self, options: PoolOptions(size: .fixed(3), strategy: strategy))
                     let results = await load(300, concurrency: 6) { i in try await pool.proxy.work(i).pid }
                     let pids = try results.map { try $0.get() }
@@ -139,7 +140,7 @@ extension TitanPMTests {
 
         @Test func latencyAwareStrategiesAvoidASlowWorker() async throws {
             for strategy in [LeastResponseTimeStrategy() as any PoolStrategy, AdaptiveStrategy()] {
-                try await withManager { pm in
+                try await withProcessManager { pm in
                     let pool = try await pm.pool(PoolWorkerService.self, options: PoolOptions(size: .fixed(3), strategy: strategy))
                     let slowPID = try await pool.execute { worker in
                         try await worker.setDelay(milliseconds: 100)
@@ -153,7 +154,7 @@ extension TitanPMTests {
         }
 
         @Test func leastLoadedFollowsSampledCPU() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let pool = try await pm.pool(PoolWorkerService.self, options: PoolOptions(
                     size: .fixed(2), strategy: .leastLoaded, sampleInterval: .milliseconds(50)
                 ))
@@ -173,7 +174,7 @@ extension TitanPMTests {
         }
 
         @Test func queueBoundTimeoutAndDispatchOnRelease() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let pool = try await pm.pool(PoolWorkerService.self, options: PoolOptions(
                     size: .fixed(1), maxConcurrentCallsPerWorker: 1,
                     queue: .init(maxSize: 2, timeout: .milliseconds(300))
@@ -188,7 +189,7 @@ extension TitanPMTests {
                 }
                 _ = try await holder.value
             }
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let pool = try await pm.pool(PoolWorkerService.self, options: PoolOptions(
                     size: .fixed(1), maxConcurrentCallsPerWorker: 1, queue: .init(maxSize: 10, timeout: .seconds(20))
                 ))
@@ -203,7 +204,7 @@ extension TitanPMTests {
         }
 
         @Test func priorityOrdersTheQueue() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let pool = try await pm.pool(PoolWorkerService.self, options: PoolOptions(
                     size: .fixed(1), maxConcurrentCallsPerWorker: 1, queue: .init(maxSize: 10, timeout: .seconds(20))
                 ))
@@ -224,8 +225,9 @@ extension TitanPMTests {
         }
 
         @Test func killedWorkerUnderLoadIsReplacedAndNoCallHangs() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let pool = try await pm.pool(PoolWorkerService.self, options: PoolOptions(size: .fixed(3), strategy: .roundRobin))
+                let events = EventRecorder(pool)
                 let victim = pool.workers[1]
                 let started = ContinuousClock.now
                 let results = await load(600, concurrency: 12) { i in
@@ -241,7 +243,9 @@ extension TitanPMTests {
                     }
                     #expect(error.process == victim)
                 }
-                #expect(await eventually { pool.stats.size == 3 && !pool.workers.contains(victim) })
+                let replaced = try await events.first("victim replaced") { $0.kind == .workerReplaced && $0.worker == victim }
+                try await events.first("a new worker in its slot") { $0.kind == .workerStarted && $0.slot == replaced.slot }
+                #expect(pool.stats.size == 3 && !pool.workers.contains(victim))
                 #expect(pool.stats.replaced == 1)
                 // Marked idempotent, calls survive another kill by moving to other workers.
                 let second = pool.workers[0]
@@ -252,29 +256,34 @@ extension TitanPMTests {
                     }
                 }
                 #expect(retried.allSatisfy { if case .success = $0 { true } else { false } })
-                #expect(await eventually { pool.stats.size == 3 && !pool.workers.contains(second) })
+                let secondReplaced = try await events.first("second victim replaced") { $0.kind == .workerReplaced && $0.worker == second }
+                try await events.first("a new worker in its slot") { $0.kind == .workerStarted && $0.slot == secondReplaced.slot && $0.time >= secondReplaced.time }
+                #expect(pool.stats.size == 3 && !pool.workers.contains(second))
             }
         }
 
         @Test func recyclingAfterRequestsFailsNoCall() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let pool = try await pm.pool(PoolWorkerService.self, options: PoolOptions(
                     size: .fixed(2), recycling: .init(maxRequests: 25)
                 ))
+                let events = EventRecorder(pool)
                 let results = await load(300, concurrency: 4) { i in try await pool.proxy.hold(milliseconds: 1).pid }
                 let pids = try results.map { try $0.get() }
                 #expect(pids.count == 300)
                 #expect(Set(pids).count >= 8, "only \(Set(pids).count) worker processes served")
                 #expect(pool.stats.recycled >= 8)
                 #expect(pool.stats.errors == 0)
-                #expect(await eventually { pool.stats.size == 2 && pool.stats.workers.count == 2 })
                 // Recycled workers are stopped and forgotten, not leaked.
-                #expect(await eventually { pm.processes.count == 2 && pm.processes.allSatisfy { $0.status == .running } })
+                try await events.count("every recycled worker retired", pool.stats.recycled) { $0.kind == .workerRetired }
+                try await events.count("a replacement for each", pool.stats.recycled) { $0.kind == .workerStarted }
+                #expect(pool.stats.size == 2 && pool.stats.workers.count == 2)
+                #expect(pm.processes.count == 2 && pm.processes.allSatisfy { $0.status == .running })
             }
         }
 
         @Test func autoScalesUpUnderLoadAndDownWhenIdle() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let pool = try await pm.pool(PoolWorkerService.self, options: PoolOptions(
                     size: .range(min: 1, max: 3),
                     maxConcurrentCallsPerWorker: 1,
@@ -282,17 +291,19 @@ extension TitanPMTests {
                     sampleInterval: .milliseconds(50)
                 ))
                 #expect(pool.stats.size == 1)
+                let events = EventRecorder(pool)
                 let results = await load(60, concurrency: 6) { _ in try await pool.proxy.hold(milliseconds: 50).pid }
                 #expect(Set(try results.map { try $0.get() }).count >= 2)
                 #expect(pool.stats.workers.count >= 2)
                 let peak = pool.stats.size
                 #expect(peak == 3)
-                #expect(await eventually(.seconds(10)) { pool.stats.size == 1 })
+                try await events.first("scaled back down to 1") { $0.kind == .scaled && $0.size == 1 }
+                #expect(pool.stats.size == 1)
             }
         }
 
         @Test func circuitBreakerTakesAFailingWorkerOutOfRotation() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let pool = try await pm.pool(PoolWorkerService.self, options: PoolOptions(
                     size: .fixed(2), strategy: .roundRobin,
                     circuitBreaker: .init(failureThreshold: 2, resetTimeout: .seconds(60)),
@@ -315,24 +326,28 @@ extension TitanPMTests {
         }
 
         @Test func unhealthyWorkerGetsNoCallsAndIsReplaced() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let pool = try await pm.pool(PoolWorkerService.self, options: PoolOptions(
                     size: .fixed(2),
                     healthChecks: .init(interval: .milliseconds(100), timeout: .seconds(1), unhealthyThreshold: 3),
                     sampleInterval: .milliseconds(50)
                 ))
+                let events = EventRecorder(pool)
                 let sick = try await pool.execute { worker in
                     try await worker.setHealthy(false)
                     return try await worker.pid()
                 }
-                #expect(await eventually { pool.stats.workers.contains { $0.pid == sick && $0.state == "unhealthy" } })
+                let unhealthy = try await events.first("a failed health check") { $0.kind == .workerUnhealthy }
+                #expect(pool.stats.workers.contains { $0.id == unhealthy.worker && $0.pid == sick && $0.state == "unhealthy" })
                 for i in 0..<20 { #expect(try await pool.proxy.work(i).pid != sick) }
-                #expect(await eventually(.seconds(10)) { pool.stats.replaced == 1 && pool.stats.size == 2 && !pool.stats.workers.contains { $0.pid == sick } })
+                try await events.first("the sick worker retired") { $0.kind == .workerRetired && $0.worker == unhealthy.worker }
+                try await events.first("its replacement started") { $0.kind == .workerStarted }
+                #expect(pool.stats.replaced == 1 && pool.stats.size == 2 && !pool.stats.workers.contains { $0.pid == sick })
             }
         }
 
         @Test func drainAndShutdownLeaveNoProcesses() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let pool = try await pm.pool(PoolWorkerService.self, options: PoolOptions(size: .fixed(3)))
                 let pids = pool.stats.workers.compactMap(\.pid)
                 let running = (0..<6).map { i in Task { try await pool.proxy.hold(milliseconds: 100 + i) } }

@@ -1,6 +1,7 @@
 import Glibc
 import Synchronization
 import Testing
+import TitanPMTestKit
 import TitanTestServices
 @testable import TitanPM
 import TitanActorSystem
@@ -74,7 +75,7 @@ extension TitanPMTests {
     /// Bad input gets a typed error and the child keeps serving.
     @Suite struct ProtocolRobustness {
         @Test func garbageBytesCloseThatConnectionOnly() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let calc = try await pm.spawn(Calculator.self)
                 let path = try #require(pm.socketDirectoryPath) + "/\(calc.id.process).sock"
                 let fd = try UnixSocket.connect(path: path)
@@ -100,7 +101,7 @@ extension TitanPMTests {
         }
 
         @Test func callBeforeHelloIsRejected() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let calc = try await pm.spawn(Calculator.self)
                 let path = try #require(pm.socketDirectoryPath) + "/\(calc.id.process).sock"
                 let fd = try UnixSocket.connect(path: path)
@@ -116,7 +117,7 @@ extension TitanPMTests {
         }
 
         @Test func unknownTargetAndUnknownActorGetTypedErrors() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let calc = try await pm.spawn(Calculator.self)
                 let client = try await connectRaw(pm, calc.id.process)
                 defer { client.connection.close() }
@@ -132,7 +133,7 @@ extension TitanPMTests {
         }
 
         @Test func undecodableArgumentsGetATypedError() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let calc = try await pm.spawn(Calculator.self)
                 let client = try await connectRaw(pm, calc.id.process)
                 defer { client.connection.close() }
@@ -166,7 +167,7 @@ extension TitanPMTests {
         }
 
         @Test func oversizedMessagesGetATypedErrorAndLoseNothing() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let calc = try await pm.spawn(Calculator.self, options: SpawnOptions(maxMessageSize: 4096))
                 // Too large to send: refused before it leaves.
                 await #expect(throws: ProcessError.self) { _ = try await calc.reverse([UInt8](repeating: 1, count: 8192)) }

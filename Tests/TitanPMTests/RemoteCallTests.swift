@@ -1,5 +1,6 @@
 import Glibc
 import Testing
+import TitanPMTestKit
 import TitanTestServices
 @testable import TitanPM
 import TitanActorSystem
@@ -18,7 +19,7 @@ extension TitanPMTests {
         }
 
         @Test func affinityResumesCallersOnTheReaderThread() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let calc = try await pm.spawn(Calculator.self)
                 let (names, sum) = try await ProcessActorSystem.withAffinity(to: calc) {
                     // The body starts on a pool thread. Its first reply can beat the caller's
@@ -47,7 +48,7 @@ extension TitanPMTests {
         }
 
         @Test func serviceRunsInAnotherProcess() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let calc = try await pm.spawn(Calculator.self)
                 let childPID = try await calc.pid()
                 #expect(childPID != getpid())
@@ -57,7 +58,7 @@ extension TitanPMTests {
         }
 
         @Test func scalarsStructsArraysOptionalsAndBytesRoundTrip() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let calc = try await pm.spawn(Calculator.self)
                 #expect(try await calc.scalars(true, -8, 65535, -32, .max, 1.5, -2.25, "héllo ✓") == "true -8 65535 -32 18446744073709551615 1.5 -2.25 héllo ✓")
                 #expect(try await calc.mirror(Point(x: 1, y: -2, label: "a")) == Point(x: -1, y: 2, label: "mirrored a"))
@@ -78,7 +79,7 @@ extension TitanPMTests {
         }
 
         @Test func genericDistributedFunctions() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let calc = try await pm.spawn(Calculator.self)
                 #expect(try await calc.echo(42) == 42)
                 #expect(try await calc.echo("text") == "text")
@@ -90,7 +91,7 @@ extension TitanPMTests {
         }
 
         @Test func codableErrorArrivesAsItsOwnType() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let calc = try await pm.spawn(Calculator.self)
                 await #expect(throws: MathError.divisionByZero(dividend: 10)) {
                     try await calc.divide(10, by: 0)
@@ -100,7 +101,7 @@ extension TitanPMTests {
         }
 
         @Test func nonCodableErrorArrivesAsRemoteWithTypeAndMessage() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let calc = try await pm.spawn(Calculator.self)
                 do {
                     try await calc.failOpaquely("disk on fire")
@@ -114,7 +115,7 @@ extension TitanPMTests {
         }
 
         @Test func thousandConcurrentCallsOnOneReference() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let calc = try await pm.spawn(Calculator.self)
                 let results = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
                     for i in 0..<1000 {
@@ -131,7 +132,7 @@ extension TitanPMTests {
         }
 
         @Test func callsFromOneCallerRunInOrder() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let store = try await pm.spawn(KeyValueStore.self, configuration: StoreConfiguration(label: "order"))
                 for i in 0..<200 {
                     try await store.set("k", "\(i)")
@@ -141,7 +142,7 @@ extension TitanPMTests {
         }
 
         @Test func configurationReachesTheChild() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let configuration = StoreConfiguration(label: "primary", limits: ["maxValues": 1])
                 let store = try await pm.spawn(KeyValueStore.self, configuration: configuration)
                 #expect(try await store.currentConfiguration() == configuration)
@@ -150,7 +151,7 @@ extension TitanPMTests {
         }
 
         @Test func configureThatThrowsFailsTheSpawn() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 do {
                     _ = try await pm.spawn(KeyValueStore.self, configuration: StoreConfiguration(label: "x", failConfigure: true))
                     Issue.record("spawn should fail")
@@ -165,7 +166,7 @@ extension TitanPMTests {
         @Test func everyFailedStartKeepsItsReasonWhenManyFailAtOnce() async throws {
             // Each child writes its reason and exits at once, so its exit is often handled
             // while the start is still reading the reason: the reason must survive that.
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let reasons = await withTaskGroup(of: String.self) { group in
                     for index in 0..<16 {
                         group.addTask {
@@ -188,7 +189,7 @@ extension TitanPMTests {
         }
 
         @Test func healthCheckIsAnsweredByTheService() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let store = try await pm.spawn(KeyValueStore.self, configuration: StoreConfiguration(label: "h", limits: ["maxValues": 1]))
                 #expect(try await pm.health(of: store.id.process) == .healthy)
                 try await store.set("a", "1")
@@ -200,7 +201,7 @@ extension TitanPMTests {
         }
 
         @Test func perCallTimeoutOverridesTheDefault() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let calc = try await pm.spawn(Calculator.self, options: SpawnOptions(callTimeout: .seconds(30)))
                 await #expect(throws: ProcessError.timedOut(after: .milliseconds(100))) {
                     try await ProcessActorSystem.withCallTimeout(.milliseconds(100)) {
@@ -213,7 +214,7 @@ extension TitanPMTests {
         }
 
         @Test func defaultCallTimeoutComesFromSpawnOptions() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let calc = try await pm.spawn(Calculator.self, options: SpawnOptions(callTimeout: .milliseconds(150)))
                 await #expect(throws: ProcessError.timedOut(after: .milliseconds(150))) {
                     try await calc.sleep(milliseconds: 5000)
@@ -223,7 +224,7 @@ extension TitanPMTests {
         }
 
         @Test func cancellingTheCallerCancelsTheCall() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let calc = try await pm.spawn(Calculator.self)
                 let task = Task { try await calc.sleep(milliseconds: 20_000) }
                 #expect(await eventually { pm.inFlightCalls(calc.id.process) == 1 })
@@ -236,7 +237,7 @@ extension TitanPMTests {
         }
 
         @Test func inProcessIsolationHasTheSameAPI() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let calc = try await pm.spawn(Calculator.self, options: SpawnOptions(isolation: .inProcess))
                 #expect(try await calc.pid() == getpid())
                 #expect(try await calc.add(20, 22) == 42)
@@ -249,7 +250,7 @@ extension TitanPMTests {
         }
 
         @Test func processTableDescribesEachChild() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let calc = try await pm.spawn(Calculator.self)
                 let store = try await pm.spawn(KeyValueStore.self, configuration: StoreConfiguration(label: "t"), options: SpawnOptions(name: "store", version: "9.9"))
                 let table = pm.processes
@@ -269,7 +270,7 @@ extension TitanPMTests {
         }
 
         @Test func environmentArgumentsAndWorkingDirectoryReachTheChild() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let options = SpawnOptions(arguments: ["--flag", "value"], environment: ["TITAN_TEST_VAR": "from parent"], workingDirectory: "/tmp")
                 let calc = try await pm.spawn(Calculator.self, options: options)
                 #expect(try await calc.environment("TITAN_TEST_VAR") == "from parent")

@@ -1,5 +1,6 @@
 import Glibc
 import Testing
+import TitanPMTestKit
 @testable import TitanPM
 import TitanActorSystem
 import TitanCore

@@ -1,4 +1,5 @@
 import Testing
+import TitanPMTestKit
 import TitanTestServices
 @testable import TitanPM
 import TitanActorSystem
@@ -12,7 +13,7 @@ extension TitanPMTests {
     /// errors, crashes, both directions.
     @Suite struct Streaming {
         @Test func millionElementsArriveInOrder() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let streamer = try await pm.spawn(Streamer.self)
                 var expected = 0
                 for try await value in try await streamer.numbers(upTo: 1_000_000) {
@@ -27,7 +28,7 @@ extension TitanPMTests {
         }
 
         @Test func structuredElementsRoundTrip() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let streamer = try await pm.spawn(Streamer.self)
                 var received: [Point] = []
                 for try await point in try await streamer.words(500) { received.append(point) }
@@ -36,7 +37,7 @@ extension TitanPMTests {
         }
 
         @Test func slowConsumerBoundsTheProducer() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let streamer = try await pm.spawn(Streamer.self)
                 let window = 16
                 var consumed = 0
@@ -63,7 +64,7 @@ extension TitanPMTests {
         }
 
         @Test func breakingOutStopsTheProducer() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let streamer = try await pm.spawn(Streamer.self)
                 let window = 4
                 var seen: [Int] = []
@@ -83,7 +84,7 @@ extension TitanPMTests {
         }
 
         @Test func cancellingTheConsumingTaskStopsTheProducer() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let streamer = try await pm.spawn(Streamer.self)
                 let stream = try await streamer.tracked().window(8)
                 let received = AsyncCounter()
@@ -101,7 +102,7 @@ extension TitanPMTests {
         }
 
         @Test func producerErrorArrivesAsItsOwnType() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let streamer = try await pm.spawn(Streamer.self)
                 var seen: [Int] = []
                 do {
@@ -115,7 +116,7 @@ extension TitanPMTests {
         }
 
         @Test func childCrashMidStreamEndsWithProcessExited() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let streamer = try await pm.spawn(Streamer.self)
                 let id = streamer.id.process
                 var seen = 0
@@ -135,7 +136,7 @@ extension TitanPMTests {
         }
 
         @Test func threeStreamsAndCallsShareOneReference() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let streamer = try await pm.spawn(Streamer.self)
                 try await withThrowingTaskGroup(of: Int.self) { group in
                     for n in [10_000, 20_000, 30_000] {
@@ -164,7 +165,7 @@ extension TitanPMTests {
         }
 
         @Test func uploadAndBidirectionalTransform() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let streamer = try await pm.spawn(Streamer.self)
                 // Upload: the child consumes a stream this process produces.
                 #expect(try await streamer.sum(RemoteStream(elements: 1...10_000)) == 50_005_000)
@@ -185,7 +186,7 @@ extension TitanPMTests {
         }
 
         @Test func uploadErrorReachesTheChild() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let streamer = try await pm.spawn(Streamer.self)
                 let failing = RemoteStream<Int> { out in
                     try await out.yield(1)
@@ -196,7 +197,7 @@ extension TitanPMTests {
         }
 
         @Test func inProcessServiceStreamsWithTheSameAPI() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let streamer = try await pm.spawn(Streamer.self, options: SpawnOptions(isolation: .inProcess))
                 var count = 0
                 for try await value in try await streamer.numbers(upTo: 10_000) {
@@ -209,7 +210,7 @@ extension TitanPMTests {
         }
 
         @Test func unclaimedStreamsAreReleasedWhenTheConsumerDropsThem() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let streamer = try await pm.spawn(Streamer.self)
                 // Received but never iterated: dropping it tells the child to let it go.
                 do {

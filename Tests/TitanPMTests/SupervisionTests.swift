@@ -1,5 +1,6 @@
 import Glibc
 import Testing
+import TitanPMTestKit
 import TitanTestServices
 @testable import TitanPM
 import TitanActorSystem
@@ -17,7 +18,7 @@ func nextEvent(
 ) async throws -> SupervisorEvent {
     try await within(timeout, what) {
         for await event in events where matches(event) { return event }
-        throw TestTimeout(what: "\(what) (event stream ended)")
+        throw TestTimeout(what: "\(what) (event stream ended)", timeout: .zero)
     }
 }
 
@@ -44,7 +45,7 @@ extension TitanPMTests {
         }
 
         @Test func oneForOneRestartsOnlyTheCrashedChild() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let root = try await abc(.oneForOne, pm)
                 let events = root.events
                 let before = await pids(root)
@@ -63,7 +64,7 @@ extension TitanPMTests {
         }
 
         @Test func oneForAllRestartsEveryChild() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let root = try await abc(.oneForAll, pm)
                 let events = root.events
                 let before = await pids(root)
@@ -77,19 +78,18 @@ extension TitanPMTests {
         }
 
         @Test func restForOneRestartsLaterChildrenInOrder() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let recorder = EventRecorder(pm)
                 let root = try await abc(.restForOne, pm)
                 let events = root.events
                 let before = await pids(root)
                 let ids = Dictionary(uniqueKeysWithValues: await root.children.map { ($0.id, $0.process!) })
-                // The recorder reads the manager's events asynchronously: let it catch up.
-                #expect(await eventually { recorder.events.filter { $0.status == .running }.count == 3 })
+                try await recorder.count("three children running", 3) { $0.status == .running }
                 let mark = recorder.events.count
                 try await kill(root, "b")
                 let event = try await nextEvent(events, "restart") { if case .restarted = $0 { true } else { false } }
                 #expect(event == .restarted(supervisor: "root", cause: "b", children: ["b", "c"]))
-                #expect(await eventually { recorder.events.dropFirst(mark).filter { $0.status == .running }.count == 2 })
+                try await recorder.count("b and c running again", 5) { $0.status == .running }
                 let after = await pids(root)
                 #expect(after["a"] == before["a"])
                 #expect(after["b"] != before["b"])
@@ -105,7 +105,7 @@ extension TitanPMTests {
         }
 
         @Test func intensityExceededEscalatesToTheRootOfAThreeLevelTree() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let root = try await pm.supervisor("root", intensity: 0, within: .seconds(60)) {
                     Child(Calculator.self, id: "steady")
                     Supervisor("middle", intensity: 0, within: .seconds(60)) {
@@ -139,7 +139,7 @@ extension TitanPMTests {
         }
 
         @Test func transientAndTemporaryChildren() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let root = try await pm.supervisor(intensity: 10, within: .seconds(60)) {
                     Child(Calculator.self, id: "transient", restart: .transient)
                     Child(Calculator.self, id: "temporary", restart: .temporary)
@@ -168,17 +168,15 @@ extension TitanPMTests {
         }
 
         @Test func stopOrderIsReverseStartOrderAndNothingIsLeft() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let recorder = EventRecorder(pm)
                 let root = try await abc(.oneForOne, pm)
                 let ids = await root.children.map { $0.process! }
                 let allPIDs = await pids(root).values.compactMap { $0 }
-                #expect(await eventually { recorder.events.filter { $0.status == .running }.count == 3 })
-                let started = recorder.events.filter { $0.status == .running }.map(\.process)
+                let started = try await recorder.count("three children running", 3) { $0.status == .running }.map(\.process)
                 #expect(started == ids)
                 await root.stop()
-                #expect(await eventually { recorder.events.filter { $0.status == .stopped }.count == 3 })
-                let stopped = recorder.events.filter { $0.status == .stopped }.map(\.process)
+                let stopped = try await recorder.count("three children stopped", 3) { $0.status == .stopped }.map(\.process)
                 #expect(stopped == ids.reversed())
                 for pid in allPIDs { #expect(!ProcFS.isAlive(pid)) }
                 try await root.waitForTermination()
@@ -187,7 +185,7 @@ extension TitanPMTests {
         }
 
         @Test func backoffDelaysRestarts() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let root = try await pm.supervisor(intensity: 10, within: .seconds(60), backoff: .constant(.milliseconds(400))) {
                     Child(Calculator.self, id: "slow-to-return")
                 }
@@ -201,7 +199,7 @@ extension TitanPMTests {
         }
 
         @Test func crashHookDecides() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let root = try await pm.supervisor(intensity: 10, within: .seconds(60), onChildCrash: { crash in
                     crash.child == "keep-down" ? .ignore : crash.child == "fatal" ? .escalate : crash.defaultDecision
                 }) {
@@ -224,7 +222,7 @@ extension TitanPMTests {
         }
 
         @Test func simpleOneForOneAddsAndRemovesChildren() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let root = try await pm.supervisor(strategy: .simpleOneForOne, intensity: 10, within: .seconds(60)) {
                     Child(Calculator.self, id: "calc")
                 }
@@ -244,7 +242,7 @@ extension TitanPMTests {
         }
 
         @Test func poolChildAndSignificantChildAutoShutdown() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let root = try await pm.supervisor(intensity: 10, within: .seconds(60), autoShutdown: .anySignificant) {
                     Child(PoolWorkerService.self, pool: 2, id: "workers")
                     Child(Calculator.self, id: "main", restart: .transient, critical: true)
@@ -263,7 +261,7 @@ extension TitanPMTests {
         }
 
         @Test func restartChildReplacesOnlyThatChild() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let root = try await abc(.oneForAll, pm)
                 let before = await pids(root)
                 try await root.restartChild("c")
@@ -278,7 +276,7 @@ extension TitanPMTests {
         }
 
         @Test func callsWaitDuringARestart() async throws {
-            try await withManager { pm in
+            try await withProcessManager { pm in
                 let root = try await pm.supervisor(intensity: 10, within: .seconds(60), backoff: .constant(.milliseconds(300))) {
                     Child(Calculator.self, id: "calc", options: SpawnOptions(callTimeout: .seconds(10)))
                 }

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Testing
+import TitanPMTestKit
 @testable import TitanPM
 import TitanActorSystem
 import TitanCore

@@ -19,23 +19,30 @@ protocol ManagedEntry: Sendable {
 
 extension ManagedProcess: ManagedEntry {}
 
-/// A service spawned with ``SpawnOptions/Isolation/inProcess``: a local actor behind the
-/// same API, for tests and mocks. It cannot be killed or restarted.
-final class InProcessService: ManagedEntry {
+/// A service spawned with ``SpawnOptions/Isolation/inProcess``: hosted in this process by an
+/// actor system of its own and reached over an in-memory connection, so its calls are encoded,
+/// intercepted and answered exactly as a child's are (a non-`Codable` error arrives as
+/// ``ProcessError/Code/remote``, streams flow with credit) — only without a process. It
+/// cannot be killed or restarted.
+final class InProcessService: ManagedEntry, CallRoute {
     let id: ProcessID
     private let name: String
     private let version: String
+    private let options: SpawnOptions
     private let service: any ProcessService
+    private let client: CallClient
     private let healthCheck: @Sendable () async -> HealthStatus
     private let shutdownHook: @Sendable () async -> Void
     private let events: EventHub
     private let state: Mutex<(status: ProcessStatus, startTime: Date)>
 
-    init<S: ProcessService>(id: ProcessID, name: String, version: String, service: S, events: EventHub) {
+    private init(id: ProcessID, name: String, version: String, options: SpawnOptions, service: some ProcessService, client: CallClient, events: EventHub) {
         self.id = id
         self.name = name
         self.version = version
+        self.options = options
         self.service = service
+        self.client = client
         self.events = events
         healthCheck = { await service.whenLocal { await $0.health() } ?? .healthy }
         shutdownHook = { await service.whenLocal { await $0.shutdown() } }
@@ -44,8 +51,46 @@ final class InProcessService: ManagedEntry {
         emit(.running)
     }
 
+    /// Creates and configures the service in its own actor system and connects `caller` to it.
+    static func start<S: ProcessService>(
+        _ type: S.Type,
+        id: ProcessID,
+        name: String,
+        version: String,
+        configuration: S.Configuration,
+        options: SpawnOptions,
+        caller: ProcessActorSystem,
+        events: EventHub
+    ) async throws -> InProcessService {
+        let host = ProcessActorSystem(processID: id, maxFrameSize: options.maxMessageSize, clock: caller.clock)
+        let service = ProcessActorSystem.$presetID.withValue(ProcessActorID(process: id, instance: 0)) { S(actorSystem: host) }
+        do {
+            try await service.whenLocal { try await $0.configure(configuration) }
+        } catch {
+            throw ProcessError(.configurationFailed, "\(S.name).configure threw: \(error)")
+        }
+        host.setHostInfo(service: S.name, version: version)
+        for interceptor in S.interceptors { host.addInterceptor(interceptor) }
+        let (callerEnd, serviceEnd) = InMemoryConnection.pair(maxFrameSize: options.maxMessageSize)
+        host.serve(serviceEnd)
+        let (client, _) = try await CallClient.connect(
+            over: callerEnd, timeout: options.startTimeout, callerName: "manager", system: caller, clock: caller.clock
+        ) { client, reason in
+            client.failAll(.connectionLost("\(reason)"))
+        }
+        return InProcessService(id: id, name: name, version: version, options: options, service: service, client: client, events: events)
+    }
+
     private func emit(_ status: ProcessStatus) {
         events.emit(ProcessEvent(process: id, name: name, status: status, pid: getpid(), exitStatus: nil, restarts: 0, reason: nil, time: Date()))
+    }
+
+    var defaultCallTimeout: Duration? { options.callTimeout }
+
+    func call(_ call: OutgoingCall) async throws -> CallReply {
+        let status = state.withLock { $0.status }
+        guard status == .running else { throw ProcessError.notRunning(id, status) }
+        return try await client.call(call)
     }
 
     var info: ProcessInfo {
@@ -65,6 +110,7 @@ final class InProcessService: ManagedEntry {
         guard running else { return }
         emit(.stopping)
         await shutdownHook()
+        client.failAll(.notRunning(id, .stopped))
         state.withLock { $0.status = .stopped }
         emit(.stopped)
     }

@@ -40,12 +40,14 @@ public final class ProcessManager: Sendable {
 
     private static let instances = Mutex(0)
 
-    public init(logger: Logger = Logger(label: "titan.pm")) {
+    /// A manager that logs to `logger` and times everything (call timeouts, restart backoff,
+    /// restart intensity, pool recycling and scaling) on `clock`; tests pass a ``ManualClock``.
+    public init(logger: Logger = Logger(label: "titan.pm"), clock: any RuntimeClock = SystemClock.shared) {
         let n = Self.instances.withLock { count -> Int in
             count += 1
             return count
         }
-        actorSystem = ProcessActorSystem(processID: ProcessID("manager-\(getpid())-\(n)"))
+        actorSystem = ProcessActorSystem(processID: ProcessID("manager-\(getpid())-\(n)"), clock: clock)
         self.logger = logger
     }
 
@@ -99,11 +101,13 @@ public final class ProcessManager: Sendable {
         switch options.isolation {
         case .inProcess:
             let id = try makeID(name)
-            let actorID = ProcessActorID(process: id, instance: 0)
-            let service = ProcessActorSystem.$presetID.withValue(actorID) { Service(actorSystem: actorSystem) }
-            try await service.whenLocal { try await $0.configure(configuration) }
-            insert(InProcessService(id: id, name: name, version: version, service: service, events: hub))
-            return service
+            let entry = try await InProcessService.start(
+                Service.self, id: id, name: name, version: version, configuration: configuration,
+                options: options, caller: actorSystem, events: hub
+            )
+            insert(entry)
+            actorSystem.register(route: entry, for: id)
+            return try Service.resolve(id: ProcessActorID(process: id, instance: 0), using: actorSystem)
         case .process:
             let id = try await launch(
                 name: name, version: version, serviceType: _mangledTypeName(Service.self),

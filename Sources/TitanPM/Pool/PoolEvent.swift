@@ -17,10 +17,13 @@ public struct PoolEvent: Sendable, Hashable, CustomStringConvertible {
         public static let workerStarted = Kind(rawValue: "workerStarted")
         /// A worker could not be started (the monitor retries on its next tick).
         public static let workerFailedToStart = Kind(rawValue: "workerFailedToStart")
+        /// A worker failed a health check: no calls go to it until it passes one (or it is
+        /// replaced after too many failures).
+        public static let workerUnhealthy = Kind(rawValue: "workerUnhealthy")
         /// A worker died or failed its health checks; a replacement is started in its slot.
         public static let workerReplaced = Kind(rawValue: "workerReplaced")
-        /// A worker was taken out of rotation and stopped once its calls finished (recycling,
-        /// scaling down, replacement, draining).
+        /// A worker taken out of rotation (recycling, scaling down, replacement, restart) has
+        /// finished its calls and its process has stopped.
         public static let workerRetired = Kind(rawValue: "workerRetired")
         /// The pool's target size changed (``PoolEvent/size``).
         public static let scaled = Kind(rawValue: "scaled")

@@ -57,7 +57,8 @@ struct PoolState {
         var dispatched: [(seq: UInt64, worker: ManagedProcess)] = []
         /// Waiting calls that fail: no worker can ever take them.
         var failed: [UInt64] = []
-        var stop: [ManagedProcess] = []
+        /// Workers to stop and forget, with why.
+        var stop: [(worker: ManagedProcess, slot: Int, reason: String?)] = []
         var launch: [Int] = []
         /// The pool is closed and every call has finished.
         var drained = false
@@ -263,9 +264,8 @@ struct PoolState {
         guard var record = workers[id] else { return }
         if record.retiring == nil { record.retiring = reason }
         if record.inFlight == 0 {
-            actions.stop.append(record.process)
+            actions.stop.append((record.process, record.slot, record.retiring))
             remove(id)
-            events.append(PoolEvent(.workerRetired, worker: id, slot: record.slot, reason: record.retiring))
         } else {
             record.phase = .draining
             workers[id] = record
@@ -396,6 +396,9 @@ struct PoolState {
         guard var record = workers[id] else { return actions }
         record.failedHealthChecks = healthy ? 0 : record.failedHealthChecks + 1
         workers[id] = record
+        if record.failedHealthChecks == 1 {
+            events.append(PoolEvent(.workerUnhealthy, worker: id, slot: record.slot, reason: "failed a health check"))
+        }
         if record.failedHealthChecks >= threshold, record.phase == .running {
             // Replace it: no calls go there any more, and it is stopped once idle.
             replaced += 1

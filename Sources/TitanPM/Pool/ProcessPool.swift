@@ -205,8 +205,8 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
         for seq in actions.failed {
             waiting.resume(seq, with: .failure(PoolError.noWorkers))
         }
-        for process in actions.stop {
-            Task { await retire(process) }
+        for retired in actions.stop {
+            Task { await retire(retired.worker, slot: retired.slot, reason: retired.reason) }
         }
         if !actions.launch.isEmpty {
             Task { _ = await runLaunches(actions.launch) }
@@ -236,7 +236,7 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
             )
             let (keep, actions) = mutate { $0.workerStarted(process, slot: slot, now: clock.now.nanoseconds) }
             if !keep {
-                await retire(process)
+                await retire(process, slot: slot, reason: "the pool closed while it started")
                 return false
             }
             perform(actions)
@@ -249,10 +249,11 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
         }
     }
 
-    /// Stops a worker the pool no longer routes to, and forgets it.
-    private func retire(_ process: ManagedProcess) async {
+    /// Stops a worker the pool no longer routes to, forgets it, and says so.
+    private func retire(_ process: ManagedProcess, slot: Int, reason: String?) async {
         await process.stop(grace: workerOptions.stopTimeout)
         manager.forget(process.id)
+        broadcast.emit(PoolEvent(.workerRetired, worker: process.id, slot: slot, reason: reason))
     }
 
     private func workerEnded(_ process: ProcessID, status: ProcessStatus) async {

@@ -129,6 +129,7 @@ package enum ProcessHost {
             throw ProcessError(.configurationFailed, "\(S.name).configure threw: \(error)")
         }
         system.setHostInfo(service: S.name, version: S.version)
+        for interceptor in S.interceptors { system.addInterceptor(interceptor) }
 
         let listener = try Listener(path: environment.socketPath)
         let hosted = HostedService(

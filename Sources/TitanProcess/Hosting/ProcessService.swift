@@ -42,6 +42,11 @@ public protocol ProcessService: DistributedActor where ActorSystem == ProcessAct
 
     /// The service's own view of its health, asked by ``ProcessManager/health(of:)``.
     func health() async -> HealthStatus
+
+    /// Interceptors installed in the process that hosts the service before it takes calls:
+    /// they see every call it serves and every call it makes. None by default; method
+    /// policies are installed here.
+    static var interceptors: [any CallInterceptor] { get }
 }
 
 extension ProcessService {
@@ -50,6 +55,7 @@ extension ProcessService {
     public func configure(_ configuration: Configuration) async throws {}
     public func shutdown() async {}
     public func health() async -> HealthStatus { .healthy }
+    public static var interceptors: [any CallInterceptor] { [] }
 }
 
 /// The configuration of a service that takes none.

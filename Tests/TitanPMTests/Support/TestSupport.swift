@@ -1,6 +1,7 @@
 import Glibc
 import Synchronization
 import Testing
+import TitanPMTestKit
 @testable import TitanPM
 import TitanActorSystem
 import TitanCore
@@ -12,11 +13,6 @@ import TitanWire
 /// processes, which parallel tests would disturb.
 @Suite(.serialized) struct TitanPMTests {}
 
-struct TestTimeout: Error, CustomStringConvertible {
-    var what: String
-    var description: String { "timed out waiting for \(what)" }
-}
-
 /// Path of the `titan-test-host` executable built next to the test binary.
 let testHostPath: String = {
     var buffer = [CChar](repeating: 0, count: 4096)
@@ -25,101 +21,6 @@ let testHostPath: String = {
     let directory = exe.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
     return directory + "/titan-test-host"
 }()
-
-/// Runs `body` with a fresh manager and always shuts it down afterwards.
-@discardableResult
-func withManager<T>(_ body: (ProcessManager) async throws -> T) async throws -> T {
-    let pm = ProcessManager()
-    do {
-        let result = try await body(pm)
-        await pm.shutdown(timeout: .seconds(5))
-        return result
-    } catch {
-        await pm.shutdown(timeout: .seconds(5))
-        throw error
-    }
-}
-
-/// Races `body` against a deadline; throws ``TestTimeout`` if the deadline wins.
-func within<T: Sendable>(_ timeout: Duration, _ what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: timeout)
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else {
-            throw TestTimeout(what: what)
-        }
-        return value
-    }
-}
-
-/// Records a manager's events from the moment it is created and lets a test await one.
-final class EventRecorder: Sendable {
-    private struct State {
-        var events: [ProcessEvent] = []
-        var nextWaiter = 0
-        var waiters: [Int: (predicate: @Sendable (ProcessEvent) -> Bool, continuation: CheckedContinuation<ProcessEvent?, Never>)] = [:]
-    }
-
-    private let state = Mutex(State())
-    private let task: Mutex<Task<Void, Never>?> = Mutex(nil)
-
-    init(_ pm: ProcessManager) {
-        let stream = pm.events
-        task.withLock {
-            $0 = Task { [weak self] in
-                for await event in stream {
-                    guard let self else { return }
-                    let matched = self.state.withLock { state -> [CheckedContinuation<ProcessEvent?, Never>] in
-                        state.events.append(event)
-                        let keys = state.waiters.filter { $0.value.predicate(event) }.map(\.key)
-                        return keys.compactMap { state.waiters.removeValue(forKey: $0)?.continuation }
-                    }
-                    for continuation in matched { continuation.resume(returning: event) }
-                }
-            }
-        }
-    }
-
-    deinit {
-        task.withLock { $0?.cancel() }
-    }
-
-    var events: [ProcessEvent] { state.withLock { $0.events } }
-
-    /// The first recorded event (past or future) matching `predicate`.
-    func first(
-        _ what: String,
-        timeout: Duration = .seconds(20),
-        where predicate: @escaping @Sendable (ProcessEvent) -> Bool
-    ) async throws -> ProcessEvent {
-        let key = state.withLock { state -> Int in
-            defer { state.nextWaiter += 1 }
-            return state.nextWaiter
-        }
-        let event = try await within(timeout, what) { [self] in
-            await withTaskCancellationHandler {
-                await withCheckedContinuation { (continuation: CheckedContinuation<ProcessEvent?, Never>) in
-                    let immediate = self.state.withLock { state -> ProcessEvent?? in
-                        if let event = state.events.first(where: predicate) { return .some(event) }
-                        // Cancelled before registering: onCancel has run and found nothing.
-                        if Task.isCancelled { return .some(nil) }
-                        state.waiters[key] = (predicate, continuation)
-                        return .none
-                    }
-                    if let immediate { continuation.resume(returning: immediate) }
-                }
-            } onCancel: {
-                self.state.withLock { $0.waiters.removeValue(forKey: key) }?.continuation.resume(returning: nil)
-            }
-        }
-        guard let event else { throw TestTimeout(what: what) }
-        return event
-    }
-}
 
 /// Whether `pid` is a live (not zombie) process.
 func isAlive(_ pid: Int32) -> Bool {

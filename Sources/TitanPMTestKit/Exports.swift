@@ -1,0 +1,2 @@
+// A test target that imports TitanPMTestKit has the whole runtime API too.
+@_exported import TitanPM
