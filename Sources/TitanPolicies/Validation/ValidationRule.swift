@@ -110,7 +110,7 @@ extension ValidationRule where Value == String {
     }
 
     /// Passes when the whole string matches `regex` (described as `description` in failures).
-    public static func matches(_ regex: Regex<Substring>, _ description: String = "of the expected format") -> ValidationRule {
+    public static func matches(_ regex: sending Regex<Substring>, _ description: String = "of the expected format") -> ValidationRule {
         let box = RegexBox(regex)
         return ValidationRule(summary: "matches \(description)") { text in
             box.matches(text) ? nil : "must be \(description)"
@@ -137,7 +137,7 @@ extension ValidationRule {
 private final class RegexBox: Sendable {
     private let regex: Mutex<Regex<Substring>>
 
-    init(_ regex: Regex<Substring>) { self.regex = Mutex(regex) }
+    init(_ regex: sending Regex<Substring>) { self.regex = Mutex(regex) }
 
     func matches(_ text: String) -> Bool {
         regex.withLock { (try? $0.wholeMatch(in: text)) != nil }
