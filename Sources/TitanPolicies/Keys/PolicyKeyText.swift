@@ -16,6 +16,12 @@ public enum PolicyKeyText {
         }
         return encoder.root.rendered(topLevel: true)
     }
+
+    /// Several arguments' texts as one key that no other list gives: each part prefixed by
+    /// its length (`3:abc|1:c`), so `("a,b", "c")` and `("a", "b,c")` differ.
+    public static func joined(_ parts: [String]) -> String {
+        parts.map { "\($0.count):\($0)" }.joined(separator: "|")
+    }
 }
 
 /// A value being rendered: a leaf's text, or children filled in by containers.
