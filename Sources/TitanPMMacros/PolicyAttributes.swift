@@ -71,6 +71,13 @@ public macro CacheInvalidate(
 @attached(peer)
 public macro Validate<Value>(_ argument: String, _ rules: ValidationRule<Value>...) = #externalMacro(module: "TitanMacrosPlugin", type: "PolicyAttributeMacro")
 
+/// `@Validate` with collection rules (`.count`, `.nonEmpty`, `.each`), whose value type an
+/// attribute cannot infer from the rule alone. They type-check here against `[String]`, and
+/// against the argument's real type in the generated code; for other element types whose
+/// rules do not fit `String`, spell the type: `ValidationRule<[Int]>.each(.range(1...9))`.
+@attached(peer)
+public macro Validate(_ argument: String, _ rules: ValidationRule<[String]>...) = #externalMacro(module: "TitanMacrosPlugin", type: "PolicyAttributeMacro")
+
 /// Checks the method's result with `rules` before it is sent; an invalid result is refused
 /// with code `validationFailed`.
 @attached(peer)
