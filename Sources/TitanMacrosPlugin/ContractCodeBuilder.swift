@@ -23,32 +23,32 @@ struct ContractCodeBuilder {
             arguments: inout _TitanArguments,
             result: _TitanSink
         ) async throws {
-            switch index {
-        \(dispatchCases)
-            default:
-                throw TitanPolicies.DispatchError(index: index, service: \(quoted(service)))
-            }
+        \(Self.switchOver(dispatchCases, otherwise: "throw TitanPolicies.DispatchError(index: index, service: \(quoted(service)))"))
         }
 
         \(access)static func policyKeys<_TitanArguments: TitanPolicies.DispatchArgumentDecoder>(
             method index: Int,
             arguments: inout _TitanArguments
         ) throws -> TitanPolicies.PolicyKeys {
-            switch index {
-        \(keyCases)
-            default:
-                return TitanPolicies.PolicyKeys()
-            }
+        \(Self.switchOver(keyCases, otherwise: "return TitanPolicies.PolicyKeys()"))
         }
 
         \(access)static func heal(method index: Int, on actor: \(service)) async throws -> Bool {
-            switch index {
-        \(healCases)
-            default:
-                return false
-            }
+        \(Self.switchOver(healCases, otherwise: "return false"))
         }
         """
+    }
+
+    /// `switch index { cases; default: otherwise }`, or just `otherwise` when there are no cases.
+    private static func switchOver(_ cases: String, otherwise: String) -> String {
+        guard !cases.isEmpty else { return "    " + otherwise }
+        return """
+                switch index {
+            \(cases)
+                default:
+                    \(otherwise)
+                }
+            """
     }
 
     // MARK: Manifest
@@ -142,7 +142,7 @@ struct ContractCodeBuilder {
             lines += decodeLines(method, upTo: method.parameters.count, needed: Set(method.parameters.indices))
             let arguments = method.policies(.validate).filter { $0.argument("result") == nil }
             let results = method.policies(.validate).filter { $0.argument("result") != nil }
-            lines += reportLines(arguments, in: method, report: "arguments")
+            lines += reportLines(arguments, in: method, report: "argumentReport")
             let call = "try await actor.\(method.declaration.name.text)(" + method.parameters.enumerated().map { i, parameter in
                 (parameter.label.map { "\($0): " } ?? "") + "a\(i)"
             }.joined(separator: ", ") + ")"
@@ -151,7 +151,7 @@ struct ContractCodeBuilder {
                 lines.append("        try await result.onReturnVoid()")
             } else {
                 lines.append("        let value = \(call)")
-                lines += reportLines(results, in: method, report: "results")
+                lines += reportLines(results, in: method, report: "resultReport")
                 lines.append("        try await result.onReturn(value: value)")
             }
             return lines.joined(separator: "\n")
