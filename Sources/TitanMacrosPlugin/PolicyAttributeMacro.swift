@@ -20,7 +20,13 @@ public struct PolicyAttributeMacro: PeerMacro {
             return []
         }
         let method = DistributedMethod(function)
-        var checker = MethodChecker(attribute: attribute, method: method)
+        // The attribute and the declaration reach the macro as separate copies; their places
+        // in the file tell which of the method's attributes this one is.
+        func place(_ syntax: some SyntaxProtocol) -> String {
+            context.location(of: syntax).map { "\($0.line):\($0.column)" } ?? ""
+        }
+        let position = method.policies.firstIndex { place($0.syntax) == place(node) } ?? 0
+        var checker = MethodChecker(attribute: attribute, position: position, method: method)
         checker.run()
         for diagnostic in checker.diagnostics { context.diagnose(diagnostic) }
         return []
@@ -30,11 +36,14 @@ public struct PolicyAttributeMacro: PeerMacro {
 /// The checks of one attribute on one method.
 struct MethodChecker {
     let attribute: PolicyAttribute
+    /// Which of the method's policy attributes this is (0 for the first).
+    let position: Int
     let method: DistributedMethod
     private(set) var diagnostics: [Diagnostic] = []
 
-    init(attribute: PolicyAttribute, method: DistributedMethod) {
+    init(attribute: PolicyAttribute, position: Int, method: DistributedMethod) {
         self.attribute = attribute
+        self.position = position
         self.method = method
     }
 
@@ -42,8 +51,7 @@ struct MethodChecker {
     private var node: AttributeSyntax { attribute.syntax }
 
     mutating func run() {
-        let isFirst = method.policies.first?.syntax.id == node.id
-        if isFirst && !method.isDistributed {
+        if position == 0 && !method.isDistributed {
             let keyword = method.declaration.funcKeyword
             diagnostics.append(Diagnostic(
                 node: node,
@@ -91,16 +99,24 @@ struct MethodChecker {
         diagnostics.append(Diagnostic(node: Syntax(place), message: message, fixIts: fixIts))
     }
 
+    /// Removes this attribute (and its line) from the method's attribute list.
     private var removeThisAttribute: FixIt {
-        FixIt(message: TitanFixIt("remove @\(name)"), changes: [
-            .replace(oldNode: Syntax(node), newNode: Syntax(TokenSyntax(.identifier(""), presence: .present))),
+        let list = method.declaration.attributes
+        let target = method.policies[position].syntax
+        var kept = Array(list.filter { element in
+            if case .attribute(let attribute) = element { attribute.id != target.id } else { true }
+        })
+        if let first = list.first, !kept.isEmpty {
+            kept[0] = kept[0].with(\.leadingTrivia, first.leadingTrivia)
+        }
+        return FixIt(message: TitanFixIt("remove @\(name)"), changes: [
+            .replace(oldNode: Syntax(list), newNode: Syntax(AttributeListSyntax(kept))),
         ])
     }
 
     private mutating func checkDuplicate() {
         guard !attribute.kind.isRepeatable else { return }
-        let same = method.policies(attribute.kind)
-        if same.count > 1, same.first?.syntax.id != node.id {
+        if method.policies.prefix(position).contains(where: { $0.kind == attribute.kind }) {
             error(.duplicate(name), fixIts: [removeThisAttribute])
         }
     }
