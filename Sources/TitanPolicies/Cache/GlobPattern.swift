@@ -41,5 +41,6 @@ public struct GlobPattern: Sendable, Hashable, ExpressibleByStringLiteral, Custo
         return p == characters.count
     }
 
+    /// A readable form, for logs and messages.
     public var description: String { pattern }
 }

@@ -27,6 +27,7 @@ public struct CircuitBreakerPolicy: Codable, Sendable, Hashable {
             Trip(consecutiveFailures: nil, errorRate: min(max(rate, 0), 1), minimumCalls: max(minimumCalls, 1), window: window)
         }
 
+        /// A readable form, for logs and messages.
         public var description: String {
             if let count = consecutiveFailures { return "consecutiveFailures(\(count))" }
             return "errorRate(\(errorRate ?? 1), minimumCalls: \(minimumCalls), within: \(window))"

@@ -53,6 +53,7 @@ public struct DispatchError: Error, Codable, Sendable, Hashable, CustomStringCon
         self.service = service
     }
 
+    /// A readable form, for logs and messages.
     public var description: String {
         "\(service) has no dispatch-table entry \(index); run the call through executeDistributedTarget"
     }

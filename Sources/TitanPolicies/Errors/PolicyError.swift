@@ -14,6 +14,7 @@
 public struct PolicyError: Error, Codable, Sendable, Hashable, CustomStringConvertible {
     /// What kind of policy refused the call.
     public struct Code: RawRepresentable, Codable, Sendable, Hashable, CustomStringConvertible {
+        /// The name, as it is encoded and logged.
         public var rawValue: String
 
         /// Creates a code; prefer the static members.
@@ -35,6 +36,7 @@ public struct PolicyError: Error, Codable, Sendable, Hashable, CustomStringConve
         /// An `@Idempotent` call carried no key and none could be derived from its arguments.
         public static let idempotencyKeyMissing = Code(rawValue: "idempotencyKeyMissing")
 
+        /// A readable form, for logs and messages.
         public var description: String { rawValue }
     }
 
@@ -51,6 +53,7 @@ public struct PolicyError: Error, Codable, Sendable, Hashable, CustomStringConve
             self.reason = reason
         }
 
+        /// A readable form, for logs and messages.
         public var description: String { "\(field): \(reason)" }
     }
 
@@ -98,6 +101,7 @@ public struct PolicyError: Error, Codable, Sendable, Hashable, CustomStringConve
         PolicyError(code: .timedOut, method: method, message: "the method ran longer than its timeout of \(limit) and was cancelled")
     }
 
+    /// A readable form, for logs and messages.
     public var description: String {
         method.map { "\($0): \(message)" } ?? message
     }

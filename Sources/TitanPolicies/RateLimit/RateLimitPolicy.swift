@@ -34,6 +34,7 @@ public struct RateLimitPolicy: Codable, Sendable, Hashable {
         /// A token bucket that holds up to `burst` tokens.
         public static func tokenBucket(burst: Int) -> Strategy { Strategy(kind: .tokenBucket, burst: burst) }
 
+        /// A readable form, for logs and messages.
         public var description: String {
             burst.map { "\(kind.rawValue)(burst: \($0))" } ?? kind.rawValue
         }

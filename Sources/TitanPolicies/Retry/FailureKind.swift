@@ -2,6 +2,7 @@
 ///
 /// Growable: a struct of named values rather than an enum.
 public struct FailureKind: RawRepresentable, Codable, Sendable, Hashable, CustomStringConvertible {
+    /// The name, as it is encoded and logged.
     public var rawValue: String
 
     /// Creates a kind; prefer the static members.
@@ -32,5 +33,6 @@ public struct FailureKind: RawRepresentable, Codable, Sendable, Hashable, Custom
     /// Whether a failure of this kind proves the method did not run.
     public var provesNotExecuted: Bool { Self.neverExecuted.contains(self) }
 
+    /// A readable form, for logs and messages.
     public var description: String { rawValue }
 }

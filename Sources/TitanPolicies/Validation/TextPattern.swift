@@ -77,6 +77,7 @@ public struct TextPattern: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// A readable form, for logs and messages.
     public var description: String {
         switch kind {
         case .email: "email"
