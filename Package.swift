@@ -1,4 +1,5 @@
 // swift-tools-version: 6.1
+import CompilerPluginSupport
 import PackageDescription
 
 // Titan PM runs on Linux only: it relies on /proc, pidfd, prctl and posix_spawn's Linux
@@ -19,12 +20,18 @@ let package = Package(
     products: [
         .library(name: "TitanPM", targets: ["TitanPM"]),
         .library(name: "TitanPMTestKit", targets: ["TitanPMTestKit"]),
+        // Policy state machines and the service manifest's value types: no dependencies.
+        .library(name: "TitanPolicies", targets: ["TitanPolicies"]),
+        // `@ServiceContract` and the policy attributes. Only users who import this product
+        // compile swift-syntax; `TitanPM` never depends on it.
+        .library(name: "TitanPMMacros", targets: ["TitanPMMacros"]),
         .executable(name: "titan-demo", targets: ["titan-demo"]),
         .executable(name: "titan-bench", targets: ["titan-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swiftlang/swift-syntax", from: "603.0.1"),
     ],
     targets: [
         // Linux calls Glibc does not export (prctl, pipe2, accept4, pidfd_open, posix_spawn _np actions).
@@ -48,6 +55,23 @@ let package = Package(
         // Helpers for testing services: a manager scoped to a test, awaiting events, crash
         // simulation, the manual clock and the in-memory transport.
         .target(name: "TitanPMTestKit", dependencies: ["TitanPM", "CTitanTestKit"]),
+        // Rate limiters, circuit breaker, retry, cache, idempotency, validation and the service
+        // manifest: pure state machines that take the time as a parameter.
+        .target(name: "TitanPolicies"),
+        // The compiler plugin behind `TitanPMMacros`; it shares the manifest types (and so the
+        // canonical text and interface hash) with the runtime through `TitanPolicies`.
+        .macro(
+            name: "TitanMacrosPlugin",
+            dependencies: [
+                "TitanPolicies",
+                .product(name: "SwiftSyntax", package: "swift-syntax"),
+                .product(name: "SwiftSyntaxBuilder", package: "swift-syntax"),
+                .product(name: "SwiftSyntaxMacros", package: "swift-syntax"),
+                .product(name: "SwiftDiagnostics", package: "swift-syntax"),
+                .product(name: "SwiftCompilerPlugin", package: "swift-syntax"),
+            ]
+        ),
+        .target(name: "TitanPMMacros", dependencies: ["TitanPolicies", "TitanMacrosPlugin"]),
         .executableTarget(name: "titan-demo", dependencies: ["TitanPM"]),
         // Speed and memory figures against a raw floor measured in the same run:
         // `swift run -c release titan-bench`.
@@ -68,5 +92,17 @@ let package = Package(
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]
         ),
+        .testTarget(name: "TitanPoliciesTests", dependencies: ["TitanPolicies"]),
+        // Expansion and diagnostics of every macro, run against the plugin's code directly.
+        .testTarget(
+            name: "TitanMacrosTests",
+            dependencies: [
+                "TitanMacrosPlugin",
+                .product(name: "SwiftSyntaxMacrosGenericTestSupport", package: "swift-syntax"),
+                .product(name: "SwiftSyntaxMacroExpansion", package: "swift-syntax"),
+            ]
+        ),
+        // The generated manifest, hash and dispatch table, compiled and run on real actors.
+        .testTarget(name: "TitanPMMacrosTests", dependencies: ["TitanPMMacros", "TitanPM"]),
     ]
 )
