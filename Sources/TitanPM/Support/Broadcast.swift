@@ -3,7 +3,7 @@ import Synchronization
 /// Fans events out to every current subscriber. A subscriber that falls more than 1024
 /// events behind loses the oldest ones; after ``finish()`` every stream, including any
 /// subscribed later, is finished.
-final class Broadcast<Event: Sendable>: Sendable {
+package final class Broadcast<Event: Sendable>: Sendable {
     private struct State {
         var next = 0
         var continuations: [Int: AsyncStream<Event>.Continuation] = [:]
@@ -12,7 +12,9 @@ final class Broadcast<Event: Sendable>: Sendable {
 
     private let state = Mutex(State())
 
-    func subscribe() -> AsyncStream<Event> {
+    package init() {}
+
+    package func subscribe() -> AsyncStream<Event> {
         let (stream, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(1024))
         let key = state.withLock { state -> Int? in
             guard !state.finished else { return nil }
@@ -30,11 +32,11 @@ final class Broadcast<Event: Sendable>: Sendable {
         return stream
     }
 
-    func emit(_ event: Event) {
+    package func emit(_ event: Event) {
         for continuation in state.withLock({ Array($0.continuations.values) }) { continuation.yield(event) }
     }
 
-    func finish() {
+    package func finish() {
         let continuations = state.withLock { state -> [AsyncStream<Event>.Continuation] in
             state.finished = true
             defer { state.continuations.removeAll() }

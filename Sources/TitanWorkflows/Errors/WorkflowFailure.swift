@@ -1,0 +1,66 @@
+/// A failure as the journal keeps it: the error's type and description, and the workflow code
+/// when it was a ``WorkflowError``.
+///
+/// Errors are not `Codable` in general, so a run resumed after a crash knows its earlier
+/// failures only in this form.
+public struct WorkflowFailure: Codable, Sendable, Hashable, CustomStringConvertible {
+    /// The Swift type of the error, as `String(reflecting:)` names it.
+    public var type: String
+    /// The error's description.
+    public var message: String
+
+    /// A failure with this type name and message.
+    public init(type: String, message: String) {
+        self.type = type
+        self.message = message
+    }
+
+    /// The journal's form of `error`.
+    public init(_ error: any Error) {
+        if let error = error as? WorkflowError {
+            self.init(type: "WorkflowError.\(error.code)", message: error.message)
+        } else {
+            self.init(type: String(reflecting: Swift.type(of: error)), message: String(describing: error))
+        }
+    }
+
+    public var description: String { "\(type): \(message)" }
+}
+
+/// How the compensation of one completed stage went.
+public struct CompensationOutcome: Codable, Sendable, Hashable, CustomStringConvertible {
+    /// How it ended.
+    public enum Result: Codable, Sendable, Hashable {
+        /// The compensation succeeded.
+        case compensated
+        /// The compensation failed after its retries; the stage's effect may still be in place.
+        case failed(WorkflowFailure)
+    }
+
+    /// The stage that was compensated (for an item of a `map` or a dynamic stage, its own name).
+    public var stage: String
+    /// How it ended.
+    public var result: Result
+    /// Attempts made in this process (a compensation resumed after a crash counts from 1 again).
+    public var attempts: Int
+
+    /// An outcome; the engine reports these in ``WorkflowError/compensations``.
+    public init(stage: String, result: Result, attempts: Int) {
+        self.stage = stage
+        self.result = result
+        self.attempts = attempts
+    }
+
+    /// Whether the compensation succeeded.
+    public var succeeded: Bool {
+        if case .compensated = result { return true }
+        return false
+    }
+
+    public var description: String {
+        switch result {
+        case .compensated: "\(stage) compensated"
+        case .failed(let failure): "\(stage) NOT compensated after \(attempts) attempt(s) (\(failure))"
+        }
+    }
+}
