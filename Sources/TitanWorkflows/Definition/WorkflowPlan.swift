@@ -40,7 +40,7 @@ public struct WorkflowPlan<W: Workflow>: Sendable {
         when: (@Sendable (StageContext<W>) async throws -> Bool)? = nil,
         retry: RetryPolicy = .none,
         timeout: Duration? = nil,
-        _ body: @escaping @Sendable (StageContext<W>) async throws -> T,
+        body: @escaping @Sendable (StageContext<W>) async throws -> T,
         compensate: (@Sendable (StageContext<W>, T) async throws -> Void)? = nil
     ) -> Stage<T> {
         let step = StepSpec<W>(name: name, body: { ctx in try JournalCoding.encode(try await body(ctx)) }, compensate: Self.decoding(compensate))
@@ -49,7 +49,7 @@ public struct WorkflowPlan<W: Workflow>: Sendable {
 
     /// Adds a stage whose body returns nothing (its result is ``StageDone``).
     ///
-    /// Parameters as for ``stage(_:after:when:retry:timeout:_:compensate:)``.
+    /// Parameters as for ``stage(_:after:when:retry:timeout:body:compensate:)``.
     @discardableResult
     public mutating func stage(
         _ name: String,
@@ -57,7 +57,7 @@ public struct WorkflowPlan<W: Workflow>: Sendable {
         when: (@Sendable (StageContext<W>) async throws -> Bool)? = nil,
         retry: RetryPolicy = .none,
         timeout: Duration? = nil,
-        _ body: @escaping @Sendable (StageContext<W>) async throws -> Void,
+        body: @escaping @Sendable (StageContext<W>) async throws -> Void,
         compensate: (@Sendable (StageContext<W>) async throws -> Void)? = nil
     ) -> Stage<StageDone> {
         let step = StepSpec<W>(
@@ -87,7 +87,7 @@ public struct WorkflowPlan<W: Workflow>: Sendable {
         concurrency: Int,
         retry: RetryPolicy = .none,
         timeout: Duration? = nil,
-        _ body: @escaping @Sendable (StageContext<W>, Element) async throws -> T,
+        body: @escaping @Sendable (StageContext<W>, Element) async throws -> T,
         compensate: (@Sendable (StageContext<W>, Element, T) async throws -> Void)? = nil
     ) -> Stage<[T]> {
         if concurrency < 1 { problems.append("map stage \(name) has concurrency \(concurrency); it must be at least 1") }
@@ -162,9 +162,9 @@ public struct WorkflowPlan<W: Workflow>: Sendable {
     /// crash it resumes with the parent.
     public mutating func subworkflow<Child: Workflow>(
         _ name: String,
+        run workflow: Child,
         after: any StageReference...,
         when: (@Sendable (StageContext<W>) async throws -> Bool)? = nil,
-        _ workflow: Child,
         input: @escaping @Sendable (StageContext<W>) async throws -> Child.Input,
         compensate: (@Sendable (StageContext<W>, Child.Output) async throws -> Void)? = nil
     ) -> Stage<Child.Output> {
