@@ -38,8 +38,8 @@ let package = Package(
         ),
         .executableTarget(name: "titan-demo", dependencies: ["TitanPM"]),
         // Speed and memory figures against a raw floor measured in the same run:
-        // `swift run -c release titan-bench`.
-        .executableTarget(name: "titan-bench", dependencies: ["TitanPM", "CTitan"]),
+        // `swift run -c release titan-bench` (`--workflows` for the workflow journal's figures).
+        .executableTarget(name: "titan-bench", dependencies: ["TitanPM", "CTitan", "TitanWorkflows"]),
 
         // Services used by the tests, shared with `titan-test-host`, the "other executable".
         .target(name: "TitanTestServices", dependencies: ["TitanPM"], path: "Tests/TitanTestServices"),

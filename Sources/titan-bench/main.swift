@@ -8,6 +8,7 @@ import TitanPM
 //   titan-bench --pin                           only the figures pinned to CPU 0
 //   titan-bench --split                         only the figures with this process on CPU 0, peers on CPU 1
 //   titan-bench --quick                         fewer iterations (a smoke test)
+//   titan-bench --workflows [--quick] [--json]  workflow figures: journaling cost per stage, durable vs in-memory
 
 ProcessManager.bootstrap()
 
@@ -55,6 +56,13 @@ if arguments.contains("--latency-loop") {
     let service = try await pm.spawn(BenchService.self, options: SpawnOptions(callTimeout: nil))
     print("p50 \(try await latencyLoop(service).median) us")
     await pm.shutdown()
+    exit(0)
+}
+
+if arguments.contains("--workflows") {
+    let report = Report(json: arguments.contains("--json"))
+    try await workflowFigures(report: report, quick: arguments.contains("--quick"))
+    if report.json { report.printJSON() }
     exit(0)
 }
 

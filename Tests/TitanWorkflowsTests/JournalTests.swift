@@ -81,6 +81,15 @@ struct Versioned: Workflow {
         #expect(error?.message.contains("give a changed definition a new version") == true)
     }
 
+    @Test func sqliteJournalCommitsInWALModeWithTheChosenSynchronousLevel() async throws {
+        let directory = try temporaryDirectory()
+        let full = try SQLiteWorkflowJournal(path: directory + "/full.sqlite")
+        #expect(try await full.pragma("journal_mode") == "wal")
+        #expect(try await full.pragma("synchronous") == "2")   // FULL
+        let normal = try SQLiteWorkflowJournal(path: directory + "/normal.sqlite", synchronous: .normal)
+        #expect(try await normal.pragma("synchronous") == "1")
+    }
+
     @Test func sqliteJournalRejectsAFileThatIsNotADatabase() async throws {
         let path = try temporaryDirectory() + "/not-a-journal"
         StepLog.append(path, String(repeating: "not sqlite ", count: 200))

@@ -46,6 +46,7 @@ public struct WorkflowError: Error, Sendable, CustomStringConvertible {
         /// Dynamic stages generated on resume differ from the ones journaled before the crash.
         public static let nondeterministicPlan = Code(.nondeterministicPlan)
 
+        /// A short description for logs.
         public var description: String { value.rawValue }
     }
 
@@ -90,6 +91,7 @@ public struct WorkflowError: Error, Sendable, CustomStringConvertible {
         compensations.allSatisfy(\.succeeded)
     }
 
+    /// A short description for logs.
     public var description: String {
         var text = "workflow error (\(code))"
         if let runID { text += " in run \(runID)" }

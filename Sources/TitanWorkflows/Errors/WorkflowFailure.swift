@@ -24,6 +24,7 @@ public struct WorkflowFailure: Codable, Sendable, Hashable, CustomStringConverti
         }
     }
 
+    /// A short description for logs.
     public var description: String { "\(type): \(message)" }
 }
 
@@ -57,6 +58,7 @@ public struct CompensationOutcome: Codable, Sendable, Hashable, CustomStringConv
         return false
     }
 
+    /// A short description for logs.
     public var description: String {
         switch result {
         case .compensated: "\(stage) compensated"

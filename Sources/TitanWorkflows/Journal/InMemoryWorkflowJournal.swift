@@ -18,6 +18,7 @@ public final class InMemoryWorkflowJournal: WorkflowJournal {
     /// An empty journal.
     public init() {}
 
+    /// Records a new run, or returns the run with the same id unchanged (see ``WorkflowJournal/createRun(_:)``).
     public func createRun(_ record: WorkflowRunRecord) async throws -> (record: WorkflowRunRecord, created: Bool) {
         state.withLock { state in
             if let existing = state.runs[record.id] { return (existing, false) }
@@ -27,6 +28,7 @@ public final class InMemoryWorkflowJournal: WorkflowJournal {
         }
     }
 
+    /// Appends the entry and applies the update in one step (see ``WorkflowJournal/append(_:to:update:)``).
     public func append(_ entry: WorkflowJournalEntry, to run: WorkflowRunID, update: WorkflowRunUpdate?) async throws -> Int {
         try state.withLock { state in
             guard let record = state.runs[run] else {
@@ -41,14 +43,17 @@ public final class InMemoryWorkflowJournal: WorkflowJournal {
         }
     }
 
+    /// The run with this id, or nil.
     public func run(_ id: WorkflowRunID) async throws -> WorkflowRunRecord? {
         state.withLock { $0.runs[id] }
     }
 
+    /// The run's entries in the order they were appended.
     public func entries(of run: WorkflowRunID) async throws -> [WorkflowJournalEntry] {
         state.withLock { $0.entries[run] ?? [] }
     }
 
+    /// The runs of `workflow` with `status` (all when nil), oldest first.
     public func runs(workflow: String, status: WorkflowRunStatus?) async throws -> [WorkflowRunRecord] {
         state.withLock { state in
             state.order.compactMap { state.runs[$0] }.filter { record in

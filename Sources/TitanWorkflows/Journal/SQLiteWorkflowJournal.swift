@@ -39,11 +39,12 @@ public final class SQLiteWorkflowJournal: WorkflowJournal {
     package init(path: String, synchronous: Synchronous = .full, beforeCommit: (@Sendable (WorkflowJournalEntry) -> Void)?) throws {
         self.path = path
         self.beforeCommit = beforeCommit
-        var configuration = Configuration()
-        configuration.prepareDatabase { db in
+        database = try DatabasePool(path: path)
+        // Set on the writer (the connection that commits) after GRDB's WAL set-up, which
+        // chooses NORMAL.
+        try database.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = \(synchronous.rawValue)")
         }
-        database = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(database)
     }
 
@@ -79,6 +80,7 @@ public final class SQLiteWorkflowJournal: WorkflowJournal {
         return migrator
     }
 
+    /// Records a new run, or returns the run with the same id unchanged (see ``WorkflowJournal/createRun(_:)``).
     public func createRun(_ record: WorkflowRunRecord) async throws -> (record: WorkflowRunRecord, created: Bool) {
         try await database.write { db in
             if let existing = try Self.fetchRun(record.id, in: db) { return (existing, false) }
@@ -97,21 +99,22 @@ public final class SQLiteWorkflowJournal: WorkflowJournal {
         }
     }
 
+    /// Appends the entry and applies the update in one step (see ``WorkflowJournal/append(_:to:update:)``).
     public func append(_ entry: WorkflowJournalEntry, to run: WorkflowRunID, update: WorkflowRunUpdate?) async throws -> Int {
         let hook = beforeCommit
         return try await database.write { db in
-            try db.execute(
-                sql: "INSERT INTO workflow_entries (run_id, kind, step, idempotency_key, payload, context) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [run.rawValue, entry.kind.rawValue, entry.step, entry.idempotencyKey, entry.payload, entry.context]
-            )
+            try db.cachedStatement(
+                sql: "INSERT INTO workflow_entries (run_id, kind, step, idempotency_key, payload, context) VALUES (?, ?, ?, ?, ?, ?)"
+            ).execute(arguments: [run.rawValue, entry.kind.rawValue, entry.step, entry.idempotencyKey, entry.payload, entry.context])
             let sequence = Int(db.lastInsertedRowID)
             var changed = 1
             if let update {
-                try db.execute(
+                try db.cachedStatement(
                     sql: """
                         UPDATE workflow_runs SET status = ?, output = COALESCE(?, output),
                             failure = COALESCE(?, failure), updated_at = ? WHERE id = ?
-                        """,
+                        """
+                ).execute(
                     arguments: [
                         update.status.rawValue, update.output, try JournalCoding.encode(update.failure),
                         Date().timeIntervalSince1970, run.rawValue,
@@ -127,10 +130,12 @@ public final class SQLiteWorkflowJournal: WorkflowJournal {
         }
     }
 
+    /// The run with this id, or nil.
     public func run(_ id: WorkflowRunID) async throws -> WorkflowRunRecord? {
         try await database.read { db in try Self.fetchRun(id, in: db) }
     }
 
+    /// The run's entries in the order they were appended.
     public func entries(of run: WorkflowRunID) async throws -> [WorkflowJournalEntry] {
         try await database.read { db in
             try Row.fetchAll(
@@ -150,6 +155,7 @@ public final class SQLiteWorkflowJournal: WorkflowJournal {
         }
     }
 
+    /// The runs of `workflow` with `status` (all when nil), oldest first.
     public func runs(workflow: String, status: WorkflowRunStatus?) async throws -> [WorkflowRunRecord] {
         try await database.read { db in
             let rows = if let status {
@@ -172,6 +178,11 @@ public final class SQLiteWorkflowJournal: WorkflowJournal {
         try await database.read { db in
             try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "\n")
         }
+    }
+
+    /// The writer connection's value of `PRAGMA name` (for tests of the set-up).
+    func pragma(_ name: String) async throws -> String? {
+        try await database.writeWithoutTransaction { db in try String.fetchOne(db, sql: "PRAGMA \(name)") }
     }
 
     private static func fetchRun(_ id: WorkflowRunID, in db: Database) throws -> WorkflowRunRecord? {

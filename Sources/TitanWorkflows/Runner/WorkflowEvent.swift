@@ -52,5 +52,6 @@ public struct WorkflowEvent: Sendable, Hashable, CustomStringConvertible {
         self.kind = kind
     }
 
+    /// A short description for logs.
     public var description: String { "\(workflow) \(runID): \(kind)" }
 }

@@ -28,5 +28,6 @@ public struct WorkflowRunID: Codable, Sendable, Hashable, CustomStringConvertibl
         WorkflowRunID("\(rawValue)/\(stage)")
     }
 
+    /// A short description for logs.
     public var description: String { rawValue }
 }

@@ -21,5 +21,6 @@ public enum WorkflowRunStatus: String, Codable, Sendable, Hashable, CaseIterable
         self == .running || self == .compensating
     }
 
+    /// A short description for logs.
     public var description: String { rawValue }
 }
