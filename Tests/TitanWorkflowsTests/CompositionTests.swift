@@ -100,6 +100,8 @@ struct Pipeline: Workflow {
             #expect(try await runner.runs(status: .running).isEmpty)
             let unknown = await #expect(throws: WorkflowError.self) { try await runner.status(of: "nope") }
             #expect(unknown?.code == .unknownRun)
+            let invalid = await #expect(throws: WorkflowError.self) { try await runner.start(1, id: "a/b") }
+            #expect(invalid?.code == .invalidRunID)
         }
     }
 }

@@ -41,6 +41,23 @@ struct OrderProcessing: Workflow {
     }
 }
 
+/// Reserves, then waits in a service for a minute: a run to cancel while it waits.
+struct Holding: Workflow {
+    static let name = "holding"
+    static let version = "1"
+    typealias Input = String
+    let inventory: Inventory
+    let flaky: Flaky
+    func plan(_ plan: inout WorkflowPlan<Self>) -> Stage<Int> {
+        let reserve = plan.stage("reserve") { ctx in
+            try await inventory.reserve([ctx.input], key: ctx.idempotencyKey)
+        } compensate: { _, reservation in
+            try await inventory.cancelReservation(reservation)
+        }
+        return plan.stage("wait", after: reserve) { _ in try await flaky.sleep(milliseconds: 60_000) }
+    }
+}
+
 @Suite(.serialized) struct SagaTests {
     struct Services {
         var inventory: Inventory
@@ -98,6 +115,12 @@ struct OrderProcessing: Workflow {
             ])
             #expect(try await orders.status(of: "o-1").status == .failed)
             #expect(try await orders.runs(status: .failed).map(\.id) == ["o-1"])
+
+            // Asked later, the journal tells the same story.
+            let later = await #expect(throws: WorkflowError.self) { try await orders.result(of: "o-1") }
+            #expect(later?.code == .stageFailed && later?.stage == "ship")
+            #expect(later?.compensations.map(\.stage) == ["payment", "reserve"])
+            #expect(later?.compensationsSucceeded == true)
         }
     }
 
@@ -145,21 +168,6 @@ struct OrderProcessing: Workflow {
     }
 
     @Test func cancellingARunCompensatesItsCompletedStages() async throws {
-        struct Holding: Workflow {
-            static let name = "holding"
-            static let version = "1"
-            typealias Input = String
-            let inventory: Inventory
-            let flaky: Flaky
-            func plan(_ plan: inout WorkflowPlan<Self>) -> Stage<Int> {
-                let reserve = plan.stage("reserve") { ctx in
-                    try await inventory.reserve([ctx.input], key: ctx.idempotencyKey)
-                } compensate: { _, reservation in
-                    try await inventory.cancelReservation(reservation)
-                }
-                return plan.stage("wait", after: reserve) { _ in try await flaky.sleep(milliseconds: 60_000) }
-            }
-        }
         try await withManager { pm in
             let inventory = try await pm.spawn(Inventory.self)
             let runner = try await pm.workflow(Holding(inventory: inventory, flaky: try await pm.spawn(Flaky.self)), journal: .inMemory())
@@ -174,6 +182,22 @@ struct OrderProcessing: Workflow {
             #expect(try await inventory.history().map(\.action) == ["reserve", "cancelReservation"])
             #expect(try await runner.status(of: id).status == .cancelled)
             #expect(log.trace.last == "run cancelled")
+        }
+    }
+
+    @Test func cancellingTheTaskThatAwaitsRunCancelsTheRun() async throws {
+        try await withManager { pm in
+            let inventory = try await pm.spawn(Inventory.self)
+            let runner = try await pm.workflow(Holding(inventory: inventory, flaky: try await pm.spawn(Flaky.self)), journal: .inMemory())
+            let log = EventLog(runner)
+            let caller = Task { try await runner.run("desk", id: "c-2") }
+            try await log.await("started wait")
+            caller.cancel()
+
+            let error = await #expect(throws: WorkflowError.self) { try await within(.seconds(20), "cancellation") { try await caller.value } }
+            #expect(error?.code == .cancelled)
+            #expect(try await inventory.history().map(\.action) == ["reserve", "cancelReservation"])
+            #expect(try await runner.status(of: "c-2").status == .cancelled)
         }
     }
 }

@@ -14,7 +14,7 @@ public struct WorkflowError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Value: String, Hashable, Sendable {
             case stageFailed, cancelled, stageTimedOut, incompatibleDefinition, invalidDefinition
-            case unknownRun, resultUnavailable, journalFailure, encodingFailed, nondeterministicPlan
+            case unknownRun, invalidRunID, resultUnavailable, journalFailure, encodingFailed, nondeterministicPlan
         }
 
         private let value: Value
@@ -36,6 +36,8 @@ public struct WorkflowError: Error, Sendable, CustomStringConvertible {
         public static let invalidDefinition = Code(.invalidDefinition)
         /// The journal has no run with this id (for this workflow).
         public static let unknownRun = Code(.unknownRun)
+        /// A run id that cannot be used: empty, or containing `/` (reserved for sub-workflow runs).
+        public static let invalidRunID = Code(.invalidRunID)
         /// A stage asked for a result it cannot have: the stage is not among its dependencies,
         /// or it was skipped.
         public static let resultUnavailable = Code(.resultUnavailable)
@@ -64,7 +66,8 @@ public struct WorkflowError: Error, Sendable, CustomStringConvertible {
     /// The error the failing stage threw, when the run failed in this process.
     public var underlying: (any Error)?
     /// For ``Code/stageFailed`` and ``Code/cancelled``: the outcome of every compensation, in
-    /// the order they ran (the reverse of the order the stages completed).
+    /// the order they ran (the reverse of the order the stages completed). Outcomes read back
+    /// from the journal (a run that ended in an earlier process) report 0 attempts.
     public var compensations: [CompensationOutcome]
 
     /// Creates an error; the engine makes these, tests and journal backends may too.

@@ -12,6 +12,8 @@ struct JournalReplay: Sendable {
     var failedStage: String?
     var failure: WorkflowFailure?
     var cancelRequested = false
+    /// Compensations that ended, in the order they ended (attempts are not journaled: 0).
+    var compensations: [CompensationOutcome] = []
 
     init(_ entries: [WorkflowJournalEntry]) throws {
         for entry in entries.sorted(by: { $0.sequence < $1.sequence }) {
@@ -28,7 +30,12 @@ struct JournalReplay: Sendable {
                 failure = try entry.payload.map { try JournalCoding.decode(WorkflowFailure.self, from: $0) }
             case .cancelRequested:
                 cancelRequested = true
-            case .stageStarted, .compensationStarted, .compensationCompleted, .compensationFailed, .runFinished:
+            case .compensationCompleted:
+                compensations.append(CompensationOutcome(stage: entry.step, result: .compensated, attempts: 0))
+            case .compensationFailed:
+                let failure = try entry.payload.map { try JournalCoding.decode(WorkflowFailure.self, from: $0) }
+                compensations.append(CompensationOutcome(stage: entry.step, result: .failed(failure ?? WorkflowFailure(type: "unknown", message: "not journaled")), attempts: 0))
+            case .stageStarted, .compensationStarted, .runFinished:
                 break
             }
         }

@@ -9,18 +9,8 @@ extension RunDriver {
     ) async throws -> W.Output {
         let entries = try await engine.entries(of: runID)
         let steps = try await compensableSteps(entries, state)
-        var finished: [String: CompensationOutcome.Result] = [:]
-        for entry in entries {
-            switch entry.kind {
-            case .compensationCompleted:
-                finished[entry.step] = .compensated
-            case .compensationFailed:
-                let failure = try entry.payload.map { try JournalCoding.decode(WorkflowFailure.self, from: $0) }
-                finished[entry.step] = .failed(failure ?? WorkflowFailure(type: "unknown", message: "not journaled"))
-            default:
-                break
-            }
-        }
+        // Compensations that ended before a crash are not run again.
+        let finished = Dictionary(try JournalReplay(entries).compensations.map { ($0.stage, $0.result) }) { $1 }
         let completed = entries.filter { $0.kind == .stageCompleted }.sorted { $0.sequence > $1.sequence }
         var outcomes: [CompensationOutcome] = []
         for entry in completed {

@@ -43,11 +43,11 @@ public final class WorkflowRunner<W: Workflow>: Sendable {
     /// ``WorkflowError`` with code ``WorkflowError/Code/stageFailed`` (the failure and every
     /// compensation's outcome inside) or ``WorkflowError/Code/cancelled``.
     public func run(_ input: W.Input, id: WorkflowRunID = .random()) async throws -> W.Output {
-        let id = try await start(input, id: id)
+        guard let run = try await begin(input, id: id) else { return try await result(of: id) }
         return try await withTaskCancellationHandler {
-            try await result(of: id)
+            try await run.task.value
         } onCancel: {
-            active.withLock { $0[id] }?.cancellation.cancel()
+            run.cancellation.cancel()
         }
     }
 
@@ -56,11 +56,24 @@ public final class WorkflowRunner<W: Workflow>: Sendable {
     /// With the id of a run the journal has already, nothing new starts: an unfinished run that
     /// is not running in this process is resumed, and the id is returned. So a caller can use a
     /// business key (an order number) as the id to start each piece of work once.
+    ///
+    /// Throws ``WorkflowError/Code/invalidRunID`` for an empty id or one with a `/` (reserved
+    /// for sub-workflow runs).
     @discardableResult
     public func start(_ input: W.Input, id: WorkflowRunID = .random()) async throws -> WorkflowRunID {
-        let (record, _) = try await engine.createRun(plan, input: input, id: id)
-        if record.status.isUnfinished { launch(record) }
+        _ = try await begin(input, id: id)
         return id
+    }
+
+    /// Journals (or finds) run `id` and launches it if it is unfinished; the running run, or
+    /// nil if it has ended.
+    private func begin(_ input: W.Input, id: WorkflowRunID) async throws -> ActiveRun? {
+        guard !id.rawValue.isEmpty, !id.isSubworkflowRun else {
+            throw WorkflowError(.invalidRunID, "run id \"\(id)\" is empty or contains /, which names sub-workflow runs", runID: id)
+        }
+        let (record, _) = try await engine.createRun(plan, input: input, id: id)
+        guard record.status.isUnfinished else { return nil }
+        return launch(record)
     }
 
     /// Waits for run `id` to end and returns its output, or throws how it ended.
@@ -73,6 +86,10 @@ public final class WorkflowRunner<W: Workflow>: Sendable {
             return try await run.task.value
         }
         let record = try await record(id)
+        func ended(_ code: WorkflowError.Code, _ message: String) async throws -> WorkflowError {
+            let replay = try JournalReplay(try await engine.entries(of: id))
+            return WorkflowError(code, message, runID: id, stage: replay.failedStage, failure: record.failure, compensations: replay.compensations)
+        }
         switch record.status {
         case .completed:
             guard let output = record.output else {
@@ -80,9 +97,9 @@ public final class WorkflowRunner<W: Workflow>: Sendable {
             }
             return try JournalCoding.decode(W.Output.self, from: output)
         case .failed, .compensationFailed:
-            throw WorkflowError(.stageFailed, "run \(id) failed (\(record.failure?.description ?? "no failure journaled"))", runID: id, failure: record.failure)
+            throw try await ended(.stageFailed, "run \(id) failed (\(record.failure?.description ?? "no failure journaled")) and was compensated (\(record.status))")
         case .cancelled:
-            throw WorkflowError(.cancelled, "run \(id) was cancelled", runID: id, failure: record.failure)
+            throw try await ended(.cancelled, "run \(id) was cancelled and compensated")
         case .running, .compensating:
             throw WorkflowError(.unknownRun, "run \(id) is unfinished but not running in this process: call resumeAll() to resume it", runID: id)
         }
@@ -116,14 +133,14 @@ public final class WorkflowRunner<W: Workflow>: Sendable {
         }
         let record = try await record(id)
         guard record.status == .running else {
-            if record.status == .compensating { launch(record) }
+            if record.status == .compensating { _ = launch(record) }
             return
         }
         let failure = WorkflowFailure(type: "WorkflowError.cancelled", message: "the run was cancelled")
         try await engine.append(.cancelRequested, to: id, update: WorkflowRunUpdate(status: .compensating, failure: failure))
         var updated = record
         updated.status = .compensating
-        launch(updated)
+        _ = launch(updated)
     }
 
     /// Resumes every unfinished run of this workflow in the journal that is not running here:
@@ -144,22 +161,22 @@ public final class WorkflowRunner<W: Workflow>: Sendable {
             throw WorkflowError(.journalFailure, "cannot list the runs of \(W.name): \(error)", underlying: error)
         }
         for record in unfinished { try plan.checkCompatible(record) }
-        return unfinished.filter { launch($0) }.map(\.id)
+        return unfinished.filter { launch($0) != nil }.map(\.id)
     }
 
-    /// Starts the driver of `record` unless it is already running here; whether it started.
-    @discardableResult
-    private func launch(_ record: WorkflowRunRecord) -> Bool {
+    /// Starts the driver of `record` unless it is already running here; the run if it started.
+    private func launch(_ record: WorkflowRunRecord) -> ActiveRun? {
         active.withLock { active in
-            guard active[record.id] == nil else { return false }
+            guard active[record.id] == nil else { return nil }
             let cancellation = CancellationSignal()
             let driver = RunDriver(plan: plan, engine: engine, record: record, cancellation: cancellation)
             let task = Task { [weak self] in
                 defer { self?.finished(record.id) }
                 return try await driver.execute()
             }
-            active[record.id] = ActiveRun(task: task, cancellation: cancellation)
-            return true
+            let run = ActiveRun(task: task, cancellation: cancellation)
+            active[record.id] = run
+            return run
         }
     }
 
