@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import TitanPM
 import TitanWorkflowTestServices
@@ -60,6 +61,43 @@ struct Versioned: Workflow {
         }
     }
 
+    @Test func aResumedMapRunsOnlyItsUnfinishedItems() async throws {
+        struct Squares: Workflow {
+            static let name = "squares"
+            static let version = "1"
+            typealias Input = [Int]
+            let ran: Tally
+            func plan(_ plan: inout WorkflowPlan<Self>) -> Stage<[Int]> {
+                plan.map("square", over: { ctx in ctx.input }, concurrency: 2) { ctx, n in
+                    ran.add(ctx.stage)
+                    return n * n
+                }
+            }
+        }
+        let journal = InMemoryWorkflowJournal()
+        let ran = Tally()
+        let plan = try CompiledPlan(Squares(ran: ran))
+        let now = Date()
+        // The elements were journaled, item 0 completed (with a result the test can recognise),
+        // item 1 was in flight.
+        _ = try await journal.createRun(WorkflowRunRecord(
+            id: "m", workflow: Squares.name, version: Squares.version, fingerprint: plan.fingerprint,
+            status: .running, input: try JournalCoding.encode([1, 2, 3]), createdAt: now, updatedAt: now
+        ))
+        for entry in [
+            WorkflowJournalEntry(kind: .stageExpanded, step: "square", payload: try JournalCoding.encode([1, 2, 3])),
+            WorkflowJournalEntry(kind: .stageStarted, step: "square[0]", idempotencyKey: "m/square[0]"),
+            WorkflowJournalEntry(kind: .stageCompleted, step: "square[0]", payload: Data("100".utf8), context: Data("{}".utf8)),
+            WorkflowJournalEntry(kind: .stageStarted, step: "square[1]", idempotencyKey: "m/square[1]"),
+        ] {
+            _ = try await journal.append(entry, to: "m", update: nil)
+        }
+        let runner = try WorkflowRunner(Squares(ran: ran), journal: journal)
+        #expect(try await runner.resumeAll() == ["m"])
+        #expect(try await runner.result(of: "m") == [100, 4, 9])
+        #expect(ran.names.sorted() == ["square[1]", "square[2]"])
+    }
+
     @Test func resumingARunOfAnotherVersionFailsClearly() async throws {
         for (name, journal) in try journals() {
             try await unfinishedRun(journal, version: "1", fingerprint: "whatever")
@@ -96,4 +134,11 @@ struct Versioned: Workflow {
         #expect(throws: (any Error).self) { try SQLiteWorkflowJournal(path: path) }
         #expect(throws: (any Error).self) { try SQLiteWorkflowJournal(path: "/nonexistent/dir/j.sqlite") }
     }
+}
+
+/// Names recorded by plain stage code.
+final class Tally: Sendable {
+    private let recorded = Mutex<[String]>([])
+    func add(_ name: String) { recorded.withLock { $0.append(name) } }
+    var names: [String] { recorded.withLock { $0 } }
 }
