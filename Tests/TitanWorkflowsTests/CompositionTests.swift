@@ -73,6 +73,7 @@ struct Pipeline: Workflow {
                 "call double p1/child/double",
                 "call task-1 p1/process/task-1", "call task-2 p1/process/task-2", "call task-3 p1/process/task-3",
             ])
+            try await log.await("completed finalize")   // events arrive asynchronously
             let trace = log.trace
             #expect(trace.contains("completed process/task-3"))
             #expect(trace.contains("completed plusOne"))

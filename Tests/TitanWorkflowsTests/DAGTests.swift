@@ -41,6 +41,7 @@ struct Diamond: Workflow {
             #expect(output == "23 audit=skipped!")
             #expect(try await rendezvous.mostInside("B+C") == 2)
 
+            try await log.await("run completed")   // events arrive asynchronously
             let trace = log.trace
             func at(_ event: String) -> Int { trace.firstIndex(of: event) ?? -1 }
             #expect(at("started B") < at("completed C") && at("started C") < at("completed B"))
@@ -93,6 +94,7 @@ struct Diamond: Workflow {
             #expect(try await runner.run(2, id: "twice") == 3)
             #expect(try await flaky.calls("twice/call") == 3)
             #expect(clock.sleeps == [.milliseconds(10), .milliseconds(20)])
+            try await log.await("run completed")
             #expect(log.trace.filter { $0 == "retrying call" }.count == 2)
 
             // Four failures exhaust the four attempts.
@@ -125,6 +127,7 @@ struct Diamond: Workflow {
             #expect(error?.code == .stageFailed)
             #expect(error?.failure?.type == "WorkflowError.stageTimedOut")
             #expect(ContinuousClock.now - start < .seconds(10))
+            try await log.await("run failed")
             #expect(log.trace.filter { $0 == "retrying slow" }.count == 1)
         }
     }

@@ -56,6 +56,7 @@ struct Versioned: Workflow {
             let log = EventLog(runner)
             #expect(try await runner.resumeAll() == ["old"], "\(name)")
             #expect(try await runner.result(of: "old") == 70, "\(name)")   // the journaled 7, not 1 + 1
+            try await log.await("run completed")
             #expect(log.trace.contains("replayed first") && !log.trace.contains("started first"))
             #expect(try await runner.resumeAll().isEmpty)
         }

@@ -39,16 +39,26 @@ let workflow = FiveStages(
 )
 let runner = try await pm.workflow(workflow, journal: journal, options: WorkflowOptions(resumeUnfinishedRuns: false))
 let events = runner.events
+// Prints every event until the run's end, so the output is complete before the last line.
 let printer = Task {
-    for await event in events { say("event \(event.kind)") }
+    for await event in events {
+        say("event \(event.kind)")
+        guard event.runID == "run-1" else { continue }
+        switch event.kind {
+        case .runCompleted, .runFailed, .runCancelled: return
+        default: continue
+        }
+    }
 }
 let resumed = try await runner.resumeAll()
 say("resumed \(resumed.map(\.rawValue))")
 do {
     let id = try await runner.start("order-1", id: "run-1")
     let output = try await runner.result(of: id)
+    await printer.value
     say("OUTPUT \(output.joined(separator: ","))")
 } catch let error as WorkflowError {
+    await printer.value
     say("FAILED \(error.code) \(error.compensations.map(\.description).joined(separator: "; "))")
 }
 await pm.shutdown()
