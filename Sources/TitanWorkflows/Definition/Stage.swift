@@ -32,9 +32,3 @@ extension Stage: PlannedStage {}
 struct PlanID: Sendable, Hashable {
     let value: UInt64
 }
-
-/// The result of a stage whose body returns nothing.
-public struct StageDone: Codable, Sendable, Hashable {
-    /// The one value.
-    public init() {}
-}

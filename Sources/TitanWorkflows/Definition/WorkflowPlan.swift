@@ -232,23 +232,5 @@ public struct WorkflowPlan<W: Workflow>: Sendable {
     }
 }
 
+/// Numbers the plans, so a stage handle from another plan is recognised.
 private let planCounter = Mutex<UInt64>(0)
-
-/// A step a dynamic stage generates at run time (see ``WorkflowPlan/dynamic(_:after:when:concurrency:retry:timeout:generate:)``).
-public struct DynamicStage<W: Workflow, Output: Codable & Sendable>: Sendable {
-    /// Unique among the steps one generation returns.
-    public let name: String
-    let body: @Sendable (StageContext<W>) async throws -> Output
-    let compensate: (@Sendable (StageContext<W>, Output) async throws -> Void)?
-
-    /// A generated step named `name` that runs `body`, compensated by `compensate`.
-    public init(
-        _ name: String,
-        _ body: @escaping @Sendable (StageContext<W>) async throws -> Output,
-        compensate: (@Sendable (StageContext<W>, Output) async throws -> Void)? = nil
-    ) {
-        self.name = name
-        self.body = body
-        self.compensate = compensate
-    }
-}

@@ -36,6 +36,8 @@ public final class SQLiteWorkflowJournal: WorkflowJournal {
         try self.init(path: path, synchronous: synchronous, beforeCommit: nil)
     }
 
+    /// Opens the journal with a hook that runs inside every append's transaction, before its
+    /// commit: a crash test blocks there and kills the process.
     package init(path: String, synchronous: Synchronous = .full, beforeCommit: (@Sendable (WorkflowJournalEntry) -> Void)?) throws {
         self.path = path
         self.beforeCommit = beforeCommit
