@@ -202,4 +202,31 @@ struct Holding: Workflow {
             #expect(try await runner.status(of: "c-2").status == .cancelled)
         }
     }
+
+    @Test func suspendedRunsStayUnfinishedAndTheNextRunnerResumesThem() async throws {
+        try await withManager { pm in
+            let inventory = try await pm.spawn(Inventory.self)
+            let holding = Holding(inventory: inventory, flaky: try await pm.spawn(Flaky.self))
+            let journal = InMemoryWorkflowJournal()
+            let first = try await pm.workflow(holding, journal: journal)
+            let log = EventLog(first)
+            let id = try await first.start("chair", id: "s-1")
+            try await log.await("started wait")
+            await first.suspend()
+            #expect(try await first.status(of: id).status == .running)
+            #expect(try await inventory.history().map(\.action) == ["reserve"])   // nothing compensated
+            let refused = await #expect(throws: WorkflowError.self) { try await first.start("table") }
+            #expect(refused?.code == .suspended)
+
+            let second = try await pm.workflow(holding, journal: journal, options: WorkflowOptions(resumeUnfinishedRuns: false))
+            let resumed = EventLog(second)
+            #expect(try await second.resumeAll() == [id])
+            try await resumed.await("started wait")
+            #expect(resumed.trace.contains("replayed reserve"))
+            try await second.cancel(id)
+            let error = await #expect(throws: WorkflowError.self) { try await within(.seconds(20), "cancellation") { try await second.result(of: id) } }
+            #expect(error?.code == .cancelled)
+            #expect(try await inventory.history().map(\.action) == ["reserve", "cancelReservation"])
+        }
+    }
 }

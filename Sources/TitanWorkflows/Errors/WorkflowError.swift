@@ -13,7 +13,7 @@ public struct WorkflowError: Error, Sendable, CustomStringConvertible {
     /// What went wrong.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Value: String, Hashable, Sendable {
-            case stageFailed, cancelled, stageTimedOut, incompatibleDefinition, invalidDefinition
+            case stageFailed, cancelled, suspended, stageTimedOut, incompatibleDefinition, invalidDefinition
             case unknownRun, invalidRunID, resultUnavailable, journalFailure, encodingFailed, nondeterministicPlan
         }
 
@@ -26,6 +26,9 @@ public struct WorkflowError: Error, Sendable, CustomStringConvertible {
         public static let stageFailed = Code(.stageFailed)
         /// The run was cancelled; the completed stages were compensated.
         public static let cancelled = Code(.cancelled)
+        /// The runner was suspended (``WorkflowRunner/suspend()``) before the run ended; the run
+        /// stays unfinished in the journal and resumes with the next ``WorkflowRunner/resumeAll()``.
+        public static let suspended = Code(.suspended)
         /// An attempt of a stage ran past its timeout.
         public static let stageTimedOut = Code(.stageTimedOut)
         /// A journaled run was started by a different version (or different stages) of the

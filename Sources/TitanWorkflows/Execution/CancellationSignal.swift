@@ -1,6 +1,7 @@
 import Synchronization
 
-/// Set once when a run is cancelled; runs the handlers registered before or after.
+/// Set once when a run is cancelled (or a runner suspended); runs the handlers registered
+/// before or after.
 final class CancellationSignal: Sendable {
     private struct State {
         var cancelled = false

@@ -15,6 +15,7 @@ extension RunDriver {
         var outcomes: [CompensationOutcome] = []
         for entry in completed {
             guard let (step, node) = steps[entry.step], let compensate = step.compensate else { continue }
+            if engine.suspension.isCancelled { throw engine.suspended(runID) }
             if let result = finished[step.name] {
                 outcomes.append(CompensationOutcome(stage: step.name, result: result, attempts: 0))
                 continue

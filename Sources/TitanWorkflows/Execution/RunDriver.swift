@@ -64,6 +64,7 @@ struct RunDriver<W: Workflow>: Sendable {
         case .failed(let stage, let error):
             return try await fail(state, stage: stage, error: error)
         case .cancelled:
+            if engine.suspension.isCancelled { throw engine.suspended(runID) }
             let failure = WorkflowFailure(type: "WorkflowError.cancelled", message: "the run was cancelled")
             try await engine.append(.cancelRequested, to: runID, update: WorkflowRunUpdate(status: .compensating, failure: failure))
             return try await compensateAndFinish(state, cancelled: true, failedStage: nil, failure: failure, underlying: nil)
@@ -71,6 +72,9 @@ struct RunDriver<W: Workflow>: Sendable {
     }
 
     private func fail(_ state: RunState<W>, stage: String, error: any Error) async throws -> W.Output {
+        // A stage that failed while the runner stops (its services going away) is not a failure
+        // of the run: it runs again on resume.
+        if engine.suspension.isCancelled { throw engine.suspended(runID) }
         let failure = WorkflowFailure(error)
         try await engine.append(.stageFailed, step: stage, to: runID, payload: try JournalCoding.encode(failure), update: WorkflowRunUpdate(status: .compensating, failure: failure))
         engine.emit(runID, W.name, .stageFailed(stage, failure))

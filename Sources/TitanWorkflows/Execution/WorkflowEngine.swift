@@ -8,6 +8,13 @@ struct WorkflowEngine: Sendable {
     let events: Broadcast<WorkflowEvent>
     let clock: WorkflowClock
     let compensationRetry: RetryPolicy
+    /// Set when the runner is suspended: runs stop where they stand instead of compensating.
+    let suspension: CancellationSignal
+
+    /// Thrown by a run that stopped because the runner was suspended (nothing journaled).
+    func suspended(_ run: WorkflowRunID) -> WorkflowError {
+        WorkflowError(.suspended, "the runner was suspended; run \(run) stays unfinished in the journal and resumes with the next resumeAll()", runID: run)
+    }
 
     func emit(_ runID: WorkflowRunID, _ workflow: String, _ kind: WorkflowEvent.Kind) {
         events.emit(WorkflowEvent(runID: runID, workflow: workflow, kind: kind))

@@ -28,7 +28,10 @@ public final class WorkflowRunner<W: Workflow>: Sendable {
     /// Throws ``WorkflowError/Code/invalidDefinition`` if the plan is malformed.
     public init(_ workflow: W, journal: any WorkflowJournal, options: WorkflowOptions = WorkflowOptions()) throws {
         plan = try CompiledPlan(workflow)
-        engine = WorkflowEngine(journal: journal, events: Broadcast(), clock: options.clock, compensationRetry: options.compensationRetry)
+        engine = WorkflowEngine(
+            journal: journal, events: Broadcast(), clock: options.clock,
+            compensationRetry: options.compensationRetry, suspension: CancellationSignal()
+        )
     }
 
     /// What happens in this runner's runs (sub-workflows included), from the moment of the
@@ -71,6 +74,7 @@ public final class WorkflowRunner<W: Workflow>: Sendable {
         guard !id.rawValue.isEmpty, !id.isSubworkflowRun else {
             throw WorkflowError(.invalidRunID, "run id \"\(id)\" is empty or contains /, which names sub-workflow runs", runID: id)
         }
+        if engine.suspension.isCancelled { throw engine.suspended(id) }
         let (record, _) = try await engine.createRun(plan, input: input, id: id)
         guard record.status.isUnfinished else { return nil }
         return launch(record)
@@ -143,6 +147,19 @@ public final class WorkflowRunner<W: Workflow>: Sendable {
         _ = launch(updated)
     }
 
+    /// Stops every run of this runner where it stands, without compensating, and waits until
+    /// they have stopped: running stages are cancelled and each run stays unfinished in the
+    /// journal, so the next ``resumeAll()`` (typically in the next start of the program)
+    /// continues it. Call it before ``ProcessManager/shutdown(timeout:)``, so that runs whose
+    /// services are going away are not failed and compensated. The runner starts no runs
+    /// afterwards (``WorkflowError/Code/suspended``).
+    public func suspend() async {
+        engine.suspension.cancel()
+        let runs = active.withLock { Array($0.values) }
+        for run in runs { run.cancellation.cancel() }
+        for run in runs { _ = try? await run.task.value }
+    }
+
     /// Resumes every unfinished run of this workflow in the journal that is not running here:
     /// completed stages are not run again (their journaled results are used), a stage that was
     /// in flight runs again with the same idempotency key, and a run that was compensating
@@ -161,13 +178,14 @@ public final class WorkflowRunner<W: Workflow>: Sendable {
             throw WorkflowError(.journalFailure, "cannot list the runs of \(W.name): \(error)", underlying: error)
         }
         for record in unfinished { try plan.checkCompatible(record) }
+        if engine.suspension.isCancelled, let first = unfinished.first { throw engine.suspended(first.id) }
         return unfinished.filter { launch($0) != nil }.map(\.id)
     }
 
     /// Starts the driver of `record` unless it is already running here; the run if it started.
     private func launch(_ record: WorkflowRunRecord) -> ActiveRun? {
         active.withLock { active in
-            guard active[record.id] == nil else { return nil }
+            guard active[record.id] == nil, !engine.suspension.isCancelled else { return nil }
             let cancellation = CancellationSignal()
             let driver = RunDriver(plan: plan, engine: engine, record: record, cancellation: cancellation)
             let task = Task { [weak self] in
