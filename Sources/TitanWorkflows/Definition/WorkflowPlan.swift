@@ -8,7 +8,6 @@ import Synchronization
 /// parallel. Mistakes (a duplicate name, a handle from another plan) are collected and reported
 /// as ``WorkflowError/Code/invalidDefinition`` when the workflow is registered.
 public struct WorkflowPlan<W: Workflow>: Sendable {
-
     let id: PlanID
     private(set) var nodes: [StageNodeSpec<W>] = []
     private(set) var problems: [String] = []
