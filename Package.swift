@@ -25,6 +25,7 @@ let package = Package(
         // `@ServiceContract` and the policy attributes. Only users who import this product
         // compile swift-syntax; `TitanPM` never depends on it.
         .library(name: "TitanPMMacros", targets: ["TitanPMMacros"]),
+        .library(name: "TitanWorkflows", targets: ["TitanWorkflows"]),
         .executable(name: "titan-demo", targets: ["titan-demo"]),
         .executable(name: "titan-bench", targets: ["titan-bench"]),
     ],
@@ -32,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swiftlang/swift-syntax", from: "603.0.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // Linux calls Glibc does not export (prctl, pipe2, accept4, pidfd_open, posix_spawn _np actions).
@@ -72,10 +74,16 @@ let package = Package(
             ]
         ),
         .target(name: "TitanPMMacros", dependencies: ["TitanPolicies", "TitanMacrosPlugin"]),
+        // Durable workflows with saga compensation; the journal is SQLite (GRDB) by default.
+        // GRDB stays out of TitanPM: only programs that use workflows link it.
+        .target(
+            name: "TitanWorkflows",
+            dependencies: ["TitanPM", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .executableTarget(name: "titan-demo", dependencies: ["TitanPM"]),
         // Speed and memory figures against a raw floor measured in the same run:
-        // `swift run -c release titan-bench`.
-        .executableTarget(name: "titan-bench", dependencies: ["TitanPM", "TitanWire", "TitanTransport", "CTitan"]),
+        // `swift run -c release titan-bench` (`--workflows` for the workflow journal's figures).
+        .executableTarget(name: "titan-bench", dependencies: ["TitanPM", "TitanWire", "TitanTransport", "CTitan", "TitanWorkflows"]),
 
         // Services used by the tests, shared with `titan-test-host`, the "other executable".
         .target(name: "TitanTestServices", dependencies: ["TitanPM"], path: "Tests/TitanTestServices"),
@@ -83,6 +91,25 @@ let package = Package(
             name: "titan-test-host",
             dependencies: ["TitanPM", "TitanTestServices"],
             path: "Tests/titan-test-host"
+        ),
+        // Services the workflow tests call, shared with `titan-workflow-host`.
+        .target(
+            name: "TitanWorkflowTestServices",
+            dependencies: ["TitanPM"],
+            path: "Tests/TitanWorkflowTestServices"
+        ),
+        // A program that runs a durable workflow; the crash tests SIGKILL it and start it again.
+        .executableTarget(
+            name: "titan-workflow-host",
+            dependencies: ["TitanPM", "TitanWorkflows", "TitanWorkflowTestServices"],
+            path: "Tests/titan-workflow-host"
+        ),
+        .testTarget(
+            name: "TitanWorkflowsTests",
+            dependencies: [
+                "TitanPM", "TitanPMTestKit", "TitanWorkflows", "TitanWorkflowTestServices", "titan-workflow-host",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(
             name: "TitanPMTests",

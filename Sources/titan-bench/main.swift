@@ -11,6 +11,7 @@ import TitanWire
 //   titan-bench --split                         only the figures with this process on CPU 0, peers on CPU 1
 //   titan-bench --quick                         fewer iterations (a smoke test)
 //   titan-bench --scale [N]                     only the scale figures: one manager, N idle children (500)
+//   titan-bench --workflows [--quick] [--json]  workflow figures: journaling cost per stage, durable vs in-memory
 
 ProcessManager.bootstrap()
 
@@ -66,6 +67,13 @@ if let index = CommandLine.arguments.firstIndex(of: "--scale") {
     let count = CommandLine.arguments.dropFirst(index + 1).first.flatMap { Int($0) } ?? 500
     let report = Report(json: arguments.contains("--json"))
     try await measureScale(children: count, report: report)
+    if report.json { report.printJSON() }
+    exit(0)
+}
+
+if arguments.contains("--workflows") {
+    let report = Report(json: arguments.contains("--json"))
+    try await workflowFigures(report: report, quick: arguments.contains("--quick"))
     if report.json { report.printJSON() }
     exit(0)
 }
