@@ -25,15 +25,20 @@ public distributed actor StepRecorder: ProcessService {
         log = configuration.log
     }
 
-    /// Performs `step` under idempotency key `key`; returns what the step produced.
-    public distributed func perform(_ step: String, key: String) -> String {
-        record("call", step, key)
+    /// Performs `step` under the idempotency key its call carries; returns what the step produced.
+    public distributed func perform(_ step: String) -> String {
+        record("call", step, Self.callKey)
         return "\(step)-done"
     }
 
-    /// Undoes `step` (a compensation) under idempotency key `key`.
-    public distributed func undo(_ step: String, key: String) {
-        record("call-undo", step, key)
+    /// Undoes `step` (a compensation) under the idempotency key its call carries.
+    public distributed func undo(_ step: String) {
+        record("call-undo", step, Self.callKey)
+    }
+
+    /// The idempotency key in the metadata of the call being served.
+    private static var callKey: String {
+        ProcessActorSystem.currentCall?.metadata.idempotencyKey ?? "no-key"
     }
 
     private func record(_ what: String, _ step: String, _ key: String) {

@@ -1,5 +1,6 @@
 import Testing
 import TitanPM
+import TitanPMTestKit
 import TitanWorkflowTestServices
 import TitanWorkflows
 
@@ -12,7 +13,7 @@ struct Doubling: Workflow {
 
     func plan(_ plan: inout WorkflowPlan<Self>) -> Stage<Int> {
         let double = plan.stage("double") { ctx in
-            _ = try await recorder.perform("double", key: ctx.idempotencyKey)
+            _ = try await recorder.perform("double")
             return ctx.input * 2
         }
         return plan.stage("plusOne", after: double) { ctx in try ctx.result(of: double) + 1 }
@@ -42,7 +43,7 @@ struct Pipeline: Workflow {
         let process = plan.dynamic("process", after: analyze) { ctx in
             try ctx.result(of: analyze).map { n in
                 DynamicStage("task-\(n)") { ctx in
-                    _ = try await recorder.perform("task-\(n)", key: ctx.idempotencyKey)
+                    _ = try await recorder.perform("task-\(n)")
                     return n * n
                 }
             }
@@ -59,7 +60,7 @@ struct Pipeline: Workflow {
 @Suite(.serialized) struct CompositionTests {
     @Test func dynamicStagesAndASubworkflowRunInServiceProcesses() async throws {
         let directory = try temporaryDirectory()
-        try await withManager { pm in
+        try await withProcessManager { pm in
             let recorder = try await pm.spawn(StepRecorder.self, configuration: StepRecorderConfiguration(log: directory + "/steps.log"))
             let journal = try SQLiteWorkflowJournal(path: directory + "/journal.sqlite")
             let runner = try await pm.workflow(Pipeline(recorder: recorder), journal: journal)
@@ -87,7 +88,7 @@ struct Pipeline: Workflow {
 
     @Test func startReturnsAtOnceAndTheSameIDStartsNothingNew() async throws {
         let directory = try temporaryDirectory()
-        try await withManager { pm in
+        try await withProcessManager { pm in
             let recorder = try await pm.spawn(StepRecorder.self, configuration: StepRecorderConfiguration(log: directory + "/steps.log"))
             let runner = try await pm.workflow(Doubling(recorder: recorder), journalPath: directory + "/journal.sqlite")
             let id = try await runner.start(20, id: "order-7")

@@ -1,6 +1,7 @@
 import Glibc
 import Testing
 import TitanPM
+import TitanPMTestKit
 import TitanWorkflowTestServices
 @testable import TitanWorkflows
 

@@ -1,5 +1,6 @@
 import Testing
 import TitanPM
+import TitanPMTestKit
 import TitanWorkflowTestServices
 @testable import TitanWorkflows
 
@@ -33,7 +34,7 @@ struct Diamond: Workflow {
 
 @Suite(.serialized) struct DAGTests {
     @Test func diamondRunsBAndCInParallelAndDAfterBoth() async throws {
-        try await withManager { pm in
+        try await withProcessManager { pm in
             let rendezvous = try await pm.spawn(Rendezvous.self)
             let runner = try await pm.workflow(Diamond(rendezvous: rendezvous), journal: .inMemory())
             let log = EventLog(runner)
@@ -85,7 +86,7 @@ struct Diamond: Workflow {
                 }
             }
         }
-        try await withManager { pm in
+        try await withProcessManager { pm in
             let flaky = try await pm.spawn(Flaky.self)
             let clock = RecordingClock()
             let runner = try await pm.workflow(Retrying(flaky: flaky), journal: .inMemory(), options: WorkflowOptions(clock: clock))
@@ -118,7 +119,7 @@ struct Diamond: Workflow {
                 }
             }
         }
-        try await withManager { pm in
+        try await withProcessManager { pm in
             let runner = try await pm.workflow(Slow(flaky: try await pm.spawn(Flaky.self)), journal: .inMemory())
             let log = EventLog(runner)
             #expect(try await runner.run(1) == 1)
@@ -148,7 +149,7 @@ struct Diamond: Workflow {
                 }
             }
         }
-        try await withManager { pm in
+        try await withProcessManager { pm in
             let rendezvous = try await pm.spawn(Rendezvous.self)
             let runner = try await pm.workflow(Fan(rendezvous: rendezvous), journal: .inMemory())
             let output = try await within(.seconds(30), "the map") { try await runner.run(Array(1...9)) }

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 import TitanPM
+import TitanPMTestKit
 import TitanWorkflowTestServices
 @testable import TitanWorkflows
 

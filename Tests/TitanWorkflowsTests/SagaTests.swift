@@ -1,5 +1,6 @@
 import Testing
 import TitanPM
+import TitanPMTestKit
 import TitanWorkflowTestServices
 import TitanWorkflows
 
@@ -78,7 +79,7 @@ struct Holding: Workflow {
     let quickCompensation = WorkflowOptions(compensationRetry: .attempts(4, backoff: .constant(.milliseconds(5))))
 
     @Test func orderCompletesWhenEveryStageSucceeds() async throws {
-        try await withManager { pm in
+        try await withProcessManager { pm in
             let services = try await services(pm)
             let orders = try await pm.workflow(services.saga, journal: .inMemory())
             #expect(try await orders.run(order) == "TRACK-o-1")
@@ -87,7 +88,7 @@ struct Holding: Workflow {
     }
 
     @Test func shipFailureRefundsPaymentThenCancelsReservation() async throws {
-        try await withManager { pm in
+        try await withProcessManager { pm in
             let services = try await services(pm)
             try await services.shipping.setFailing(true)
             let orders = try await pm.workflow(services.saga, journal: .inMemory())
@@ -126,7 +127,7 @@ struct Holding: Workflow {
     }
 
     @Test func failingCompensationIsRetriedWithBackoffAndReported() async throws {
-        try await withManager { pm in
+        try await withProcessManager { pm in
             let services = try await services(pm)
             try await services.shipping.setFailing(true)
             try await services.payments.failNextRefunds(2)
@@ -148,7 +149,7 @@ struct Holding: Workflow {
     }
 
     @Test func compensationThatKeepsFailingIsReportedAndTheRestStillRun() async throws {
-        try await withManager { pm in
+        try await withProcessManager { pm in
             let services = try await services(pm)
             try await services.shipping.setFailing(true)
             try await services.payments.failNextRefunds(100)
@@ -170,7 +171,7 @@ struct Holding: Workflow {
     }
 
     @Test func cancellingARunCompensatesItsCompletedStages() async throws {
-        try await withManager { pm in
+        try await withProcessManager { pm in
             let inventory = try await pm.spawn(Inventory.self)
             let runner = try await pm.workflow(Holding(inventory: inventory, flaky: try await pm.spawn(Flaky.self)), journal: .inMemory())
             let log = EventLog(runner)
@@ -188,7 +189,7 @@ struct Holding: Workflow {
     }
 
     @Test func cancellingTheTaskThatAwaitsRunCancelsTheRun() async throws {
-        try await withManager { pm in
+        try await withProcessManager { pm in
             let inventory = try await pm.spawn(Inventory.self)
             let runner = try await pm.workflow(Holding(inventory: inventory, flaky: try await pm.spawn(Flaky.self)), journal: .inMemory())
             let log = EventLog(runner)
@@ -204,7 +205,7 @@ struct Holding: Workflow {
     }
 
     @Test func suspendedRunsStayUnfinishedAndTheNextRunnerResumesThem() async throws {
-        try await withManager { pm in
+        try await withProcessManager { pm in
             let inventory = try await pm.spawn(Inventory.self)
             let holding = Holding(inventory: inventory, flaky: try await pm.spawn(Flaky.self))
             let journal = InMemoryWorkflowJournal()

@@ -27,12 +27,12 @@ struct FiveStages: Workflow {
             let body: @Sendable (StageContext<Self>) async throws -> [String] = { ctx in
                 var done = try before.map { try ctx.result(of: $0) } ?? []
                 if failStage == name { throw HostFailure(stage: name) }
-                done.append(try await recorder.perform(name, key: ctx.idempotencyKey))
+                done.append(try await recorder.perform(name))
                 if hangStage == name { try await Self.hang("IN-FLIGHT \(name)") }
                 return done
             }
             let compensate: @Sendable (StageContext<Self>, [String]) async throws -> Void = { ctx, _ in
-                try await recorder.undo(name, key: ctx.idempotencyKey)
+                try await recorder.undo(name)
                 if hangCompensation == name { try await Self.hang("IN-FLIGHT compensate \(name)") }
             }
             previous = if let before {

@@ -1,3 +1,4 @@
+import TitanPMTestKit
 import Foundation
 import Glibc
 import Synchronization

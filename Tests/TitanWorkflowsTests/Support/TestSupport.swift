@@ -1,42 +1,13 @@
 import Foundation
 import Glibc
 import Synchronization
-import TitanPM
+import TitanPMTestKit
 import TitanWorkflows
 
 /// The suite runs serially: the machine is small and several tests spawn many processes.
 struct TestFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
-}
-
-/// Races `body` against a deadline; throws if the deadline wins.
-func within<T: Sendable>(_ timeout: Duration, _ what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: timeout)
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else {
-            throw TestFailure("timed out waiting for \(what)")
-        }
-        return value
-    }
-}
-
-/// Runs `body` with a fresh manager and always shuts it down afterwards.
-func withManager<T>(_ body: (ProcessManager) async throws -> T) async throws -> T {
-    let pm = ProcessManager()
-    do {
-        let result = try await body(pm)
-        await pm.shutdown(timeout: .seconds(5))
-        return result
-    } catch {
-        await pm.shutdown(timeout: .seconds(5))
-        throw error
-    }
 }
 
 /// A fresh directory for one test's files.
@@ -56,54 +27,22 @@ func builtProduct(_ name: String) -> String {
     return exe.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/") + "/" + name
 }
 
-/// Collects a runner's events from the moment it is made, and lets a test await one.
+/// A runner's events from the moment it is made, in the short form the tests compare.
 final class EventLog: Sendable {
-    private struct State {
-        var events: [WorkflowEvent] = []
-        var waiters: [(predicate: @Sendable (WorkflowEvent.Kind) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
-    }
-
-    private let state = Mutex(State())
-    private let task = Mutex<Task<Void, Never>?>(nil)
+    private let recorder: EventRecorder<WorkflowEvent>
 
     init<W>(_ runner: WorkflowRunner<W>) {
-        let stream = runner.events
-        task.withLock {
-            $0 = Task { [weak self] in
-                for await event in stream {
-                    guard let self else { return }
-                    let matched = self.state.withLock { state in
-                        state.events.append(event)
-                        let hit = state.waiters.filter { $0.predicate(event.kind) }
-                        state.waiters.removeAll { $0.predicate(event.kind) }
-                        return hit.map(\.continuation)
-                    }
-                    matched.forEach { $0.resume() }
-                }
-            }
-        }
+        recorder = EventRecorder(runner.events)
     }
 
-    deinit { task.withLock { $0?.cancel() } }
-
-    var all: [WorkflowEvent.Kind] { state.withLock { $0.events.map(\.kind) } }
+    var all: [WorkflowEvent.Kind] { recorder.events.map(\.kind) }
 
     /// The events as short strings ("started B", "completed B", "compensated payment", ...).
     var trace: [String] { all.compactMap(Self.short) }
 
     /// Waits (up to `timeout`) for an event whose short form is `short`, recorded already or later.
     func await(_ short: String, timeout: Duration = .seconds(30)) async throws {
-        let predicate: @Sendable (WorkflowEvent.Kind) -> Bool = { Self.short($0) == short }
-        try await within(timeout, "event \(short)") { [self] in
-            await withCheckedContinuation { continuation in
-                let seen = self.state.withLock { state in
-                    if state.events.contains(where: { predicate($0.kind) }) { return true }
-                    state.waiters.append((predicate, continuation))
-                    return false
-                }
-                if seen { continuation.resume() }
-            }
-        }
+        try await recorder.first("event \(short)", timeout: timeout) { Self.short($0.kind) == short }
     }
 
     static func short(_ kind: WorkflowEvent.Kind) -> String? {
