@@ -1,10 +1,10 @@
 import Logging
 import TitanPM
 
-/// Runs `body` with a fresh ``ProcessManager`` and shuts it down afterwards, whether `body`
+/// Runs `body` with a fresh ``/TitanPM/ProcessManager`` and shuts it down afterwards, whether `body`
 /// returns or throws: no child outlives the test.
 ///
-/// Pass a ``ManualClock`` to drive the manager's timeouts, restart backoff and intensity
+/// Pass a `ManualClock` to drive the manager's timeouts, restart backoff and intensity
 /// windows from the test instead of waiting for them.
 @discardableResult
 public func withProcessManager<T>(
@@ -23,6 +23,7 @@ public func withProcessManager<T>(
     }
 }
 
+/// Crash simulation for tests: kill a process as a crash would and await what follows.
 extension ProcessManager {
     /// Kills process `id` as a crash would (SIGKILL by default) and returns the event that
     /// reports its death (`crashed`, or `failed` when its restarts are used up).

@@ -18,7 +18,7 @@ extension ProcessActorSystem {
     }
 
     /// Runs `body` with every remote call in it bounded by `timeout` instead of the default
-    /// from `SpawnOptions.callTimeout`. A call that runs out throws ``ProcessError/Code/timedOut``.
+    /// from `SpawnOptions.callTimeout`. A call that runs out throws ``/TitanCore/ProcessError/Code/timedOut``.
     public static func withCallTimeout<T>(
         _ timeout: Duration,
         isolation: isolated (any Actor)? = #isolation,
@@ -92,10 +92,21 @@ extension ProcessActorSystem {
 
     // MARK: Outgoing calls
 
+    /// Called by the runtime at the start of each remote call, to record its arguments.
     public func makeInvocationEncoder() -> ProcessInvocationEncoder {
         ProcessInvocationEncoder(encoder: makeEncoder())
     }
 
+    /// Called by the runtime for a `distributed func` with a result on a remote reference:
+    /// sends the call where the actor's process id routes (a child, a pool, an in-process
+    /// service) through the caller-side interceptors and waits for the reply.
+    ///
+    /// Throws the callee's error (a `Codable` error as its own type, any other as
+    /// ``/TitanCore/ProcessError/Code/remote``), or a ``/TitanCore/ProcessError`` when the call
+    /// cannot complete: ``/TitanCore/ProcessError/Code/processExited`` if the process dies,
+    /// ``/TitanCore/ProcessError/Code/timedOut`` at the call's deadline,
+    /// ``/TitanCore/ProcessError/Code/unknownProcess`` if no route is known for the process,
+    /// ``/TitanCore/ProcessError/Code/invalidReply`` if the result cannot be decoded.
     public func remoteCall<Act, Err, Res>(
         on actor: Act,
         target: RemoteCallTarget,
@@ -111,6 +122,8 @@ extension ProcessActorSystem {
         }
     }
 
+    /// Called by the runtime for a `distributed func` without a result on a remote
+    /// reference; sends and fails as ``remoteCall(on:target:invocation:throwing:returning:)``.
     public func remoteCallVoid<Act, Err>(
         on actor: Act,
         target: RemoteCallTarget,

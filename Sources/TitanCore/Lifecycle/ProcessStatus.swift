@@ -23,5 +23,6 @@ public enum ProcessStatus: String, Sendable, Hashable, Codable, CustomStringConv
         }
     }
 
+    /// The status's name (`running`).
     public var description: String { rawValue }
 }

@@ -7,8 +7,10 @@ import TitanCore
 public struct PoolEvent: Sendable, Hashable, CustomStringConvertible {
     /// What happened. New kinds may be added in any release.
     public struct Kind: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+        /// The kind's name, as `workerReplaced`.
         public let rawValue: String
 
+        /// The kind named `rawValue`; use the static members.
         public init(rawValue: String) {
             self.rawValue = rawValue
         }
@@ -30,6 +32,7 @@ public struct PoolEvent: Sendable, Hashable, CustomStringConvertible {
         /// A call was refused because the queue was full.
         public static let queueFull = Kind(rawValue: "queueFull")
 
+        /// The kind's name.
         public var description: String { rawValue }
     }
 
@@ -46,7 +49,7 @@ public struct PoolEvent: Sendable, Hashable, CustomStringConvertible {
     /// When it happened.
     public var time: Date
 
-    /// An event of `kind`.
+    /// An event of `kind`; the pool makes these, a test may make one to compare with.
     public init(_ kind: Kind, worker: ProcessID? = nil, slot: Int? = nil, size: Int? = nil, reason: String? = nil, time: Date = Date()) {
         self.kind = kind
         self.worker = worker
@@ -56,6 +59,7 @@ public struct PoolEvent: Sendable, Hashable, CustomStringConvertible {
         self.time = time
     }
 
+    /// The kind, worker, slot, size and reason on one line.
     public var description: String {
         var text = kind.rawValue
         if let worker { text += " \(worker)" }
