@@ -19,6 +19,7 @@ extension ProcessActorSystem {
 
     /// Runs `body` with every remote call in it bounded by `timeout` instead of the default
     /// from `SpawnOptions.callTimeout`. A call that runs out throws ``/TitanCore/ProcessError/Code/timedOut``.
+    /// The innermost setting wins; rethrows what `body` throws.
     public static func withCallTimeout<T>(
         _ timeout: Duration,
         isolation: isolated (any Actor)? = #isolation,
@@ -27,7 +28,8 @@ extension ProcessActorSystem {
         try await $callTimeoutOverride.withValue(.after(timeout), operation: body, isolation: isolation)
     }
 
-    /// Runs `body` with no timeout on its remote calls (they still fail if the process dies).
+    /// Runs `body` with no timeout on its remote calls (they still fail if the process dies);
+    /// no deadline travels with them. Rethrows what `body` throws.
     public static func withoutCallTimeout<T>(
         isolation: isolated (any Actor)? = #isolation,
         _ body: () async throws -> T
@@ -36,7 +38,7 @@ extension ProcessActorSystem {
     }
 
     /// Runs `body` with `metadata` added to every remote call it makes (on top of metadata
-    /// from enclosing calls of this function; inner entries win).
+    /// from enclosing calls of this function; inner entries win). Rethrows what `body` throws.
     public static func withCallMetadata<T>(
         _ metadata: CallMetadata,
         isolation: isolated (any Actor)? = #isolation,
@@ -48,7 +50,8 @@ extension ProcessActorSystem {
     }
 
     /// Runs `body` with `key` as the idempotency key of every remote call it makes: a service
-    /// that keeps results by key runs the call once however often it is repeated.
+    /// that keeps results by key runs the call once however often it is repeated. Rethrows
+    /// what `body` throws.
     public static func withIdempotencyKey<T>(
         _ key: String,
         isolation: isolated (any Actor)? = #isolation,
@@ -80,7 +83,8 @@ extension ProcessActorSystem {
     /// (a reply can beat its caller's suspension), then stays there. `body` must not block
     /// (its work holds up every reply on that connection) and should not be isolated to an
     /// actor (an actor's code runs on the actor's executor). A pool, or a process that is not
-    /// running, has no single connection: `body` then runs as usual.
+    /// running, has no single connection: `body` then runs as usual. Rethrows what `body`
+    /// throws.
     public static func withAffinity<Act: DistributedActor, T>(
         to actor: Act,
         isolation: isolated (any Actor)? = #isolation,

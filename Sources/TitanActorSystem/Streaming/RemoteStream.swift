@@ -117,7 +117,8 @@ public struct RemoteStream<Element: Codable & Sendable>: AsyncSequence, Sendable
             try await producer.yield(element)
         }
 
-        /// Sends each of `elements` in turn.
+        /// Sends each of `elements` in turn, suspending as ``yield(_:)`` does; throws
+        /// `CancellationError` once the consumer has stopped listening.
         public func yield(contentsOf elements: some Sequence<Element>) async throws {
             for element in elements {
                 try await producer.yield(element)
@@ -154,6 +155,7 @@ public struct RemoteStream<Element: Codable & Sendable>: AsyncSequence, Sendable
 
         /// Runs on the caller's actor: an element already received is handed over without
         /// leaving it, so a loop on the main actor does not hop executors per element.
+        /// Returns and throws as ``next()``.
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> Element? {
             if index < batch.count {
                 defer { index += 1 }

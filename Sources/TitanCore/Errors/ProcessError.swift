@@ -65,8 +65,9 @@ public struct ProcessError: Error, Sendable, Hashable, Codable, CustomStringConv
         public static let startTimedOut = Code(rawValue: "startTimedOut")
         /// The service's `configure(_:)` threw, or its configuration could not be decoded.
         public static let configurationFailed = Code(rawValue: "configurationFailed")
-        /// The process is not running and will not run again: stopped, or its restarts are used up
-        /// (``ProcessError/status``).
+        /// The process is not running: it is stopping or stopped, or (for a kill) it has no
+        /// running incarnation at the moment. ``ProcessError/status`` says which. A process
+        /// whose restarts are used up fails calls with ``processExited`` instead.
         public static let notRunning = Code(rawValue: "notRunning")
         /// The manager has no process with this id.
         public static let unknownProcess = Code(rawValue: "unknownProcess")

@@ -10,7 +10,8 @@ public struct HealthStatus: Codable, Sendable, Hashable, CustomStringConvertible
         case healthy
         /// Working, but with reduced capacity or quality.
         case degraded
-        /// Not able to do its work; a supervisor may replace it.
+        /// Not able to do its work; a pool with health checks takes it out of rotation and
+        /// replaces it if it stays so.
         case unhealthy
     }
 

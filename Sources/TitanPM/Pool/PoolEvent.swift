@@ -24,7 +24,8 @@ public struct PoolEvent: Sendable, Hashable, CustomStringConvertible {
         public static let workerUnhealthy = Kind(rawValue: "workerUnhealthy")
         /// A worker died or failed its health checks; a replacement is started in its slot.
         public static let workerReplaced = Kind(rawValue: "workerReplaced")
-        /// A worker taken out of rotation (recycling, scaling down, replacement, restart) has
+        /// A worker taken out of rotation (recycling, scaling down, failed health checks,
+        /// ``ProcessPool/restartWorkers()``) has
         /// finished its calls and its process has stopped.
         public static let workerRetired = Kind(rawValue: "workerRetired")
         /// The pool's target size changed (``PoolEvent/size``).

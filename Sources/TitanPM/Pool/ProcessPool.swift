@@ -104,7 +104,7 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
     /// ```
     ///
     /// The key travels in the calls' metadata (and so to the worker); other strategies see it
-    /// in ``PoolCallContext/key``.
+    /// in ``PoolCallContext/key``. Rethrows what `body` throws.
     public func withKey<T>(_ key: String, isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T) async rethrows -> T {
         try await ProcessActorSystem.withCallMetadata([PoolRouting.keyKey: key], isolation: isolation, body)
     }
@@ -112,6 +112,7 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
     /// Runs `body` with its pool calls queued at `priority` (higher first) when they wait.
     /// Calls of equal priority keep their order; a call arriving with a higher priority than
     /// every waiting call may take a free worker at once. The default priority is 0.
+    /// Rethrows what `body` throws.
     public func withPriority<T>(_ priority: Int, isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T) async rethrows -> T {
         try await ProcessActorSystem.withCallMetadata([PoolRouting.priorityKey: String(priority)], isolation: isolation, body)
     }
@@ -122,7 +123,7 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
     /// A retry follows a failure of the worker rather than of the call: its process exited,
     /// its connection broke, it was not running, or the call timed out. Errors the service
     /// throws are never retried. Without this, the caller gets the worker's failure
-    /// (``/TitanCore/ProcessError/Code/processExited``).
+    /// (``/TitanCore/ProcessError/Code/processExited``). Rethrows what `body` throws.
     public func idempotent<T>(isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T) async rethrows -> T {
         try await ProcessActorSystem.withCallMetadata([PoolRouting.idempotentKey: "1"], isolation: isolation, body)
     }
@@ -368,8 +369,9 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
         broadcast.subscribe()
     }
 
-    /// Drains for at most `timeout`, then stops every worker (graceful request, SIGTERM,
-    /// SIGKILL) and releases the pool's id.
+    /// Drains for at most half of `timeout`, then stops every worker (graceful request,
+    /// SIGTERM, SIGKILL) and releases the pool's id. Calls still queued fail with
+    /// ``PoolError/Code-swift.struct/closed``, and ``events`` streams end.
     public func shutdown(timeout: Duration = .seconds(10)) async {
         monitor.withLock { $0?.cancel() }
         await drain(until: clock.deadline(after: timeout / 2))

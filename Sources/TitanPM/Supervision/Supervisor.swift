@@ -457,8 +457,9 @@ public actor Supervisor: ProcessGroup {
     }
 
     /// Returns when the supervisor stops normally (``stop()``, an automatic shutdown, the
-    /// manager's shutdown); throws the ``SupervisorError`` it failed with. For a root
-    /// supervisor: a nested one hands its failure to its parent instead.
+    /// manager's shutdown); throws the ``SupervisorError`` it failed with. Meant for a root
+    /// supervisor: a nested one hands its failures to its parent, and its waiters return only
+    /// once it is stopped with ``stop()``.
     public func waitForTermination() async throws {
         switch phase {
         case .stopped: return
@@ -471,7 +472,8 @@ public actor Supervisor: ProcessGroup {
     // MARK: Inspection and control
 
     /// Events of this supervisor from now on: a new, independent stream on each access. The
-    /// stream ends when a root supervisor stops or fails; a nested one's ends with its root.
+    /// streams end when the supervisor is stopped with ``stop()`` or, for a root, when it fails
+    /// or shuts itself down; a nested supervisor's streams stay open while its parent restarts it.
     public nonisolated var events: AsyncStream<SupervisorEvent> { broadcast.subscribe() }
 
     /// The children in start order.

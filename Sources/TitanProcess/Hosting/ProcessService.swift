@@ -29,7 +29,9 @@ public protocol ProcessService: DistributedActor where ActorSystem == ProcessAct
     /// The service's version, reported with its name. Defaults to "0.0.0".
     static var version: String { get }
 
-    /// Creates the service; distributed actors without other initialisers get this one for free.
+    /// Creates the service, in the process that hosts it, with that process's actor system;
+    /// ``configure(_:)`` follows. Distributed actors without other initialisers get this one
+    /// for free. It runs again, in a new process, for each restart.
     init(actorSystem: ProcessActorSystem)
 
     /// Called once in the hosting process, after `init` and before the first call, with the
@@ -41,7 +43,8 @@ public protocol ProcessService: DistributedActor where ActorSystem == ProcessAct
     /// timeout has run out) and before the process exits. New calls are already refused.
     func shutdown() async
 
-    /// The service's own view of its health, asked by `ProcessManager.health(of:)`.
+    /// The service's own view of its health, asked in the hosting process by
+    /// `ProcessManager.health(of:)` and by a pool's health checks. Defaults to healthy.
     func health() async -> HealthStatus
 
     /// Interceptors installed in the process that hosts the service before it takes calls:
