@@ -39,4 +39,8 @@ int titan_reap(pid_t pid, int *value);
 /// Makes stdout line-buffered, so a child's output interleaves sensibly with its parent's.
 void titan_line_buffer_stdout(void);
 
+/// Sets the calling thread's nice value (Linux nice is per thread): background work such as
+/// handling children's log lines yields to the threads that serve calls.
+int titan_set_thread_nice(int nice);
+
 #endif

@@ -199,6 +199,8 @@ public struct PoolStats: Sendable, Hashable, CustomStringConvertible {
     /// Workers replaced after a crash, recycled, and added or removed by scaling.
     public var replaced: Int
     public var recycled: Int
+    /// Calls refused because the queue was full (``PoolError/queueFull(limit:)``).
+    public var rejected: Int = 0
     public var workers: [Worker]
 
     public var description: String {

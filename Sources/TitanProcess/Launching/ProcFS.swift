@@ -85,6 +85,18 @@ package enum ProcFS {
         return children.sorted()
     }
 
+    /// How many descriptors process `pid` has open; nil if its /proc entry cannot be read.
+    package static func openDescriptorCount(of pid: Int32) -> Int? {
+        guard let dir = opendir("/proc/\(pid)/fd") else { return nil }
+        defer { closedir(dir) }
+        var count = 0
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            if name != "." && name != ".." { count += 1 }
+        }
+        return count
+    }
+
     /// How many descriptors this process has open.
     package static func openDescriptorCount() -> Int {
         guard let dir = opendir("/proc/self/fd") else { return -1 }
