@@ -71,11 +71,14 @@ final class LogPipeline: Sendable {
                 }
                 guard !batch.isEmpty else { break }
                 var touched: [ObjectIdentifier: ProcessLog] = [:]
+                var handled: [(ProcessLog, LogLine)] = []
+                handled.reserveCapacity(batch.count)
                 for (log, line) in batch {
-                    log.handle(line, logger: logger)
+                    handled.append((log, log.handle(line, logger: logger)))
                     touched[ObjectIdentifier(log)] = log
                 }
                 for log in touched.values { log.flushFile() }
+                for (log, line) in handled { log.publish(line) }
             }
         }
     }

@@ -58,9 +58,12 @@ final class ManagerTelemetry: Sendable {
         return options.metrics ? registry : nil
     }
 
+    /// Ends the background collection, the followers' streams, and the series this manager
+    /// re-emitted (its processes are gone).
     func stop() {
         background.withLock { $0?.cancel() }
         logs?.finish()
+        forwarder.retire(sourcesNotIn: [])
     }
 }
 

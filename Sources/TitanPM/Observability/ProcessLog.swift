@@ -80,8 +80,8 @@ final class ProcessLog: Sendable {
 
     // MARK: Log thread
 
-    /// Numbers, keeps, follows, files and re-emits `line`.
-    func handle(_ line: LogLine, logger: Logger) {
+    /// Numbers, keeps, files and re-emits `line`; returns it numbered, for ``publish(_:)``.
+    func handle(_ line: LogLine, logger: Logger) -> LogLine {
         var line = line
         state.withLock { state in
             line.sequence = state.nextSequence
@@ -98,7 +98,6 @@ final class ProcessLog: Sendable {
             }
         }
         linesCounter[line.source]?.increment(by: 1)
-        followers.emit(line)
         if let directory = pipeline.options.directory {
             if !fileOpened.exchange(true, ordering: .relaxed) {
                 file = RotatingLogFile(path: "\(directory)/\(process).log", rotation: pipeline.options.rotation)
@@ -112,6 +111,13 @@ final class ProcessLog: Sendable {
             for (key, value) in line.metadata { metadata[key] = "\(value)" }
             logger.log(level: line.level, "\(line.message)", metadata: metadata, source: line.label ?? service)
         }
+        return line
+    }
+
+    /// Hands a handled line to the followers (after its batch was written to the file, so a
+    /// follower that sees a line finds it filed and re-emitted).
+    func publish(_ line: LogLine) {
+        followers.emit(line)
     }
 
     /// Writes what the file has buffered (end of a batch).
