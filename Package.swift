@@ -100,6 +100,7 @@ let package = Package(
             dependencies: [
                 "TitanPM", "TitanWire", "TitanTransport", "CTitan",
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
 

@@ -228,6 +228,12 @@ if !pinned {
 await pm.shutdown()
 
 if !pinned {
+    // Metrics and tracing on against everything off (after the figures above, which keep the
+    // process's MetricsSystem un-bootstrapped).
+    try await observabilityFigures(report: report, quick: quick)
+}
+
+if !pinned {
     // The pinned and split figures come from copies of this program pinned from their first
     // instruction.
     var modes = [(name: "pinned", flag: "--pin")]

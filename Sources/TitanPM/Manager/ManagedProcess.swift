@@ -139,7 +139,8 @@ final class ManagedProcess: CallRoute, Sendable {
     /// restarting, at most until `deadline`.
     func currentClient(deadline: ClockInstant?, timeout: Duration?) async throws -> CallClient {
         let id = self.id
-        let waitingFor = state.withLock { $0.status == .running ? nil : $0.status }
+        // Only a traced call looks: untraced calls take no extra lock.
+        let waitingFor = CallTrace.span == nil ? nil : state.withLock { $0.status == .running ? nil : $0.status }
         if let waitingFor { CallTrace.event("titan.wait_for_process", ["titan.process": id.rawValue, "titan.status": "\(waitingFor)"]) }
         defer { if waitingFor != nil { CallTrace.event("titan.process_ready", ["titan.process": id.rawValue]) } }
         return try await ready.wait(

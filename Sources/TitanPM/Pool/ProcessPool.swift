@@ -119,11 +119,14 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
         var excluded: Set<ProcessID> = []
         var attempt = 0
         while true {
-            let asked = clock.now
+            let traced = CallTrace.span != nil
+            let asked = traced ? clock.now : nil
             let worker = try await acquire(routing.context, excluding: excluded, deadline: call.deadline, timeout: call.timeout)
             let started = clock.now
-            CallTrace.attribute("titan.pool.worker", worker.id.rawValue)
-            CallTrace.attribute("titan.pool.queued_ns", Int(clamping: asked.duration(to: started).wholeNanoseconds))
+            if let asked {
+                CallTrace.attribute("titan.pool.worker", worker.id.rawValue)
+                CallTrace.attribute("titan.pool.queued_ns", Int(clamping: asked.duration(to: started).wholeNanoseconds))
+            }
             do {
                 let reply = try await worker.call(call)
                 release(worker.id, started: started, outcome: .success)
