@@ -38,7 +38,7 @@ public struct CallMetricsInterceptor: CallInterceptor {
     }
 
     public func interceptIncoming(_ call: IncomingCall, next: (IncomingCall) async throws -> CallReply) async throws -> CallReply {
-        let instruments = cache.instruments(for: call.target.identifier) { [registry, service] in
+        let instruments = cache.instruments(for: InstrumentKey(target: call.target.identifier, process: nil)) { [registry, service] in
             CallInstruments(registry: registry, dimensions: [
                 (TitanMetricNames.service, service),
                 (TitanMetricNames.method, call.target.methodName),
@@ -49,7 +49,7 @@ public struct CallMetricsInterceptor: CallInterceptor {
     }
 
     public func interceptOutgoing(_ call: OutgoingCall, next: (OutgoingCall) async throws -> CallReply) async throws -> CallReply {
-        let key = call.target.identifier + "\u{1F}" + call.recipient.process.rawValue
+        let key = InstrumentKey(target: call.target.identifier, process: call.recipient.process)
         let instruments = cache.instruments(for: key) { [registry, resolve] in
             let callee = resolve(call.recipient) ?? Callee(service: call.target.typeName, process: call.recipient.process.rawValue)
             return CallInstruments(registry: registry, dimensions: [
@@ -69,11 +69,17 @@ public struct CallMetricsInterceptor: CallInterceptor {
     }
 }
 
+/// A method, and for calls made the process called.
+private struct InstrumentKey: Hashable, Sendable {
+    var target: String
+    var process: ProcessID?
+}
+
 /// The instruments of one method (and, calling, one callee), made once.
 private final class InstrumentCache: Sendable {
-    private let entries = Mutex<[String: CallInstruments]>([:])
+    private let entries = Mutex<[InstrumentKey: CallInstruments]>([:])
 
-    func instruments(for key: String, make: () -> CallInstruments) -> CallInstruments {
+    func instruments(for key: InstrumentKey, make: () -> CallInstruments) -> CallInstruments {
         if let found = entries.withLock({ $0[key] }) { return found }
         let made = make()
         return entries.withLock { entries in

@@ -100,7 +100,8 @@ public final class MeterBox: MeterHandler, Sendable {
     let label: String
     let dimensions: [(String, String)]
     let key: String
-    private let current = Mutex<Double>(0)
+    /// The value's bits: an atomic, since calls in flight move it twice per call.
+    private let bits = Atomic<UInt64>(0.0.bitPattern)
 
     init(label: String, dimensions: [(String, String)]) {
         self.label = label
@@ -109,12 +110,23 @@ public final class MeterBox: MeterHandler, Sendable {
     }
 
     public func set(_ value: Int64) { set(Double(value)) }
-    public func set(_ value: Double) { current.withLock { $0 = value } }
-    public func increment(by amount: Double) { current.withLock { $0 += amount } }
-    public func decrement(by amount: Double) { current.withLock { $0 -= amount } }
+    public func set(_ value: Double) { bits.store(value.bitPattern, ordering: .relaxed) }
+    public func increment(by amount: Double) { add(amount) }
+    public func decrement(by amount: Double) { add(-amount) }
+
+    private func add(_ amount: Double) {
+        var old = bits.load(ordering: .relaxed)
+        while true {
+            let (exchanged, original) = bits.compareExchange(
+                expected: old, desired: (Double(bitPattern: old) + amount).bitPattern, ordering: .relaxed
+            )
+            if exchanged { return }
+            old = original
+        }
+    }
 
     /// The current value.
-    public var value: Double { current.withLock { $0 } }
+    public var value: Double { Double(bitPattern: bits.load(ordering: .relaxed)) }
 
     var sample: MetricSample {
         MetricSample(label: label, dimensions: dictionary(dimensions), kind: .meter, value: value)
