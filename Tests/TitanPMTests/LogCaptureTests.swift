@@ -59,6 +59,20 @@ extension TitanPMTests {
             await pm.shutdown()
         }
 
+        @Test func recordsLoggedWhileShuttingDownReachTheParent() async throws {
+            let pm = ProcessManager(logger: CapturedLogs().logger())
+            let chatter = try await pm.spawn(Chatter.self)
+            let id = chatter.id.process
+            let lines = try pm.logs(of: id, last: 0, follow: true)
+            try await pm.stop(id)
+            let goodbye = try await within(.seconds(20), "the shutdown hook's record") { () -> LogLine? in
+                for await line in lines where line.message == "chatter shutting down" { return line }
+                return nil
+            }
+            #expect(goodbye?.source == .log && goodbye?.level == .notice)
+            await pm.shutdown()
+        }
+
         @Test func logFilesRotateAtTheConfiguredSizeAndKeepNFiles() async throws {
             let directory = makeTemporaryDirectory("titan-logs")
             defer { removeTree(directory) }

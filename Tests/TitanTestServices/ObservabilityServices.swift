@@ -148,4 +148,8 @@ public distributed actor Chatter: ProcessService {
     }
 
     public distributed func pid() -> Int32 { getpid() }
+
+    public func shutdown() async {
+        logger.notice("chatter shutting down")
+    }
 }

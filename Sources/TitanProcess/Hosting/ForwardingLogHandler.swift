@@ -49,12 +49,15 @@ final class LogForwarder: Sendable {
     private struct State {
         var queue: [LogRecord] = []
         var dropped = 0
+        var writing = false
+        var flushRequested = false
     }
 
     private let fd: Int32
     private let state = Mutex(State())
     private let wakeup = Semaphore()
     private let thread = LazyThread(name: "titan-logfwd")
+    private let flushed = Semaphore()
 
     init(fd: Int32) {
         self.fd = fd
@@ -81,8 +84,18 @@ final class LogForwarder: Sendable {
                 defer {
                     state.queue.removeAll(keepingCapacity: true)
                     state.dropped = 0
+                    state.writing = true
                 }
                 return (state.queue, state.dropped)
+            }
+            defer {
+                let notify = state.withLock { state -> Bool in
+                    state.writing = false
+                    guard state.queue.isEmpty, state.flushRequested else { return false }
+                    state.flushRequested = false
+                    return true
+                }
+                if notify { flushed.signal() }
             }
             var bytes: [UInt8] = []
             if dropped > 0, let first = records.first {
@@ -95,6 +108,17 @@ final class LogForwarder: Sendable {
             for record in records { bytes += record.frame() }
             guard !bytes.isEmpty, write(bytes) else { continue }
         }
+    }
+
+    /// Waits, at most `timeout`, until every record logged so far is on the pipe: called
+    /// before the process exits, so its last words reach the parent.
+    func flush(timeout: Duration) {
+        let pending = state.withLock { state -> Bool in
+            guard !state.queue.isEmpty || state.writing else { return false }
+            state.flushRequested = true
+            return true
+        }
+        if pending { _ = flushed.wait(timeout: timeout) }
     }
 
     /// Writes all of `bytes`; false once the pipe is gone (the parent stopped reading).

@@ -87,6 +87,8 @@ package enum ProcessHost {
             }
         }
         finished.wait()
+        // The service's last records (its shutdown hook's, say) must reach the parent.
+        if environment.telemetry.contains(.logRecords) { LogForwarder.shared.flush(timeout: .seconds(1)) }
         fflush(nil)
         _exit(exitCode.withLock { $0 } ?? 0)
     }
