@@ -1,4 +1,5 @@
 import CoreMetrics
+import Glibc
 import Prometheus
 import TitanPM
 
@@ -20,11 +21,19 @@ func observabilityFigures(report: Report, quick: Bool) async throws {
     var onRates: [Double] = []
     var offLatency = Samples(capacity: calls)
     var onLatency = Samples(capacity: calls)
+    // CPU time per call (this process and the callee together) depends far less on what else
+    // the machine runs than wall time does.
+    var cpu: [Bool: (seconds: Double, calls: Int)] = [true: (0, 0), false: (0, 0)]
+    let childPID = [true: on.process(id: observed.id.process)?.pid ?? 0, false: off.process(id: plain.id.process)?.pid ?? 0]
     for round in 0..<rounds {
         // Alternate which goes first, so neither always follows the other.
         for observedFirst in round.isMultiple(of: 2) ? [true, false] : [false, true] {
             let service = observedFirst ? observed : plain
+            let cpuBefore = processCPUSeconds() + (ProcFS.cpuTime(of: childPID[observedFirst]!)?.seconds ?? 0)
             let rate = try await measureThroughput(calls: calls, concurrency: 64) { _ = try await service.add(1, 2) }
+            let cpuAfter = processCPUSeconds() + (ProcFS.cpuTime(of: childPID[observedFirst]!)?.seconds ?? 0)
+            cpu[observedFirst]!.seconds += cpuAfter - cpuBefore
+            cpu[observedFirst]!.calls += calls + 1000
             if observedFirst { onRates.append(rate) } else { offRates.append(rate) }
             if observedFirst {
                 try await measureLatency(warmup: 100, iterations: calls / 20, into: &onLatency) { _ = try await service.add(1, 2) }
@@ -38,6 +47,11 @@ func observabilityFigures(report: Report, quick: Bool) async throws {
     report.add("obs_off_throughput_per_s", offRate, "calls/s")
     report.add("obs_on_throughput_per_s", onRate, "calls/s")
     report.add("obs_on_vs_off_throughput", onRate / offRate, "ratio")
+    let offCPU = cpu[false]!.seconds / Double(cpu[false]!.calls) * 1e6
+    let onCPU = cpu[true]!.seconds / Double(cpu[true]!.calls) * 1e6
+    report.add("obs_off_cpu_us_per_call", offCPU, "us")
+    report.add("obs_on_cpu_us_per_call", onCPU, "us")
+    report.add("obs_on_vs_off_cpu_per_call", onCPU / offCPU, "ratio")
     report.add("obs_off_p50_us", offLatency.median, "us")
     report.add("obs_on_p50_us", onLatency.median, "us")
     report.add("obs_on_vs_off_p50", onLatency.median / offLatency.median, "ratio")
@@ -50,4 +64,11 @@ func observabilityFigures(report: Report, quick: Bool) async throws {
     }
     await off.shutdown()
     await on.shutdown()
+}
+
+/// User plus system CPU time of this process so far.
+private func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }

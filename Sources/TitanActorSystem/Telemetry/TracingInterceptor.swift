@@ -22,8 +22,7 @@ public struct TracingInterceptor: CallInterceptor {
     public init() {}
 
     public func interceptOutgoing(_ call: OutgoingCall, next: (OutgoingCall) async throws -> CallReply) async throws -> CallReply {
-        let tracer = InstrumentationSystem.tracer
-        if tracer is NoOpTracer { return try await next(call) }
+        guard let tracer = Self.activeTracer else { return try await next(call) }
         let span = tracer.startSpan(names.name(of: call.target), context: ServiceContext.current ?? .topLevel, ofKind: .client)
         defer { span.end() }
         Self.describe(span, call.target)
@@ -41,8 +40,7 @@ public struct TracingInterceptor: CallInterceptor {
     }
 
     public func interceptIncoming(_ call: IncomingCall, next: (IncomingCall) async throws -> CallReply) async throws -> CallReply {
-        let tracer = InstrumentationSystem.tracer
-        if tracer is NoOpTracer { return try await next(call) }
+        guard let tracer = Self.activeTracer else { return try await next(call) }
         var context = ServiceContext.topLevel
         tracer.extract(call.metadata, into: &context, using: CallMetadataExtractor())
         let span = tracer.startSpan(names.name(of: call.target), context: context, ofKind: .server)
@@ -54,6 +52,14 @@ public struct TracingInterceptor: CallInterceptor {
             Self.fail(span, error)
             throw error
         }
+    }
+
+    /// The tracer in effect, nil when there is none. Most programs run without one: that case
+    /// is told apart first, without the protocol cast `InstrumentationSystem.tracer` makes.
+    private static var activeTracer: (any Tracer)? {
+        if InstrumentationSystem.instrument is NoOpInstrument { return nil }
+        let tracer = InstrumentationSystem.tracer
+        return tracer is NoOpTracer ? nil : tracer
     }
 
     private static func describe(_ span: any Span, _ target: CallTarget) {
