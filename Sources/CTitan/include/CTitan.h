@@ -1,6 +1,8 @@
 #ifndef CTITAN_H
 #define CTITAN_H
 
+// epoll: the one thread that reads every child's output pipes (Glibc's module does not export it).
+#include <sys/epoll.h>
 #include <spawn.h>
 #include <sys/types.h>
 
