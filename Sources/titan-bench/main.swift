@@ -16,6 +16,12 @@ import TitanWire
 
 ProcessManager.bootstrap()
 
+/// The managers of the figures below measure the runtime itself: observability (on by default
+/// for users) is off, and its cost is measured on its own (`--observability`).
+func benchManager() -> ProcessManager {
+    ProcessManager(observability: .disabled)
+}
+
 let arguments = Set(CommandLine.arguments.dropFirst())
 if arguments.contains("--raw-echo") {
     rawEcho(fd: 3)
@@ -33,7 +39,7 @@ if arguments.contains("--codec-loop") {
 
 if arguments.contains("--stream-loop") {
     // For profilers: one child streaming 10M Ints to this process, nothing else.
-    let pm = ProcessManager()
+    let pm = benchManager()
     let service = try await pm.spawn(BenchService.self, options: SpawnOptions(callTimeout: nil))
     let start = nowNanos()
     var received = 0
@@ -45,7 +51,7 @@ if arguments.contains("--stream-loop") {
 
 if arguments.contains("--throughput-loop") {
     // For profilers: 64 callers, 500k calls to one child.
-    let pm = ProcessManager()
+    let pm = benchManager()
     let service = try await pm.spawn(BenchService.self, options: SpawnOptions(callTimeout: nil))
     let rate = try await measureThroughput(calls: 500_000, concurrency: 64) { _ = try await service.add(1, 2) }
     print("\(rate) calls/s")
@@ -64,7 +70,7 @@ if arguments.contains("--observability") {
 if arguments.contains("--latency-loop") {
     // For profilers: 200k round trips, one in flight, both processes pinned to CPU 0.
     pinThisProcess(toCPU: 0)
-    let pm = ProcessManager()
+    let pm = benchManager()
     let service = try await pm.spawn(BenchService.self, options: SpawnOptions(callTimeout: nil))
     print("p50 \(try await latencyLoop(service).median) us")
     await pm.shutdown()
@@ -89,7 +95,7 @@ if arguments.contains("--workflows") {
 
 if arguments.contains("--idle-child") {
     // For memory investigations: spawn one child, print its pid, wait for a line on stdin.
-    let pm = ProcessManager()
+    let pm = benchManager()
     let service = try await pm.spawn(BenchService.self)
     _ = try await service.add(1, 1)
     print(pm.process(id: service.id.process)?.pid ?? 0)
@@ -120,7 +126,7 @@ if pinned { pinThisProcess(toCPU: 0) }
 let staticStdlib = !(ProcFS.read("/proc/self/maps").map { String(decoding: $0, as: UTF8.self).contains("libswiftCore.so") } ?? true)
 let suffix = split ? "_split" : pinned ? "_pinned" : ""
 
-let pm = ProcessManager()
+let pm = benchManager()
 let service = try await pm.spawn(BenchService.self, options: SpawnOptions(callTimeout: nil))
 if split {
     guard let pid = pm.process(id: service.id.process)?.pid else { fatalError("the child has no pid") }
