@@ -14,6 +14,13 @@ import PackageDescription
 //   CTitan            Linux calls Glibc does not export
 //
 // `Tests/TitanPMTests/LayeringTests.swift` fails if a module imports one above it.
+//
+// Outside the runtime's build, for operating a running manager:
+//
+//   TitanAdmin        the admin endpoint a manager opens (Unix socket, optional TCP + token)
+//   TitanAdminAPI     its JSON protocol and a client (no dependency on the runtime)
+//   TitanDashboard    the web dashboard (Hummingbird), served by the manager
+//   titan             the command-line tool (swift-argument-parser), a client of TitanAdminAPI
 let package = Package(
     name: "titan-pm",
     products: [
@@ -21,10 +28,17 @@ let package = Package(
         .library(name: "TitanPMTestKit", targets: ["TitanPMTestKit"]),
         .executable(name: "titan-demo", targets: ["titan-demo"]),
         .executable(name: "titan-bench", targets: ["titan-bench"]),
+        .library(name: "TitanAdmin", targets: ["TitanAdmin"]),
+        .library(name: "TitanAdminAPI", targets: ["TitanAdminAPI"]),
+        .library(name: "TitanDashboard", targets: ["TitanDashboard"]),
+        .executable(name: "titan", targets: ["titan"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        // Without its default traits: no swift-configuration, no full Foundation.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
     ],
     targets: [
         // Linux calls Glibc does not export (prctl, pipe2, accept4, pidfd_open, posix_spawn _np actions).
@@ -48,7 +62,39 @@ let package = Package(
         // Helpers for testing services: a manager scoped to a test, awaiting events, crash
         // simulation, the manual clock and the in-memory transport.
         .target(name: "TitanPMTestKit", dependencies: ["TitanPM", "CTitanTestKit"]),
-        .executableTarget(name: "titan-demo", dependencies: ["TitanPM"]),
+        // The admin endpoint's JSON protocol and a blocking client: what `titan` and scripts
+        // speak. Depends on nothing of the runtime's, so the command stays small.
+        .target(name: "TitanAdminAPI"),
+        // The runtime's own type information, read for the service explorer: the table of
+        // distributed functions the Swift runtime keeps in every executable.
+        .target(name: "CTitanAdmin"),
+        // The admin endpoint a manager opens on request (`pm.serveAdmin(...)`).
+        .target(
+            name: "TitanAdmin",
+            dependencies: [
+                "TitanPM", "TitanAdminAPI", "CTitanAdmin",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The web dashboard: the only target that builds a web server.
+        .target(
+            name: "TitanDashboard",
+            dependencies: [
+                "TitanAdmin", "TitanAdminAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            resources: [.copy("Site")]
+        ),
+        // `titan status`, `titan logs`, `titan restart`, ...: talks to a running manager.
+        .executableTarget(
+            name: "titan",
+            dependencies: [
+                "TitanAdminAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "titan-demo", dependencies: ["TitanPM", "TitanAdmin", "TitanDashboard"]),
         // Speed and memory figures against a raw floor measured in the same run:
         // `swift run -c release titan-bench`.
         .executableTarget(name: "titan-bench", dependencies: ["TitanPM", "TitanWire", "TitanTransport", "CTitan"]),
@@ -65,6 +111,7 @@ let package = Package(
             dependencies: [
                 "TitanCore", "TitanWire", "TitanTransport", "TitanActorSystem", "TitanProcess",
                 "TitanPM", "TitanPMTestKit", "TitanTestServices", "titan-test-host",
+                "TitanAdmin", "TitanAdminAPI", "TitanDashboard", "titan",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]
         ),

@@ -377,6 +377,10 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
 
 extension ProcessPool: ProcessGroup {}
 
+extension ProcessPool: PoolControl {
+    package var serviceName: String { workerOptions.name ?? Service.name }
+}
+
 
 /// How a call is routed by a pool: hints that travel in the call's metadata, set by
 /// ``ProcessPool/withKey(_:isolation:_:)`` and its siblings.

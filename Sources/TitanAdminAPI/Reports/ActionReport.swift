@@ -1,0 +1,48 @@
+/// What an action did, from ``AdminOperation/restart``, ``AdminOperation/stop``,
+/// ``AdminOperation/kill``, ``AdminOperation/scale`` and ``AdminOperation/spawn``.
+public struct ActionReport: Codable, Sendable, Hashable {
+    /// One process the action touched.
+    public struct Change: Codable, Sendable, Hashable {
+        public var process: String
+        public var pidBefore: Int32?
+        public var pidAfter: Int32?
+        public var status: String
+
+        public init(process: String, pidBefore: Int32?, pidAfter: Int32?, status: String) {
+            self.process = process
+            self.pidBefore = pidBefore
+            self.pidAfter = pidAfter
+            self.status = status
+        }
+    }
+
+    /// One sentence for a person.
+    public var message: String
+    public var changes: [Change]
+    /// A pool's size after ``AdminOperation/scale``.
+    public var size: Int?
+
+    public init(message: String, changes: [Change] = [], size: Int? = nil) {
+        self.message = message
+        self.changes = changes
+        self.size = size
+    }
+}
+
+/// The outcome of ``AdminOperation/invoke``.
+public struct InvokeReport: Codable, Sendable, Hashable {
+    /// The process (or pool) called.
+    public var target: String
+    public var method: String
+    /// The result as JSON (`null` for a method without one).
+    public var result: JSONValue
+    /// How long the call took, in seconds.
+    public var seconds: Double
+
+    public init(target: String, method: String, result: JSONValue, seconds: Double) {
+        self.target = target
+        self.method = method
+        self.result = result
+        self.seconds = seconds
+    }
+}
