@@ -83,6 +83,7 @@ let package = Package(
             dependencies: [
                 "TitanAdmin", "TitanAdminAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("Site")]
         ),
@@ -94,7 +95,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "titan-demo", dependencies: ["TitanPM", "TitanAdmin", "TitanDashboard"]),
+        .executableTarget(
+            name: "titan-demo",
+            dependencies: [
+                "TitanPM", "TitanAdmin", "TitanDashboard",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Speed and memory figures against a raw floor measured in the same run:
         // `swift run -c release titan-bench`.
         .executableTarget(name: "titan-bench", dependencies: ["TitanPM", "TitanWire", "TitanTransport", "CTitan"]),

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 import TitanAdmin
 import TitanAdminAPI
@@ -132,5 +133,13 @@ private final class StartSignal: Sendable {
             }
             if let ready { continuation.resume(with: ready) }
         }
+    }
+}
+
+extension Dashboard: Service {
+    /// Serves until the service group shuts down gracefully (or the task is cancelled), then stops.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await stop()
     }
 }

@@ -33,6 +33,7 @@ package final class AdminController: Sendable {
 
     /// Starts following events and sampling resources.
     package func start() {
+        journal.record(source: "admin", subject: manager.actorSystem.processID.rawValue, kind: "opened", pid: getpid(), detail: "admin endpoint open")
         journal.start()
         sampler.start()
     }

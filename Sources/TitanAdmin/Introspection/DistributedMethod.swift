@@ -44,7 +44,8 @@ struct DistributedMethod: Sendable, Hashable {
         if let colon = trimmed.firstRange(of: ": "),
            trimmed[..<colon.lowerBound].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }),
            !trimmed[..<colon.lowerBound].isEmpty {
-            return ParameterInfo(label: String(trimmed[..<colon.lowerBound]), type: readable(String(trimmed[colon.upperBound...])))
+            let label = String(trimmed[..<colon.lowerBound])
+            return ParameterInfo(label: label == "_" ? nil : label, type: readable(String(trimmed[colon.upperBound...])))
         }
         return ParameterInfo(label: nil, type: readable(String(trimmed)))
     }
