@@ -22,20 +22,22 @@ public final class Dashboard: Sendable {
     /// The address to open in a browser, with the token when one is required.
     public let url: String
 
+    private let group: ServiceGroup
     private let task: Task<Void, any Error>
     private let streams: StreamRegistry
 
-    init(port: Int, url: String, task: Task<Void, any Error>, streams: StreamRegistry) {
+    init(port: Int, url: String, group: ServiceGroup, task: Task<Void, any Error>, streams: StreamRegistry) {
         self.port = port
         self.url = url
+        self.group = group
         self.task = task
         self.streams = streams
     }
 
-    /// Ends every open event stream and stops the server.
+    /// Ends every open event stream and stops the server gracefully (requests in progress finish).
     public func stop() async {
         streams.finishAll()
-        task.cancel()
+        await group.triggerGracefulShutdown()
         _ = try? await task.value
     }
 }
@@ -86,9 +88,10 @@ extension AdminServer {
             onServerRunning: { channel in started.succeed(channel.localAddress?.port ?? options.port) },
             logger: controller.manager.logger
         )
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [app], logger: controller.manager.logger))
         let task = Task {
             do {
-                try await app.runService(gracefulShutdownSignals: [])
+                try await group.run()
             } catch {
                 started.fail(error)
                 throw error
@@ -98,13 +101,13 @@ extension AdminServer {
         do {
             port = try await started.wait()
         } catch {
-            task.cancel()
+            await group.triggerGracefulShutdown()
             throw AdminError(.failed, "cannot serve the dashboard on \(options.host):\(options.port): \(error)")
         }
         let host = options.host.contains(":") ? "[\(options.host)]" : options.host
         let url = "http://\(host):\(port)/" + (options.token.map { "?token=\($0)" } ?? "")
         controller.manager.logger.info("dashboard open", metadata: ["url": "\(url)"])
-        return Dashboard(port: port, url: url, task: task, streams: streams)
+        return Dashboard(port: port, url: url, group: group, task: task, streams: streams)
     }
 }
 

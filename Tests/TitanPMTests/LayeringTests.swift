@@ -20,7 +20,7 @@ private let external: Set<String> = [
     "Distributed", "Synchronization", "Glibc", "FoundationEssentials", "Logging", "ServiceLifecycle", "_Concurrency",
 ]
 
-private let packageRoot: String = {
+let packageRoot: String = {
     var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
     while let last = parts.last, last != "Tests" { parts.removeLast() }
     parts.removeLast()

@@ -47,8 +47,7 @@ final class AdminConnection: Sendable {
         handler.withLock {
             $0 = Task { [self] in
                 for await line in requests {
-                    guard !Task.isCancelled else { break }
-                    await answer(line)
+                    guard !Task.isCancelled, await answer(line) else { break }
                 }
                 finishOutput()
             }
@@ -95,21 +94,21 @@ final class AdminConnection: Sendable {
         wake.signal()
     }
 
-    private func answer(_ line: [UInt8]) async {
+    /// Answers one request line; false when the connection must end after the reply.
+    private func answer(_ line: [UInt8]) async -> Bool {
         let request: AdminRequest
         do {
             request = try JSONDecoder().decode(AdminRequest.self, from: Data(line))
         } catch {
             send(AdminOutcome.encode(AdminReply<NoResult>.failure(AdminError(.badRequest, "not a request: \(error)"), id: nil)))
-            return
+            return true
         }
         if let token, !Self.constantTimeEqual(request.token ?? "", token) {
             controller.logger.warning("admin request without a valid token", metadata: ["peer": "\(peer)", "op": "\(request.op)"])
             send(AdminOutcome.encode(AdminReply<NoResult>.failure(
                 AdminError(.unauthorized, "this endpoint requires a token (--token or $\(AdminEndpoint.tokenVariable))"), id: request.id
             )))
-            close()
-            return
+            return false
         }
         switch await controller.handle(request, from: peer) {
         case .reply(let bytes):
@@ -119,6 +118,7 @@ final class AdminConnection: Sendable {
                 guard send(document) else { break }
             }
         }
+        return true
     }
 
     // MARK: Writing

@@ -50,8 +50,29 @@ struct DistributedMethod: Sendable, Hashable {
         return ParameterInfo(label: nil, type: readable(String(trimmed)))
     }
 
-    /// Drops the `Swift.` module prefix, as people write the standard library's types.
+    /// Drops the `Swift.` module prefix and writes `Optional<T>` as `T?`, as people write
+    /// the standard library's types.
     static func readable(_ type: String) -> String {
+        sugarOptionals(withoutSwiftPrefix(type))
+    }
+
+    private static func sugarOptionals(_ type: String) -> String {
+        var text = type
+        while let start = text.firstRange(of: "Optional<"),
+              start.lowerBound == text.startIndex || !isIdentifier(text[text.index(before: start.lowerBound)]),
+              let close = matchingClose(in: Substring(text), from: text.index(before: start.upperBound)) {
+            let wrapped = String(text[start.upperBound..<close])
+            let simple = !wrapped.contains(" ") || wrapped.hasPrefix("[") || wrapped.hasPrefix("(")
+            text = String(text[..<start.lowerBound]) + (simple ? wrapped : "(\(wrapped))") + "?" + String(text[text.index(after: close)...])
+        }
+        return text
+    }
+
+    private static func isIdentifier(_ c: Character) -> Bool {
+        c.isLetter || c.isNumber || c == "_" || c == "."
+    }
+
+    private static func withoutSwiftPrefix(_ type: String) -> String {
         var result = ""
         var rest = Substring(type)
         while let range = rest.firstRange(of: "Swift.") {

@@ -75,9 +75,12 @@ enum JSONInvoker {
     /// The arguments in parameter order.
     private static func arrange(_ arguments: JSONValue?, for parameters: [ParameterInfo]) throws -> [JSONValue] {
         switch arguments {
+        case .null? where parameters.count == 1:
+            return [.null]
         case nil, .null?:
-            guard parameters.isEmpty else { throw missing(parameters) }
-            return []
+            // No arguments: fine for no parameters, or only optional ones (each nil).
+            guard parameters.allSatisfy({ $0.type.hasSuffix("?") }) else { throw missing(parameters) }
+            return parameters.map { _ in .null }
         case .array(let values)? where values.count == parameters.count:
             return values
         case .object(let fields)? where parameters.count != 1 || fields.keys.contains(parameters[0].label ?? "0"):

@@ -45,4 +45,17 @@ public struct InvokeReport: Codable, Sendable, Hashable {
         self.result = result
         self.seconds = seconds
     }
+
+    private enum CodingKeys: String, CodingKey {
+        case target, method, result, seconds
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        target = try container.decode(String.self, forKey: .target)
+        method = try container.decode(String.self, forKey: .method)
+        // A JSON null result is a value here (a method that returned nil), not a missing one.
+        result = try container.decodeIfPresent(JSONValue.self, forKey: .result) ?? .null
+        seconds = try container.decode(Double.self, forKey: .seconds)
+    }
 }
