@@ -101,6 +101,7 @@ def main():
         time.sleep(1.2)  # one more 1 s refresh, so CPU and calls/s columns have figures
         height = driver.execute_script("return document.documentElement.scrollHeight;")
         driver.set_window_size(1440, height + 40)
+        driver.execute_script("window.scrollTo(0, 0);")
         driver.save_screenshot(args.screenshot)
         report(step="screenshot", path=args.screenshot)
         report(step="done")

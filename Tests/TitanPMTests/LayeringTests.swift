@@ -13,6 +13,10 @@ private let layers: [(module: String, mayImport: Set<String>)] = [
     ("TitanProcess", ["CTitan", "TitanCore", "TitanWire", "TitanTransport", "TitanActorSystem"]),
     ("TitanPM", ["TitanCore", "TitanWire", "TitanTransport", "TitanActorSystem", "TitanProcess"]),
     ("TitanPMTestKit", ["TitanPM"]),
+    // Operating a manager from outside: the protocol depends on nothing of the runtime's,
+    // and the admin endpoint builds no web server (only the dashboard does).
+    ("TitanAdminAPI", []),
+    ("TitanAdmin", ["CTitanAdmin", "TitanAdminAPI", "TitanPM", "TitanTransport"]),
 ]
 
 /// Modules from outside the package that a layer may use.
@@ -77,6 +81,26 @@ extension TitanPMTests {
                 }
             }
             #expect(checked > 20)
+        }
+
+        @Test func theCommandAndTheDashboardStayOutsideTheRuntime() {
+            // `titan` speaks the protocol only: it never links the runtime or a web server.
+            let allowed: Set<String> = ["ArgumentParser", "TitanAdminAPI", "FoundationEssentials", "Glibc"]
+            let files = swiftFiles(under: "\(packageRoot)/Sources/titan")
+            #expect(!files.isEmpty)
+            for file in files {
+                for imported in imports(of: file) {
+                    #expect(allowed.contains(imported), "\(file) imports \(imported)")
+                }
+            }
+            // No runtime module imports the operators' modules or a web server.
+            for (module, _) in layers where module != "CTitan" {
+                for file in swiftFiles(under: "\(packageRoot)/Sources/\(module)") {
+                    for imported in imports(of: file) {
+                        #expect(!["Hummingbird", "NIOCore", "ArgumentParser", "TitanDashboard"].contains(imported), "\(file) imports \(imported)")
+                    }
+                }
+            }
         }
 
         @Test func theVocabularyLayerDoesNoIO() {

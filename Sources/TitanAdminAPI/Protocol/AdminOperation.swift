@@ -36,7 +36,7 @@ public struct AdminOperation: RawRepresentable, Codable, Sendable, Hashable, Cus
     public static let service = AdminOperation(rawValue: "service")
     /// A metrics snapshot of one process (``MetricsReport``).
     public static let metrics = AdminOperation(rawValue: "metrics")
-    /// A process's recent log lines (`count`), then its new ones with `follow` (``LogLine`` each).
+    /// A process's recent log lines (`count`), then its new ones with `follow` (``LogEntry`` each).
     public static let logs = AdminOperation(rawValue: "logs")
     /// Recent events (`count`), then new ones with `follow` (``AdminEvent`` each).
     public static let events = AdminOperation(rawValue: "events")

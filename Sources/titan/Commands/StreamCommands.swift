@@ -24,7 +24,7 @@ struct Logs: ParsableCommand {
     func run() throws {
         try connection.run { client in
             let terminal = connection.terminal
-            try client.stream(AdminRequest(op: .logs, name: name, count: lines, follow: follow), as: LogLine.self) { line in
+            try client.stream(AdminRequest(op: .logs, name: name, count: lines, follow: follow), as: LogEntry.self) { line in
                 if format.json {
                     Terminal.printJSON(line, pretty: false)
                 } else {

@@ -1,5 +1,5 @@
 /// One line a process wrote, from ``AdminOperation/logs``.
-public struct LogLine: Codable, Sendable, Hashable {
+public struct LogEntry: Codable, Sendable, Hashable {
     /// Seconds since 1970.
     public var time: Double
     public var process: String
