@@ -104,7 +104,7 @@ let package = Package(
         .target(
             name: "TitanAdmin",
             dependencies: [
-                "TitanPM", "TitanAdminAPI", "CTitanAdmin",
+                "TitanPM", "TitanAdminAPI", "CTitanAdmin", "TitanPolicies",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -169,7 +169,7 @@ let package = Package(
             dependencies: [
                 "TitanCore", "TitanWire", "TitanTransport", "TitanActorSystem", "TitanProcess",
                 "TitanPM", "TitanPMTestKit", "TitanTestServices", "titan-test-host",
-                "TitanAdmin", "TitanAdminAPI", "TitanDashboard", "titan",
+                "TitanAdmin", "TitanAdminAPI", "TitanDashboard", "titan", "TitanPMMacros",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]
         ),

@@ -16,7 +16,7 @@ private let layers: [(module: String, mayImport: Set<String>)] = [
     // Operating a manager from outside: the protocol depends on nothing of the runtime's,
     // and the admin endpoint builds no web server (only the dashboard does).
     ("TitanAdminAPI", []),
-    ("TitanAdmin", ["CTitanAdmin", "TitanAdminAPI", "TitanPM", "TitanTransport"]),
+    ("TitanAdmin", ["CTitanAdmin", "TitanAdminAPI", "TitanPM", "TitanPolicies", "TitanTransport"]),
 ]
 
 /// Modules from outside the package that a layer may use.

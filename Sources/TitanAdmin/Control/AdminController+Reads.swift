@@ -2,6 +2,7 @@ import FoundationEssentials
 import Glibc
 import TitanAdminAPI
 import TitanPM
+import TitanPolicies
 
 extension AdminController {
     /// Which pool or supervisor each process belongs to, and the tree below the supervisors.
@@ -159,6 +160,17 @@ extension AdminController {
         return _typeName(type, qualified: true)
     }
 
+    /// The service type behind `row`: a spawnable registration's, or a running instance's.
+    private func serviceType(of row: ServiceRow) -> Any.Type? {
+        if let registered = options.services.first(where: { $0.name == row.name }) { return registered.serviceType }
+        let poolWorkers = Dictionary(manager.pools.map { ($0.id.rawValue, $0.workers.first) }) { first, _ in first }
+        for instance in row.instances {
+            let process = poolWorkers[instance].flatMap { $0 } ?? ProcessID(instance)
+            if let mangled = manager.serviceTypeName(of: process), let type = _typeByName(mangled) { return type }
+        }
+        return nil
+    }
+
     func service(_ name: String?) async throws -> ServiceDescription {
         guard let name, !name.isEmpty else { throw AdminError(.badRequest, "service needs a service name") }
         guard let row = services().first(where: { $0.name == name }) else {
@@ -173,19 +185,40 @@ extension AdminController {
             let known = services().map(\.name).joined(separator: ", ")
             throw AdminError(.unknownName, "no service named \(name); known services: \(known.isEmpty ? "none" : known)")
         }
-        guard let type = row.type else {
+        guard let typeName = row.type else {
             return ServiceDescription(
                 name: row.name, version: row.version, type: nil, instances: row.instances, methods: [], methodsSource: "none",
                 note: "\(row.name) was spawned by name from another executable, which this manager does not link: its methods are unknown here"
             )
         }
-        let methods = MethodTable.methods(of: type).map(\.info)
+        var methods = MethodTable.methods(of: typeName).map(\.info)
+        guard let contracted = serviceType(of: row) as? any ContractedService.Type else {
+            return ServiceDescription(
+                name: row.name, version: row.version, type: typeName, instances: row.instances, methods: methods,
+                methodsSource: methods.isEmpty ? "none" : "runtime",
+                note: methods.isEmpty
+                    ? "no distributed methods of \(typeName) were found in this executable's table of distributed functions"
+                    : "from the Swift runtime's table of distributed functions in this executable: labels and types; policies need @ServiceContract"
+            )
+        }
+        // The manifest adds what the runtime cannot know: the policies on each method.
+        let manifest = contracted.manifest
+        for index in methods.indices {
+            methods[index].policies = manifest.method(forKey: methods[index].name)?.policies.attributes ?? []
+        }
+        let known = Set(methods.map(\.name))
+        for method in manifest.methods where !known.contains(method.key) {
+            methods.append(MethodInfo(
+                name: method.key, parameters: method.parameters.map { ParameterInfo(label: $0.label, type: $0.type) },
+                result: method.resultType, invocable: false, note: "not in this executable's table of distributed functions",
+                policies: method.policies.attributes
+            ))
+        }
         return ServiceDescription(
-            name: row.name, version: row.version, type: type, instances: row.instances, methods: methods,
-            methodsSource: methods.isEmpty ? "none" : "runtime",
-            note: methods.isEmpty
-                ? "no distributed methods of \(type) were found in this executable's table of distributed functions"
-                : "from the Swift runtime's table of distributed functions in this executable: labels and types, no policies"
+            name: row.name, version: row.version, type: typeName, instances: row.instances,
+            methods: methods.sorted { $0.name < $1.name }, methodsSource: "manifest",
+            interfaceHash: contracted.interfaceHash.description,
+            note: "from the service's @ServiceContract manifest, with the runtime's table for calling them"
         )
     }
 

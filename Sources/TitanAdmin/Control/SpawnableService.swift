@@ -13,6 +13,7 @@ public struct SpawnableService: Sendable {
     public let version: String
     /// The Swift type's name.
     public let typeName: String
+    let serviceType: any ProcessService.Type
     let start: @Sendable (ProcessManager, JSONValue?) async throws -> ProcessID
 
     /// Makes `type` spawnable with `options`; a spawn request's `arguments` are decoded as
@@ -21,6 +22,7 @@ public struct SpawnableService: Sendable {
         name = options.name ?? Service.name
         version = options.version ?? Service.version
         typeName = _typeName(Service.self, qualified: true)
+        serviceType = Service.self
         start = { manager, arguments in
             let configuration: Service.Configuration
             do {

@@ -245,11 +245,15 @@ async function showService(name) {
   const head = element("p", {}, element("strong", { textContent: service.name }), ` ${service.version} · ${service.type || "type unknown here"}`);
   const spawnable = (await api({ op: "services" })).find(s => s.name === name && s.spawnable);
   if (spawnable) head.append(" ", element("button", { "data-action": "spawn", "data-name": name, textContent: "spawn one" }));
+  if (service.interfaceHash) head.append(element("span", { class: "note empty", textContent: ` · interface ${service.interfaceHash}` }));
   const parts = [head];
   if (service.note) parts.push(element("p", { class: "note empty", textContent: service.note }));
   for (const method of service.methods) {
     const box = element("div", { class: "method", "data-method": method.name },
       element("code", { textContent: method.name }), " ", element("span", { textContent: signature(method) }));
+    if (method.policies && method.policies.length) {
+      box.append(element("div", { class: "policies", textContent: method.policies.join("  ") }));
+    }
     if (method.invocable && service.instances.length) {
       const target = element("select", {}, ...service.instances.map(i => element("option", { value: i, textContent: i })));
       const args = element("textarea", { rows: 2, value: JSON.stringify(method.parameters.map(p => template(p.type))) });

@@ -147,7 +147,9 @@ struct ServiceInfo: ParsableCommand {
             for method in service.methods {
                 let marker = method.invocable ? "" : terminal.dim("  (\(method.note ?? "not callable with JSON"))")
                 print("  \(method.name)  \(method.signature)\(marker)")
+                for policy in method.policies { print("      \(policy)") }
             }
+            if let hash = service.interfaceHash { print("interface hash: \(hash)") }
             if let note = service.note { print(terminal.dim(note)) }
         }
     }
