@@ -81,7 +81,22 @@ public final class AdminClient {
 
     // MARK: Wire
 
+    /// Sends `request`; if the endpoint already closed (it refuses some peers before they
+    /// say anything), its refusal is the error, not the broken pipe.
     private func send(_ request: AdminRequest) throws(AdminError) -> Int {
+        do {
+            return try write(request)
+        } catch {
+            do {
+                _ = try readReply(as: NoResult.self, id: 0, timeout: .seconds(1))
+            } catch let reason where reason.code != .protocolError {
+                throw reason
+            } catch {}
+            throw error
+        }
+    }
+
+    private func write(_ request: AdminRequest) throws(AdminError) -> Int {
         var request = request
         let id = request.id ?? nextID
         nextID = id + 1

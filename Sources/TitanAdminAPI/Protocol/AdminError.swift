@@ -8,14 +8,6 @@ public struct AdminError: Error, Codable, Sendable, Hashable, CustomStringConver
             self.rawValue = rawValue
         }
 
-        public init(from decoder: any Decoder) throws {
-            rawValue = try decoder.singleValueContainer().decode(String.self)
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.singleValueContainer()
-            try container.encode(rawValue)
-        }
 
         public var description: String { rawValue }
 

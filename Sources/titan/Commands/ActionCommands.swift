@@ -1,16 +1,6 @@
 import ArgumentParser
 import TitanAdminAPI
 
-/// Prints what an action did.
-private func show(_ report: ActionReport, _ terminal: Terminal) {
-    print(report.message)
-    for change in report.changes where change.pidBefore != nil || change.pidAfter != nil {
-        let before = change.pidBefore.map(String.init) ?? "-"
-        let after = change.pidAfter.map(String.init) ?? "-"
-        print("  \(change.process): pid \(before) → \(after) \(terminal.status(change.status))")
-    }
-}
-
 struct Restart: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Restart a process, a pool's workers, a supervisor's children or every process of a service.")
 
@@ -23,9 +13,7 @@ struct Restart: ParsableCommand {
     var rolling = false
 
     func run() throws {
-        try connection.run { client in
-            show(try client.request(AdminRequest(op: .restart, name: name, rolling: rolling), as: ActionReport.self), connection.terminal)
-        }
+        try connection.act(AdminRequest(op: .restart, name: name, rolling: rolling))
     }
 }
 
@@ -47,10 +35,7 @@ struct Stop: ParsableCommand {
     }
 
     func run() throws {
-        try connection.run { client in
-            let request = AdminRequest(op: .stop, name: name, timeout: timeout.flatMap(Format.parseDuration))
-            show(try client.request(request, as: ActionReport.self), connection.terminal)
-        }
+        try connection.act(AdminRequest(op: .stop, name: name, timeout: timeout.flatMap(Format.parseDuration)))
     }
 }
 
@@ -66,9 +51,7 @@ struct Kill: ParsableCommand {
     var signal = "KILL"
 
     func run() throws {
-        try connection.run { client in
-            show(try client.request(AdminRequest(op: .kill, name: name, signal: signal), as: ActionReport.self), connection.terminal)
-        }
+        try connection.act(AdminRequest(op: .kill, name: name, signal: signal))
     }
 }
 
@@ -88,9 +71,7 @@ struct Scale: ParsableCommand {
     }
 
     func run() throws {
-        try connection.run { client in
-            show(try client.request(AdminRequest(op: .scale, name: pool, count: size), as: ActionReport.self), connection.terminal)
-        }
+        try connection.act(AdminRequest(op: .scale, name: pool, count: size))
     }
 }
 
@@ -106,10 +87,13 @@ struct Spawn: ParsableCommand {
     var config: String?
 
     func run() throws {
-        try connection.run { client in
-            let configuration = try config.map { try JSONValue(parsing: $0) }
-            show(try client.request(AdminRequest(op: .spawn, name: service, arguments: configuration), as: ActionReport.self), connection.terminal)
+        let configuration: JSONValue?
+        do {
+            configuration = try config.map { try JSONValue(parsing: $0) }
+        } catch {
+            throw ValidationError("--config is not valid JSON: \(config ?? "")")
         }
+        try connection.act(AdminRequest(op: .spawn, name: service, arguments: configuration))
     }
 }
 
@@ -132,10 +116,13 @@ struct Invoke: ParsableCommand {
     var arguments: String?
 
     func run() throws {
-        try connection.run { client in
-            let values = try arguments.map { try JSONValue(parsing: $0) }
-            let report = try client.request(AdminRequest(op: .invoke, name: name, method: method, arguments: values), as: InvokeReport.self)
-            if format.json { return Terminal.printJSON(report) }
+        let values: JSONValue?
+        do {
+            values = try arguments.map { try JSONValue(parsing: $0) }
+        } catch {
+            throw ValidationError("the arguments are not valid JSON: \(arguments ?? "")")
+        }
+        try connection.read(AdminRequest(op: .invoke, name: name, method: method, arguments: values), as: InvokeReport.self, json: format.json) { report, _ in
             print(report.result.description)
         }
     }

@@ -43,6 +43,32 @@ struct Connection: ParsableArguments {
         }
     }
 
+    /// Sends a read and prints its result: as JSON with `json`, else with `render`.
+    func read<Result: Codable & Sendable>(_ request: AdminRequest, as type: Result.Type, json: Bool, render: (Result, Terminal) -> Void) throws {
+        try run { client in
+            let result = try client.request(request, as: Result.self)
+            if json {
+                Terminal.printJSON(result)
+            } else {
+                render(result, terminal)
+            }
+        }
+    }
+
+    /// Sends an action and prints what it did.
+    func act(_ request: AdminRequest) throws {
+        try run { client in
+            let report = try client.request(request, as: ActionReport.self)
+            let terminal = terminal
+            print(report.message)
+            for change in report.changes where change.pidBefore != nil || change.pidAfter != nil {
+                let before = change.pidBefore.map(String.init) ?? "-"
+                let after = change.pidAfter.map(String.init) ?? "-"
+                print("  \(change.process): pid \(before) → \(after) \(terminal.status(change.status))")
+            }
+        }
+    }
+
     static func exitCode(for code: AdminError.Code) -> Int32 {
         switch code {
         case .noManager: 69

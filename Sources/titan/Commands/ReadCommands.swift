@@ -8,10 +8,8 @@ struct Status: ParsableCommand {
     @OptionGroup var format: OutputFormat
 
     func run() throws {
-        try connection.run { client in
-            let report = try client.request(AdminRequest(op: .status), as: StatusReport.self)
-            if format.json { return Terminal.printJSON(report) }
-            print(Self.table(report.processes, connection.terminal))
+        try connection.read(AdminRequest(op: .status), as: StatusReport.self, json: format.json) { report, terminal in
+            print(Self.table(report.processes, terminal))
         }
     }
 
@@ -38,10 +36,7 @@ struct Pools: ParsableCommand {
     @OptionGroup var format: OutputFormat
 
     func run() throws {
-        try connection.run { client in
-            let pools = try client.request(AdminRequest(op: .pools), as: [PoolReport].self)
-            if format.json { return Terminal.printJSON(pools) }
-            let terminal = connection.terminal
+        try connection.read(AdminRequest(op: .pools), as: [PoolReport].self, json: format.json) { pools, terminal in
             guard !pools.isEmpty else { return print(terminal.dim("(no pools)")) }
             for pool in pools {
                 print("\(terminal.bold(pool.id)) (\(pool.service)): \(pool.size) worker(s), \(pool.busy) busy, \(pool.queued) queued, \(pool.processed) processed, \(pool.errors) errors, p50 \(Format.milliseconds(pool.latencyP50)), p99 \(Format.milliseconds(pool.latencyP99))")
@@ -65,10 +60,8 @@ struct Tree: ParsableCommand {
     @OptionGroup var format: OutputFormat
 
     func run() throws {
-        try connection.run { client in
-            let root = try client.request(AdminRequest(op: .tree), as: TreeNode.self)
-            if format.json { return Terminal.printJSON(root) }
-            print(Self.render(root, connection.terminal))
+        try connection.read(AdminRequest(op: .tree), as: TreeNode.self, json: format.json) { root, terminal in
+            print(Self.render(root, terminal))
         }
     }
 
@@ -109,14 +102,12 @@ struct Services: ParsableCommand {
     @OptionGroup var format: OutputFormat
 
     func run() throws {
-        try connection.run { client in
-            let services = try client.request(AdminRequest(op: .services), as: [ServiceRow].self)
-            if format.json { return Terminal.printJSON(services) }
+        try connection.read(AdminRequest(op: .services), as: [ServiceRow].self, json: format.json) { services, terminal in
             var table = Table([("SERVICE", .left), ("VERSION", .left), ("TYPE", .left), ("INSTANCES", .left), ("SPAWNABLE", .left)])
             for service in services {
                 table.add([service.name, service.version, service.type ?? "-", service.instances.isEmpty ? "-" : service.instances.joined(separator: ", "), service.spawnable ? "yes" : "no"])
             }
-            print(table.render(connection.terminal))
+            print(table.render(terminal))
         }
     }
 }
@@ -134,10 +125,7 @@ struct ServiceInfo: ParsableCommand {
     var methods = false
 
     func run() throws {
-        try connection.run { client in
-            let service = try client.request(AdminRequest(op: .service, name: name), as: ServiceDescription.self)
-            if format.json { return Terminal.printJSON(service) }
-            let terminal = connection.terminal
+        try connection.read(AdminRequest(op: .service, name: name), as: ServiceDescription.self, json: format.json) { service, terminal in
             print("\(terminal.bold(service.name)) \(service.version)")
             print("type:      \(service.type ?? "-")")
             print("instances: \(service.instances.isEmpty ? "-" : service.instances.joined(separator: ", "))")
@@ -165,10 +153,7 @@ struct Metrics: ParsableCommand {
     var name: String
 
     func run() throws {
-        try connection.run { client in
-            let m = try client.request(AdminRequest(op: .metrics, name: name), as: MetricsReport.self)
-            if format.json { return Terminal.printJSON(m) }
-            let terminal = connection.terminal
+        try connection.read(AdminRequest(op: .metrics, name: name), as: MetricsReport.self, json: format.json) { m, terminal in
             let lines: [(String, String)] = [
                 ("process", m.process), ("service", m.service), ("pid", Format.optional(m.pid)), ("status", terminal.status(m.status)),
                 ("uptime", Format.duration(m.uptime)), ("restarts", "\(m.restarts)"), ("cpu", Format.percent(m.cpuPercent)),
