@@ -29,7 +29,7 @@ final class Subprocess: Sendable {
     let lines: AsyncStream<String>
     private let stdinFD: Int32
     private let output = Mutex<(stdout: [UInt8], stderr: [UInt8], outDone: Bool, errDone: Bool)>(([], [], false, false))
-    private let finished = WaiterTable<Int, Result>(clock: SystemClock.shared)
+    private let finished = WaiterTable<Result>(clock: SystemClock.shared)
     private let exit = Mutex<Termination?>(nil)
 
     private init(pid: Int32, stdinFD: Int32, lines: AsyncStream<String>) {
