@@ -10,6 +10,7 @@ import TitanPM
 public struct SpawnableService: Sendable {
     /// The name operators use: the service's ``TitanPM/ProcessService/name``, or ``SpawnOptions/name``.
     public let name: String
+    /// The service's version.
     public let version: String
     /// The Swift type's name.
     public let typeName: String

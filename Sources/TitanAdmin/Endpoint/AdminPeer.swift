@@ -12,6 +12,7 @@ public struct AdminPeer: Sendable, Hashable, CustomStringConvertible {
         case http
     }
 
+    /// How the request arrived.
     public var transport: Transport
     /// The peer's user id (Unix socket only).
     public var uid: uid_t?

@@ -30,6 +30,7 @@ public final class AdminClient {
         }
     }
 
+    /// Where the client connects.
     public let address: Address
     private let token: String?
     private let fd: Int32

@@ -35,9 +35,12 @@ public struct AdminError: Error, Codable, Sendable, Hashable, CustomStringConver
         public static let protocolError = Code(rawValue: "protocolError")
     }
 
+    /// What kind of failure.
     public var code: Code
+    /// What happened, in words a person can act on.
     public var message: String
 
+    /// An error of `code` with `message`.
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message

@@ -9,9 +9,13 @@
 /// A request with `follow` gets one reply per item until the client closes the connection or
 /// the manager shuts down, which ends the stream with an `end` line.
 public struct AdminReply<Result: Codable & Sendable>: Codable, Sendable {
+    /// The request's id, echoed.
     public var id: Int?
+    /// Whether the request succeeded.
     public var ok: Bool
+    /// The operation's result; nil in an error reply and at the end of a stream.
     public var result: Result?
+    /// Why the request failed.
     public var error: AdminError?
     /// Set on the last line of a stream.
     public var end: Bool?
@@ -34,5 +38,6 @@ public struct AdminReply<Result: Codable & Sendable>: Codable, Sendable {
 
 /// A reply without a result, for errors and the end of a stream.
 public struct NoResult: Codable, Sendable, Hashable {
+    /// An empty result.
     public init() {}
 }

@@ -11,6 +11,7 @@
 public struct AdminRequest: Codable, Sendable, Hashable {
     /// Echoed in every reply to this request, so a client can match them.
     public var id: Int?
+    /// The operation.
     public var op: AdminOperation
     /// A process id, pool id, supervisor name or service name.
     public var name: String?
@@ -33,6 +34,7 @@ public struct AdminRequest: Codable, Sendable, Hashable {
     /// The endpoint's token; required on TCP, ignored on the Unix socket.
     public var token: String?
 
+    /// Creates a value with the given fields.
     public init(
         id: Int? = nil, op: AdminOperation, name: String? = nil, count: Int? = nil, follow: Bool? = nil,
         rolling: Bool? = nil, timeout: Double? = nil, signal: String? = nil, method: String? = nil,

@@ -11,10 +11,12 @@ public struct AdminEvent: Codable, Sendable, Hashable, CustomStringConvertible {
     public var subject: String
     /// The new status, the pool or supervisor event, or the operation.
     public var kind: String
+    /// The OS process id.
     public var pid: Int32?
     /// Why, or what else there is to say.
     public var detail: String?
 
+    /// Creates a value with the given fields.
     public init(sequence: Int, time: Double, source: String, subject: String, kind: String, pid: Int32?, detail: String?) {
         self.sequence = sequence
         self.time = time

@@ -18,6 +18,7 @@ public struct ManagerReport: Codable, Sendable, Hashable {
     /// Every operation the endpoint understands.
     public var operations: [AdminOperation]
 
+    /// Creates a value with the given fields.
     public init(manager: String, pid: Int32, executable: String, uptime: Double, readOnly: Bool, logsAvailable: Bool, metricsSource: String, operations: [AdminOperation]) {
         self.manager = manager
         self.pid = pid

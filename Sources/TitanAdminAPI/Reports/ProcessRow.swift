@@ -4,6 +4,7 @@ public struct ProcessRow: Codable, Sendable, Hashable {
     public var id: String
     /// The service's name.
     public var service: String
+    /// The service's version.
     public var version: String
     /// The OS pid of the current incarnation; nil while not running.
     public var pid: Int32?
@@ -11,6 +12,7 @@ public struct ProcessRow: Codable, Sendable, Hashable {
     public var status: String
     /// Seconds since the current incarnation became ready.
     public var uptime: Double?
+    /// How many times the process has been restarted.
     public var restarts: Int
     /// Share of one CPU over the last sampling interval, in percent.
     public var cpuPercent: Double?
@@ -24,9 +26,10 @@ public struct ProcessRow: Codable, Sendable, Hashable {
     public var supervisor: String?
     /// `process` or `inProcess`.
     public var isolation: String
-    /// How the last incarnation ended (`exited(0)`, `signaled(KILL)`), if one has.
+    /// How the last incarnation ended (`exit code 0`, `signal SIGKILL`), if one has.
     public var lastExit: String?
 
+    /// Creates a value with the given fields.
     public init(
         id: String, service: String, version: String, pid: Int32?, status: String, uptime: Double?, restarts: Int,
         cpuPercent: Double?, residentBytes: Int?, callsPerSecond: Double?, pool: String?, supervisor: String?,
@@ -56,6 +59,7 @@ public struct StatusReport: Codable, Sendable, Hashable {
     /// Every process, in spawn order.
     public var processes: [ProcessRow]
 
+    /// Creates a value with the given fields.
     public init(manager: Int32, processes: [ProcessRow]) {
         self.manager = manager
         self.processes = processes
