@@ -117,7 +117,8 @@ extension EventRecorder where Event == PoolEvent {
 }
 
 extension EventRecorder where Event == SupervisorEvent {
-    /// Records `supervisor`'s events (its whole subtree's) from now on.
+    /// Records `supervisor`'s own events from now on (a nested supervisor's are on its own
+    /// stream: record `supervisor.supervisor(name)`).
     public convenience init(_ supervisor: Supervisor) {
         self.init(supervisor.events)
     }

@@ -36,7 +36,8 @@ extension ProcessActorSystem {
     }
 
     /// Runs `body` with every remote call in it bounded by `timeout` instead of the default
-    /// from `SpawnOptions.callTimeout`. A call that runs out throws ``ProcessError/Code/timedOut``.
+    /// from `SpawnOptions.callTimeout`. A call that runs out throws ``/TitanCore/ProcessError/Code/timedOut``.
+    /// The innermost setting wins; rethrows what `body` throws.
     public static func withCallTimeout<T>(
         _ timeout: Duration,
         isolation: isolated (any Actor)? = #isolation,
@@ -45,7 +46,8 @@ extension ProcessActorSystem {
         try await with({ $0.timeout = .after(timeout) }, isolation: isolation, body)
     }
 
-    /// Runs `body` with no timeout on its remote calls (they still fail if the process dies).
+    /// Runs `body` with no timeout on its remote calls (they still fail if the process dies);
+    /// no deadline travels with them. Rethrows what `body` throws.
     public static func withoutCallTimeout<T>(
         isolation: isolated (any Actor)? = #isolation,
         _ body: () async throws -> T
@@ -54,7 +56,7 @@ extension ProcessActorSystem {
     }
 
     /// Runs `body` with `metadata` added to every remote call it makes (on top of metadata
-    /// from enclosing calls of this function; inner entries win).
+    /// from enclosing calls of this function; inner entries win). Rethrows what `body` throws.
     public static func withCallMetadata<T>(
         _ metadata: CallMetadata,
         isolation: isolated (any Actor)? = #isolation,
@@ -68,7 +70,8 @@ extension ProcessActorSystem {
     }
 
     /// Runs `body` with `key` as the idempotency key of every remote call it makes: a service
-    /// that keeps results by key runs the call once however often it is repeated.
+    /// that keeps results by key runs the call once however often it is repeated. Rethrows
+    /// what `body` throws.
     public static func withIdempotencyKey<T>(
         _ key: String,
         isolation: isolated (any Actor)? = #isolation,
@@ -104,7 +107,8 @@ extension ProcessActorSystem {
     /// (a reply can beat its caller's suspension), then stays there. `body` must not block
     /// (its work holds up every reply on that connection) and should not be isolated to an
     /// actor (an actor's code runs on the actor's executor). A pool, or a process that is not
-    /// running, has no single connection: `body` then runs as usual.
+    /// running, has no single connection: `body` then runs as usual. Rethrows what `body`
+    /// throws.
     public static func withAffinity<Act: DistributedActor, T>(
         to actor: Act,
         isolation: isolated (any Actor)? = #isolation,
@@ -116,10 +120,21 @@ extension ProcessActorSystem {
 
     // MARK: Outgoing calls
 
+    /// Called by the runtime at the start of each remote call, to record its arguments.
     public func makeInvocationEncoder() -> ProcessInvocationEncoder {
         ProcessInvocationEncoder(encoder: makeEncoder())
     }
 
+    /// Called by the runtime for a `distributed func` with a result on a remote reference:
+    /// sends the call where the actor's process id routes (a child, a pool, an in-process
+    /// service) through the caller-side interceptors and waits for the reply.
+    ///
+    /// Throws the callee's error (a `Codable` error as its own type, any other as
+    /// ``/TitanCore/ProcessError/Code/remote``), or a ``/TitanCore/ProcessError`` when the call
+    /// cannot complete: ``/TitanCore/ProcessError/Code/processExited`` if the process dies,
+    /// ``/TitanCore/ProcessError/Code/timedOut`` at the call's deadline,
+    /// ``/TitanCore/ProcessError/Code/unknownProcess`` if no route is known for the process,
+    /// ``/TitanCore/ProcessError/Code/invalidReply`` if the result cannot be decoded.
     public func remoteCall<Act, Err, Res>(
         on actor: Act,
         target: RemoteCallTarget,
@@ -135,6 +150,8 @@ extension ProcessActorSystem {
         }
     }
 
+    /// Called by the runtime for a `distributed func` without a result on a remote
+    /// reference; sends and fails as ``remoteCall(on:target:invocation:throwing:returning:)``.
     public func remoteCallVoid<Act, Err>(
         on actor: Act,
         target: RemoteCallTarget,

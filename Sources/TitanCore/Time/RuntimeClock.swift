@@ -25,6 +25,8 @@ public protocol RuntimeClock: Clock, Sendable where Instant == ClockInstant {
 }
 
 /// Names one action scheduled on a ``RuntimeClock``.
+///
+/// Returned by ``RuntimeClock/schedule(at:_:)``; pass it to ``RuntimeClock/cancel(_:)``.
 public struct TimerToken: Hashable, Sendable {
     package let rawValue: UInt64
 
