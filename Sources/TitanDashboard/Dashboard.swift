@@ -12,10 +12,10 @@ import TitanAdminAPI
 /// stop / scale buttons and the service explorer. Opened by ``TitanAdmin/AdminServer/serveDashboard(_:)``.
 ///
 /// The page is plain HTML, CSS and JavaScript from this module's resources. It speaks the
-/// admin endpoint's own protocol over HTTP: `POST /api` with one ``TitanAdminAPI/AdminRequest``
-/// returns its ``TitanAdminAPI/AdminReply``; `GET /api/stream?request=...` streams replies as
+/// admin endpoint's own protocol over HTTP: `POST /api` with one ``/TitanAdminAPI/AdminRequest``
+/// returns its ``/TitanAdminAPI/AdminReply``; `GET /api/stream?request=...` streams replies as
 /// server-sent events. Requests go through the same controller as the socket's, so the
-/// endpoint's policy (read-only, ``TitanAdmin/AdminOptions/authorize``) applies here too.
+/// endpoint's policy (read-only, ``/TitanAdmin/AdminOptions/authorize``) applies here too.
 public final class Dashboard: Sendable {
     /// The port it listens on (the one chosen, for port 0).
     public let port: Int
@@ -64,6 +64,7 @@ public struct DashboardOptions: Sendable {
     }
 }
 
+/// Serving the dashboard of an admin endpoint's manager.
 extension AdminServer {
     /// Serves the web dashboard for this endpoint's manager and returns once it listens.
     ///
@@ -72,7 +73,7 @@ extension AdminServer {
     /// let dashboard = try await admin.serveDashboard()   // http://127.0.0.1:8080/
     /// ```
     ///
-    /// - Throws: ``TitanAdminAPI/AdminError`` with code `badRequest` for a non-loopback host
+    /// - Throws: ``/TitanAdminAPI/AdminError`` with code `badRequest` for a non-loopback host
     ///   without a token, or `failed` when the port cannot be bound.
     public func serveDashboard(_ options: DashboardOptions = DashboardOptions()) async throws -> Dashboard {
         if !options.isLoopback && (options.token ?? "").isEmpty {
@@ -139,6 +140,7 @@ private final class StartSignal: Sendable {
     }
 }
 
+/// Running the dashboard in a ServiceLifecycle `ServiceGroup`.
 extension Dashboard: Service {
     /// Serves until the service group shuts down gracefully (or the task is cancelled), then stops.
     public func run() async throws {

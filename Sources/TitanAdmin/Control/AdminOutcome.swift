@@ -2,7 +2,7 @@ import FoundationEssentials
 import TitanAdminAPI
 
 /// What the controller answers a request with: JSON documents ready to send, each a whole
-/// ``TitanAdminAPI/AdminReply``. The socket server writes each on a line; the dashboard sends
+/// ``/TitanAdminAPI/AdminReply``. The socket server writes each on a line; the dashboard sends
 /// one as an HTTP body, or a stream as server-sent events.
 package enum AdminOutcome: Sendable {
     /// One reply.

@@ -13,8 +13,8 @@ enum AdminTarget: Sendable {
     /// Looks `name` up: a process id first, then a pool id, a supervisor (by name or id),
     /// then a service name.
     ///
-    /// - Throws: ``TitanAdminAPI/AdminError/Code-swift.struct/unknownName`` or
-    ///   ``TitanAdminAPI/AdminError/Code-swift.struct/badRequest`` for a missing name.
+    /// - Throws: ``/TitanAdminAPI/AdminError/Code-swift.struct/unknownName`` or
+    ///   ``/TitanAdminAPI/AdminError/Code-swift.struct/badRequest`` for a missing name.
     static func resolve(_ name: String?, in manager: ProcessManager) async throws -> AdminTarget {
         guard let name, !name.isEmpty else { throw AdminError(.badRequest, "this operation needs a name") }
         let processes = manager.processes

@@ -8,7 +8,7 @@ import TitanPM
 /// AdminOptions(services: [SpawnableService(Calculator.self, options: SpawnOptions(restartPolicy: .always()))])
 /// ```
 public struct SpawnableService: Sendable {
-    /// The name operators use: the service's ``TitanPM/ProcessService/name``, or ``SpawnOptions/name``.
+    /// The name operators use: the service's `ProcessService.name`, or ``/TitanPM/SpawnOptions/name``.
     public let name: String
     /// The service's version.
     public let version: String

@@ -5,7 +5,7 @@ import TitanPM
 /// How a manager's admin endpoint listens and whom it lets do what
 /// (see ``TitanPM/ProcessManager/serveAdmin(_:)``).
 ///
-/// By default: a Unix socket at ``TitanAdminAPI/AdminEndpoint/socketPath(explicit:)`` with mode
+/// By default: a Unix socket at ``/TitanAdminAPI/AdminEndpoint/socketPath(explicit:)`` with mode
 /// 0600, open to the manager's own user only (checked by the peer's credentials, not just the
 /// file mode), every action allowed to that user, no TCP.
 public struct AdminOptions: Sendable {
@@ -15,7 +15,7 @@ public struct AdminOptions: Sendable {
         public var host: String
         /// 0 picks a free port (read it back from ``AdminServer/tcpPort``).
         public var port: Int
-        /// The secret every request must carry (``TitanAdminAPI/AdminRequest/token``).
+        /// The secret every request must carry (``/TitanAdminAPI/AdminRequest/token``).
         public var token: String
 
         /// A TCP listener on `host:port` that requires `token`.
@@ -39,7 +39,7 @@ public struct AdminOptions: Sendable {
     public var readOnly: Bool
     /// Decides each action of an authenticated peer; nil allows them all (unless ``readOnly``).
     public var authorize: (@Sendable (AdminPeer, AdminRequest) -> Bool)?
-    /// Services an operator may start by name (``TitanAdminAPI/AdminOperation/spawn``).
+    /// Services an operator may start by name (``/TitanAdminAPI/AdminOperation/spawn``).
     public var services: [SpawnableService]
     /// How often CPU, memory and call rates are sampled.
     public var sampleInterval: Duration

@@ -10,8 +10,8 @@ import TitanTransport
 /// A manager's admin endpoint: what `titan`, scripts and the dashboard use to see and steer a
 /// running manager. Opened by ``TitanPM/ProcessManager/serveAdmin(_:)``.
 ///
-/// The protocol is newline-delimited JSON (see ``TitanAdminAPI/AdminRequest`` and
-/// ``TitanAdminAPI/AdminReply``): write one request per line, read one reply per line, or a
+/// The protocol is newline-delimited JSON (see ``/TitanAdminAPI/AdminRequest`` and
+/// ``/TitanAdminAPI/AdminReply``): write one request per line, read one reply per line, or a
 /// stream of them for `follow`. Try it with `socat`:
 ///
 /// ```sh
@@ -145,6 +145,7 @@ public final class AdminServer: Sendable {
     }
 }
 
+/// Running the endpoint in a ServiceLifecycle `ServiceGroup`.
 extension AdminServer: Service {
     /// Serves until the service group shuts down gracefully (or the task is cancelled), then
     /// closes the endpoint.
@@ -154,6 +155,7 @@ extension AdminServer: Service {
     }
 }
 
+/// Opening the admin endpoint.
 extension ProcessManager {
     /// Opens the admin endpoint for this manager (``AdminServer``): by default a Unix socket
     /// only this user can use, at the path `titan` looks at.
@@ -163,7 +165,7 @@ extension ProcessManager {
     /// // $ titan status
     /// ```
     ///
-    /// - Throws: ``TitanAdminAPI/AdminError`` when another manager already serves at the path,
+    /// - Throws: ``/TitanAdminAPI/AdminError`` when another manager already serves at the path,
     ///   the socket cannot be created, or a TCP endpoint has no token.
     public func serveAdmin(_ options: AdminOptions = AdminOptions()) throws -> AdminServer {
         try AdminServer(manager: self, options: options, metrics: ProcFSOnlyMetrics(), logs: NoLogCapture())

@@ -24,7 +24,7 @@ package struct CallFigures: Sendable, Hashable {
 /// Where the endpoint gets call counts and latencies of a process. CPU and memory always
 /// come from /proc; calls come from the manager's metrics where it records them.
 package protocol ProcessMetricsSource: Sendable {
-    /// Named in ``TitanAdminAPI/ManagerReport/metricsSource`` and ``TitanAdminAPI/MetricsReport/source``.
+    /// Named in ``/TitanAdminAPI/ManagerReport/metricsSource`` and ``/TitanAdminAPI/MetricsReport/source``.
     var name: String { get }
     /// The figures for process `id`, or nil where nothing is recorded.
     func calls(of id: ProcessID) async -> CallFigures?

@@ -57,7 +57,10 @@ public final class AdminClient {
 
     /// Sends `request` and decodes its one reply's result as `type`.
     ///
-    /// - Parameter timeout: how long to wait for the reply; nil waits as long as the manager lives.
+    /// - Parameters:
+    ///   - request: what to ask; its `id` and `token` are filled in when missing.
+    ///   - type: the result type the operation answers with (see ``AdminOperation``).
+    ///   - timeout: how long to wait for the reply; nil waits as long as the manager lives.
     /// - Throws: the manager's ``AdminError``, or a ``AdminError/Code-swift.struct/protocolError``.
     public func request<Result: Codable & Sendable>(_ request: AdminRequest, as type: Result.Type, timeout: Duration? = .seconds(120)) throws(AdminError) -> Result {
         let id = try send(request)

@@ -3,12 +3,19 @@ import FoundationEssentials
 /// Any JSON value: the arguments and results of ``AdminOperation/invoke``, which the protocol
 /// carries without knowing the service's types.
 public enum JSONValue: Codable, Sendable, Hashable, CustomStringConvertible {
+    /// `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// A number without a fraction or exponent that fits an `Int`.
     case integer(Int)
+    /// Any other number.
     case number(Double)
+    /// A string.
     case string(String)
+    /// An array.
     case array([JSONValue])
+    /// An object; its keys' order is not kept.
     case object([String: JSONValue])
 
     public init(from decoder: any Decoder) throws {

@@ -3,7 +3,14 @@
 public struct TreeNode: Codable, Sendable, Hashable {
     /// What a node is. New kinds may be added in any release.
     public enum Kind: String, Codable, Sendable, Hashable {
-        case manager, supervisor, pool, process
+        /// The manager, at the root.
+        case manager
+        /// A supervisor; its children are what it supervises.
+        case supervisor
+        /// A pool; its children are its workers.
+        case pool
+        /// A process.
+        case process
     }
 
     /// What the node is.
