@@ -41,6 +41,10 @@ final class EventJournal: Sendable {
                 )
                 await self.watchGroups()
             }
+            // The manager has shut down: nothing more will happen, so live streams end.
+            guard let self else { return }
+            self.record(source: "admin", subject: self.manager.actorSystem.processID.rawValue, kind: "shutDown", detail: "the manager shut down")
+            self.broadcast.finish()
         })
     }
 

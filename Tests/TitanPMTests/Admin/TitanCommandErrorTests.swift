@@ -96,3 +96,20 @@ extension TitanPMTests.TitanCommand {
         }
     }
 }
+
+extension TitanPMTests.TitanCommand {
+    @Test func followingEndsWhenTheManagerShutsDown() async throws {
+        let directory = try makeTemporaryDirectory()
+        defer { removeTree(directory) }
+        let pm = ProcessManager()
+        let admin = try pm.serveAdmin(AdminOptions(socketPath: "\(directory)/admin.sock"))
+        defer { admin.stop() }
+        _ = try await pm.spawn(Calculator.self)
+        let follower = try await Subprocess.start(titanPath, ["events", "--follow", "--lines", "1", "--socket", admin.socketPath])
+        _ = try await follower.line("the follower's first line") { !$0.isEmpty }
+        await pm.shutdown()
+        _ = try await follower.line("the shutdown in the stream") { $0.contains("shutDown") }
+        let result = try await follower.finish(timeout: .seconds(20))
+        #expect(result.exitCode == 0, "the stream ended and titan exited: \(result)")
+    }
+}
