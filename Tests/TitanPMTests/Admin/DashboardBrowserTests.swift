@@ -30,12 +30,14 @@ private struct Step: Decodable {
     var result: String?
     var ok: Bool?
     var path: String?
+    var pool: String?
+    var workers: Int?
 }
 
 extension TitanPMTests {
     @Suite struct DashboardInABrowser {
         @Test(.enabled(if: browserAvailable, "needs chromium, chromium-driver and python3-selenium (.ci/run installs them)"))
-        func aRealBrowserSeesProcessesLiveRestartsOneAndCallsAMethod() async throws {
+        func aRealBrowserSeesProcessesLiveRestartsOneScalesAPoolAndCallsAMethod() async throws {
             let directory = try makeTemporaryDirectory(mode: 0o755)
             defer { removeTree(directory) }
             let screenshot = getenv("TITAN_SCREENSHOT").map { String(cString: $0) } ?? "\(directory)/dashboard.png"
@@ -56,7 +58,7 @@ extension TitanPMTests {
                     let driver = try await Subprocess.start("/usr/bin/python3", [
                         "\(packageRoot)/Tests/Browser/drive_dashboard.py", "--url", dashboard.url,
                         "--expect", expected.joined(separator: ","), "--restart", id,
-                        "--invoke", "calculator|add(_:_:)|[2, 3]|5", "--screenshot", screenshot,
+                        "--scale", "\(pool.id)|3", "--invoke", "calculator|add(_:_:)|[2, 3]|5", "--screenshot", screenshot,
                     ])
                     func next(_ what: String) async throws -> Step {
                         let line = try await driver.line(what, timeout: .seconds(90)) { $0.hasPrefix("{") }
@@ -85,6 +87,10 @@ extension TitanPMTests {
 
                     let events = try await next("the events view to show the restart")
                     #expect(Set(events.kinds ?? []).isSuperset(of: ["restarting", "running", "restart"]))
+
+                    let scaled = try await next("the scale button to grow the pool")
+                    #expect(scaled.pool == pool.id.rawValue && scaled.workers == 3)
+                    #expect(pool.stats.size == 3)
 
                     let invoked = try await next("the service explorer to call add(_:_:)")
                     #expect(invoked.ok == true, "result: \(invoked.result ?? "none")")
