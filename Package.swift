@@ -10,9 +10,12 @@ import PackageDescription
 //   TitanProcess      launching children, readiness, exit watching, hosting a service
 //   TitanActorSystem  ProcessActorSystem: calling and serving sides, interceptors, streaming
 //   TitanTransport    frame connections: Unix sockets, and an in-memory one for tests
+//   TitanTelemetry    a process's metrics registry (a swift-metrics backend), log records
 //   TitanWire         bytes, the binary Codable format, frames, the call envelope
 //   TitanCore         vocabulary: ids, errors, signals, backoff, clocks, waiters (no I/O)
 //   CTitan            Linux calls Glibc does not export
+//
+// Outside the runtime's build: TitanPrometheus (swift-prometheus and a small HTTP responder).
 //
 // `Tests/TitanPMTests/LayeringTests.swift` fails if a module imports one above it.
 //
@@ -27,6 +30,7 @@ let package = Package(
     products: [
         .library(name: "TitanPM", targets: ["TitanPM"]),
         .library(name: "TitanPMTestKit", targets: ["TitanPMTestKit"]),
+        .library(name: "TitanPrometheus", targets: ["TitanPrometheus"]),
         // Policy state machines and the service manifest's value types: no dependencies.
         .library(name: "TitanPolicies", targets: ["TitanPolicies"]),
         // `@ServiceContract` and the policy attributes. Only users who import this product
@@ -43,6 +47,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-otel/swift-w3c-trace-context.git", from: "1.0.0"),
         .package(url: "https://github.com/swiftlang/swift-syntax", from: "603.0.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -57,14 +65,50 @@ let package = Package(
         .target(name: "CTitan"),
         .target(name: "TitanCore", dependencies: ["CTitan"]),
         .target(name: "TitanWire", dependencies: ["TitanCore"]),
+        // The observability vocabulary: swift-metrics and swift-log are API packages (no I/O,
+        // no backends), light enough for every process to record through.
+        .target(
+            name: "TitanTelemetry",
+            dependencies: [
+                "TitanCore", "TitanWire",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(name: "TitanTransport", dependencies: ["TitanCore", "TitanWire", "CTitan"]),
-        .target(name: "TitanActorSystem", dependencies: ["TitanCore", "TitanWire", "TitanTransport"]),
-        .target(name: "TitanProcess", dependencies: ["TitanCore", "TitanWire", "TitanTransport", "TitanActorSystem", "CTitan"]),
+        .target(
+            name: "TitanActorSystem",
+            dependencies: [
+                "TitanCore", "TitanWire", "TitanTransport", "TitanTelemetry",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]
+        ),
+        .target(
+            name: "TitanProcess",
+            dependencies: [
+                "TitanCore", "TitanWire", "TitanTransport", "TitanTelemetry", "TitanActorSystem", "CTitan",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]
+        ),
         .target(
             name: "TitanPM",
             dependencies: [
-                "TitanCore", "TitanWire", "TitanTransport", "TitanActorSystem", "TitanProcess",
+                "TitanCore", "TitanWire", "TitanTransport", "TitanTelemetry", "TitanActorSystem", "TitanProcess",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // Prometheus exposition of a manager's metrics on a small HTTP/1.1 endpoint; outside
+        // the runtime's build so that services pay nothing for it.
+        .target(
+            name: "TitanPrometheus",
+            dependencies: [
+                "TitanPM",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -139,10 +183,27 @@ let package = Package(
         ),
         // Speed and memory figures against a raw floor measured in the same run:
         // `swift run -c release titan-bench` (`--workflows` for the workflow journal's figures).
-        .executableTarget(name: "titan-bench", dependencies: ["TitanPM", "TitanWire", "TitanTransport", "CTitan", "TitanWorkflows"]),
+        .executableTarget(
+            name: "titan-bench",
+            dependencies: [
+                "TitanPM", "TitanWire", "TitanTransport", "CTitan", "TitanWorkflows",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
+        ),
 
         // Services used by the tests, shared with `titan-test-host`, the "other executable".
-        .target(name: "TitanTestServices", dependencies: ["TitanPM"], path: "Tests/TitanTestServices"),
+        .target(
+            name: "TitanTestServices",
+            dependencies: [
+                "TitanPM",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "W3CTraceContext", package: "swift-w3c-trace-context"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
+            path: "Tests/TitanTestServices"
+        ),
         .executableTarget(
             name: "titan-test-host",
             dependencies: ["TitanPM", "TitanTestServices"],
@@ -171,9 +232,13 @@ let package = Package(
             name: "TitanPMTests",
             dependencies: [
                 "TitanCore", "TitanWire", "TitanTransport", "TitanActorSystem", "TitanProcess",
-                "TitanPM", "TitanPMTestKit", "TitanTestServices", "titan-test-host",
+                "TitanPM", "TitanPMTestKit", "TitanTestServices", "titan-test-host", "TitanTelemetry", "TitanPrometheus",
                 "TitanAdmin", "TitanAdminAPI", "TitanDashboard", "titan", "TitanPMMacros",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
         .testTarget(name: "TitanPoliciesTests", dependencies: ["TitanPolicies"]),

@@ -2,6 +2,7 @@ import Distributed
 import Glibc
 import Synchronization
 import TitanCore
+import TitanTelemetry
 import TitanTransport
 import TitanWire
 
@@ -56,6 +57,7 @@ public final class ProcessActorSystem: DistributedActorSystem, Sendable {
     private let chain = Mutex(InterceptorChain(interceptors: []))
     let admission = Mutex(Admission())
     private let hostInfo: Mutex<Welcome>
+    let telemetryBox = Mutex<ProcessTelemetry?>(nil)
     private let controlHandler = Mutex<(@Sendable ([UInt8]) async -> Result<CallReply, any Error>)?>(nil)
     /// Streams this process produces that no consumer has claimed yet.
     package let streams: StreamRegistry

@@ -3,3 +3,4 @@
 @_exported import TitanActorSystem
 @_exported import TitanCore
 @_exported import TitanProcess
+@_exported import TitanTelemetry

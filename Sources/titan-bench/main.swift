@@ -10,6 +10,7 @@ import TitanWire
 //   titan-bench --pin                           only the figures pinned to CPU 0
 //   titan-bench --split                         only the figures with this process on CPU 0, peers on CPU 1
 //   titan-bench --quick                         fewer iterations (a smoke test)
+//   titan-bench --observability                 only the cost of metrics and tracing (on against off)
 //   titan-bench --scale [N]                     only the scale figures: one manager, N idle children (500)
 //   titan-bench --workflows [--quick] [--json]  workflow figures: journaling cost per stage, durable vs in-memory
 
@@ -49,6 +50,14 @@ if arguments.contains("--throughput-loop") {
     let rate = try await measureThroughput(calls: 500_000, concurrency: 64) { _ = try await service.add(1, 2) }
     print("\(rate) calls/s")
     await pm.shutdown()
+    exit(0)
+}
+
+if arguments.contains("--observability") {
+    // Only the observability figures: metrics and tracing on against everything off.
+    let report = Report(json: arguments.contains("--json"))
+    try await observabilityFigures(report: report, quick: arguments.contains("--quick"))
+    if report.json { report.printJSON() }
     exit(0)
 }
 
@@ -249,6 +258,12 @@ await pm.shutdown()
 if !pinned {
     // Scale: one manager, many idle children.
     try await measureScale(children: quick ? 50 : 500, report: report)
+}
+
+if !pinned {
+    // Metrics and tracing on against everything off (after the figures above, which keep the
+    // process's MetricsSystem un-bootstrapped).
+    try await observabilityFigures(report: report, quick: quick)
 }
 
 if !pinned {

@@ -8,11 +8,14 @@ private let layers: [(module: String, mayImport: Set<String>)] = [
     ("CTitan", []),
     ("TitanCore", ["CTitan"]),
     ("TitanWire", ["TitanCore"]),
+    ("TitanTelemetry", ["TitanCore", "TitanWire"]),
     ("TitanTransport", ["CTitan", "TitanCore", "TitanWire"]),
-    ("TitanActorSystem", ["TitanCore", "TitanWire", "TitanTransport"]),
-    ("TitanProcess", ["CTitan", "TitanCore", "TitanWire", "TitanTransport", "TitanActorSystem"]),
-    ("TitanPM", ["TitanCore", "TitanWire", "TitanTransport", "TitanActorSystem", "TitanProcess"]),
+    ("TitanActorSystem", ["TitanCore", "TitanWire", "TitanTransport", "TitanTelemetry"]),
+    ("TitanProcess", ["CTitan", "TitanCore", "TitanWire", "TitanTransport", "TitanTelemetry", "TitanActorSystem"]),
+    ("TitanPM", ["TitanCore", "TitanWire", "TitanTransport", "TitanTelemetry", "TitanActorSystem", "TitanProcess"]),
     ("TitanPMTestKit", ["TitanPM"]),
+    // Outside the runtime's build.
+    ("TitanPrometheus", ["TitanCore", "TitanPM"]),
     // Operating a manager from outside: the protocol depends on nothing of the runtime's,
     // and the admin endpoint builds no web server (only the dashboard does).
     ("TitanAdminAPI", []),
@@ -22,6 +25,10 @@ private let layers: [(module: String, mayImport: Set<String>)] = [
 /// Modules from outside the package that a layer may use.
 private let external: Set<String> = [
     "Distributed", "Synchronization", "Glibc", "FoundationEssentials", "Logging", "ServiceLifecycle", "_Concurrency",
+    // The observability API packages (no backends, no I/O) ...
+    "CoreMetrics", "Tracing", "Instrumentation",
+    // ... and a backend, outside the runtime's build only.
+    "Prometheus",
 ]
 
 let packageRoot: String = {
@@ -68,6 +75,14 @@ private func imports(of path: String) -> [String] {
 
 extension TitanPMTests {
     @Suite struct Layering {
+        @Test func prometheusStaysOutOfTheRuntime() {
+            for (module, _) in layers where module != "CTitan" && module != "TitanPrometheus" {
+                for file in swiftFiles(under: "\(packageRoot)/Sources/\(module)") {
+                    #expect(!imports(of: file).contains("Prometheus"), "\(file) imports Prometheus")
+                }
+            }
+        }
+
         @Test func noModuleImportsALayerAboveIt() {
             var checked = 0
             for (module, allowed) in layers where module != "CTitan" {

@@ -105,8 +105,8 @@ package final class CallClient: Sendable {
     /// Sends `call` and waits for its reply.
     ///
     /// Throws the callee's error (rebuilt from the `failure` frame), `CancellationError` if the
-    /// task is cancelled, ``ProcessError/Code/timedOut`` at the call's deadline,
-    /// ``ProcessError/Code/messageTooLarge`` before sending an oversized frame, and the
+    /// task is cancelled, ``/TitanCore/ProcessError/Code/timedOut`` at the call's deadline,
+    /// ``/TitanCore/ProcessError/Code/messageTooLarge`` before sending an oversized frame, and the
     /// owner's error (see ``failAll(_:)``) if the connection ends. A caller that gives up
     /// tells the callee to cancel. With `reportNotSent`, a call that never left throws
     /// ``NotSent`` instead.

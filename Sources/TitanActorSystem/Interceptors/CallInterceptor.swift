@@ -86,6 +86,14 @@ public struct CallTarget: Sendable, Hashable, CustomStringConvertible {
         return String(full[start...])
     }
 
+    /// The name of the type that declares the method, without its module: `Calculator`.
+    public var typeName: String {
+        let full = name
+        let head = full[..<(full.firstIndex(of: "(") ?? full.endIndex)]
+        let parts = head.split(separator: ".")
+        return parts.count >= 2 ? String(parts[parts.count - 2]) : String(head)
+    }
+
     /// The readable ``name``.
     public var description: String { name }
 }

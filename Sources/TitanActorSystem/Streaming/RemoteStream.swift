@@ -1,4 +1,5 @@
 import TitanCore
+import Tracing
 import TitanWire
 import TitanTransport
 
@@ -193,7 +194,8 @@ extension RemoteStream: Codable {
                 }
             }
         }
-        let id = system.streams.register(StreamProducer<Element>(body: body))
+        let traced = system.telemetry?.tracing == true
+        let id = system.streams.register(StreamProducer<Element>(body: body, traceContext: traced ? ServiceContext.current : nil))
         var container = encoder.singleValueContainer()
         try container.encode(id)
     }
@@ -209,7 +211,7 @@ extension RemoteStream: Codable {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "a RemoteStream can only be received as an argument or result of a distributed call"))
         }
         let consumer = StreamConsumer<Element>(window: RemoteStream.defaultWindow, upstream: RemoteUpstream(link: link, id: id))
-        consumer.setDecoder(link.system.makeDecoder(channel: link))
+        consumer.setDecoder(link.system.makeDecoder(channel: link), telemetry: link.system.telemetry)
         link.addConsumer(consumer, id: id)
         self.init(received: ConsumerHandle(core: consumer))
     }

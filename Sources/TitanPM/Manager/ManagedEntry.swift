@@ -3,6 +3,7 @@ import Glibc
 import Synchronization
 import TitanActorSystem
 import TitanCore
+import TitanTelemetry
 import TitanProcess
 import TitanTransport
 import TitanWire
@@ -17,6 +18,8 @@ protocol ManagedEntry: Sendable {
     func kill(_ signal: Signal) throws
     func restart() async throws
     func health() async throws -> HealthStatus
+    /// What the process recorded, within `timeout`.
+    func metricsSnapshot(timeout: Duration) async throws -> MetricsSnapshot
 }
 
 extension ManagedProcess: ManagedEntry {}
@@ -24,7 +27,7 @@ extension ManagedProcess: ManagedEntry {}
 /// A service spawned with ``SpawnOptions/Isolation/inProcess``: hosted in this process by an
 /// actor system of its own and reached over an in-memory connection, so its calls are encoded,
 /// intercepted and answered exactly as a child's are (a non-`Codable` error arrives as
-/// ``ProcessError/Code/remote``, streams flow with credit) — only without a process. It
+/// ``/TitanCore/ProcessError/Code/remote``, streams flow with credit) — only without a process. It
 /// cannot be killed or restarted.
 final class InProcessService: ManagedEntry, CallRoute {
     let id: ProcessID
@@ -37,8 +40,12 @@ final class InProcessService: ManagedEntry, CallRoute {
     private let shutdownHook: @Sendable () async -> Void
     private let events: EventHub
     private let state: Mutex<(status: ProcessStatus, startTime: Date)>
+    /// The service's metrics, when the manager records metrics.
+    private let registry: MetricsRegistry?
 
-    private init(id: ProcessID, name: String, version: String, options: SpawnOptions, service: some ProcessService, client: CallClient, events: EventHub) {
+    private init(id: ProcessID, name: String, version: String, options: SpawnOptions, service: some ProcessService, client: CallClient, events: EventHub,
+                 registry: MetricsRegistry?) {
+        self.registry = registry
         self.id = id
         self.name = name
         self.version = version
@@ -62,9 +69,11 @@ final class InProcessService: ManagedEntry, CallRoute {
         configuration: S.Configuration,
         options: SpawnOptions,
         caller: ProcessActorSystem,
-        events: EventHub
+        events: EventHub,
+        telemetry: ManagerTelemetry
     ) async throws -> InProcessService {
         let host = ProcessActorSystem(processID: id, maxFrameSize: options.maxMessageSize, clock: caller.clock)
+        let registry = telemetry.install(onInProcess: host, service: name)
         let service = ProcessActorSystem.$presetID.withValue(ProcessActorID(process: id, instance: 0)) { S(actorSystem: host) }
         do {
             try await service.whenLocal { try await $0.configure(configuration) }
@@ -80,7 +89,7 @@ final class InProcessService: ManagedEntry, CallRoute {
         ) { client, reason in
             client.failAll(.connectionLost("\(reason)"))
         }
-        return InProcessService(id: id, name: name, version: version, options: options, service: service, client: client, events: events)
+        return InProcessService(id: id, name: name, version: version, options: options, service: service, client: client, events: events, registry: registry)
     }
 
     private func emit(_ status: ProcessStatus) {
@@ -129,5 +138,9 @@ final class InProcessService: ManagedEntry, CallRoute {
 
     func health() async throws -> HealthStatus {
         await healthCheck()
+    }
+
+    func metricsSnapshot(timeout: Duration) async throws -> MetricsSnapshot {
+        registry?.snapshot() ?? MetricsSnapshot()
     }
 }

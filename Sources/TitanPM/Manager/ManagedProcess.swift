@@ -51,13 +51,17 @@ final class ManagedProcess: CallRoute, Sendable {
     /// Set for a process a ``Supervisor`` looks after: told of every exit it did not request,
     /// with the incarnation that exited; the restart policy is then the supervisor's.
     private let supervisorHook: (@Sendable (Int, Termination) -> Void)?
+    /// Makes the handler of an incarnation's captured output, given its pid.
+    private let output: (@Sendable (Int32) -> any ChildOutputHandler)?
 
     private var clock: any RuntimeClock { system.clock }
 
     init(id: ProcessID, name: String, version: String, spec: ChildSpec, options: SpawnOptions, events: EventHub, system: ProcessActorSystem,
-         supervisorHook: (@Sendable (Int, Termination) -> Void)? = nil) {
+         supervisorHook: (@Sendable (Int, Termination) -> Void)? = nil,
+         output: (@Sendable (Int32) -> any ChildOutputHandler)? = nil) {
         self.system = system
         self.supervisorHook = supervisorHook
+        self.output = output
         self.id = id
         self.name = name
         self.version = version
@@ -141,6 +145,10 @@ final class ManagedProcess: CallRoute, Sendable {
             return client
         }
         let id = self.id
+        // Only a traced call looks: untraced calls take no extra lock.
+        let waitingFor = CallTrace.span == nil ? nil : state.withLock { $0.status == .running ? nil : $0.status }
+        if let waitingFor { CallTrace.event("titan.wait_for_process", ["titan.process": id.rawValue, "titan.status": "\(waitingFor)"]) }
+        defer { if waitingFor != nil { CallTrace.event("titan.process_ready", ["titan.process": id.rawValue]) } }
         return try await ready.wait(
             for: nextWaiter.wrappingAdd(1, ordering: .relaxed).oldValue,
             deadline: deadline,
@@ -162,6 +170,13 @@ final class ManagedProcess: CallRoute, Sendable {
                 }
             }
         )
+    }
+
+    /// A snapshot of the running incarnation's metrics registry, within `timeout`.
+    func metricsSnapshot(timeout: Duration) async throws -> MetricsSnapshot {
+        let client = try await currentClient(deadline: clock.deadline(after: timeout), timeout: timeout)
+        let reply = try await client.control(.metrics, timeout: timeout)
+        return try WireDecoder().decode(MetricsSnapshot.self, from: reply.payload)
     }
 
     /// Asks the running incarnation for its health.
@@ -188,7 +203,7 @@ final class ManagedProcess: CallRoute, Sendable {
             return state.incarnation
         }
         let child = try await ChildProcess.start(
-            spec, timeout: options.startTimeout, system: system,
+            spec, timeout: options.startTimeout, system: system, output: output,
             onExit: { [weak self] status in self?.childExited(incarnation: incarnation, status: status) }
         )
         let client = state.withLock { state -> CallClient? in

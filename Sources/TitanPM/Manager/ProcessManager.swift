@@ -37,6 +37,8 @@ public final class ProcessManager: Sendable {
     public let actorSystem: ProcessActorSystem
     /// Where the manager logs spawns, failed starts and pool workers that end.
     public let logger: Logger
+    /// What this manager records about its processes (see ``ObservabilityOptions``).
+    let telemetry: ManagerTelemetry
     private let hub = EventHub()
     private let state = Mutex(State())
 
@@ -44,13 +46,21 @@ public final class ProcessManager: Sendable {
 
     /// A manager that logs to `logger` and times everything (call timeouts, restart backoff,
     /// restart intensity, pool recycling and scaling) on `clock`; tests pass a ``/TitanCore/ManualClock``.
-    public init(logger: Logger = Logger(label: "titan.pm"), clock: any RuntimeClock = SystemClock.shared) {
+    /// `observability` says what it records about its processes: by default metrics, spans
+    /// and the children's output and logs (see ``ObservabilityOptions``).
+    public init(
+        logger: Logger = Logger(label: "titan.pm"),
+        clock: any RuntimeClock = SystemClock.shared,
+        observability: ObservabilityOptions = ObservabilityOptions()
+    ) {
         let n = Self.instances.withLock { count -> Int in
             count += 1
             return count
         }
         actorSystem = ProcessActorSystem(processID: ProcessID("manager-\(getpid())-\(n)"), clock: clock)
         self.logger = logger
+        telemetry = ManagerTelemetry(options: observability, logger: logger)
+        startTelemetry()
     }
 
     deinit {
@@ -115,7 +125,7 @@ public final class ProcessManager: Sendable {
             let id = try makeID(name)
             let entry = try await InProcessService.start(
                 Service.self, id: id, name: name, version: version, configuration: configuration,
-                options: options, caller: actorSystem, events: hub
+                options: options, caller: actorSystem, events: hub, telemetry: telemetry
             )
             insert(entry)
             actorSystem.register(route: entry, for: id)
@@ -173,6 +183,7 @@ public final class ProcessManager: Sendable {
 
     /// Drops a process that has stopped for good from the table and the routes.
     package func forget(_ id: ProcessID) {
+        telemetry.logs?.forget(id)
         actorSystem.unregisterRoute(for: id)
         state.withLock { state in
             state.entries[id] = nil
@@ -187,6 +198,21 @@ public final class ProcessManager: Sendable {
 
     /// The manager's event hub, for pools and supervisors that watch their processes.
     var eventHub: EventHub { hub }
+
+    /// The pool or supervisor `id`, if this manager runs one.
+    func group(_ id: ProcessID) -> (any ProcessGroup)? {
+        state.withLock { $0.groups[id] }
+    }
+
+    /// Every pool and supervisor this manager runs.
+    var allGroups: [any ProcessGroup] {
+        state.withLock { Array($0.groups.values) }
+    }
+
+    /// Every process entry, in spawn order.
+    var allEntries: [any ManagedEntry] {
+        state.withLock { state in state.order.compactMap { state.entries[$0] } }
+    }
 
     func addGroup(_ group: any ProcessGroup) {
         state.withLock { $0.groups[group.id] = group }
@@ -223,12 +249,14 @@ public final class ProcessManager: Sendable {
             processID: id,
             socketPath: socketPath,
             parentPID: getpid(),
-            maxFrameSize: options.maxMessageSize
+            maxFrameSize: options.maxMessageSize,
+            telemetry: telemetry.childTelemetry,
+            logLevel: telemetry.options.logs.childLogLevel.rawValue
         )
         var environment = Self.currentEnvironment()
         environment.merge(options.environment) { $1 }
         environment.merge(child.variables) { $1 }
-        let spec = ChildSpec(
+        var spec = ChildSpec(
             executable: try options.executable ?? Self.currentExecutable(),
             arguments: options.arguments,
             environment: environment,
@@ -236,7 +264,15 @@ public final class ProcessManager: Sendable {
             child: child,
             configuration: configurationBytes
         )
-        let process = ManagedProcess(id: id, name: name, version: version, spec: spec, options: options, events: hub, system: actorSystem, supervisorHook: supervisorHook)
+        spec.captured = telemetry.captured
+        var output: (@Sendable (Int32) -> any ChildOutputHandler)?
+        if let log = telemetry.logs?.log(of: id, service: name) {
+            output = { pid in log.output(pid: pid) }
+        }
+        let process = ManagedProcess(
+            id: id, name: name, version: version, spec: spec, options: options, events: hub, system: actorSystem,
+            supervisorHook: supervisorHook, output: output
+        )
         insert(process)
         actorSystem.register(route: process, for: id)
         do {
@@ -340,7 +376,7 @@ public final class ProcessManager: Sendable {
         entry(id)?.info
     }
 
-    private func entry(_ id: ProcessID) -> (any ManagedEntry)? {
+    func entry(_ id: ProcessID) -> (any ManagedEntry)? {
         state.withLock { $0.entries[id] }
     }
 
@@ -417,6 +453,7 @@ public final class ProcessManager: Sendable {
             Self.removeDirectory(directory)
         }
         hub.finish()
+        telemetry.stop()
         logger.debug("shut down", metadata: ["processes": "\(entries.count)"])
     }
 

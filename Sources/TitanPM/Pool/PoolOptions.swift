@@ -272,6 +272,8 @@ public struct PoolStats: Sendable, Hashable, CustomStringConvertible {
     public var replaced: Int
     /// Workers recycled (by ``PoolOptions/Recycling`` or ``ProcessPool/restartWorkers()``).
     public var recycled: Int
+    /// Calls refused because the queue was full (``PoolError/queueFull(limit:)``).
+    public var rejected: Int = 0
     /// A row per worker, draining ones included, by slot.
     public var workers: [Worker]
 

@@ -2,6 +2,7 @@ import Distributed
 import Synchronization
 import TitanActorSystem
 import TitanCore
+import TitanTelemetry
 import TitanProcess
 import TitanTransport
 import TitanWire
@@ -140,8 +141,14 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
         var excluded: Set<ProcessID> = []
         var attempt = 0
         while true {
+            let traced = CallTrace.span != nil
+            let asked = traced ? clock.now : nil
             let worker = try await acquire(routing.context, excluding: excluded, deadline: call.deadline, timeout: call.timeout)
             let started = clock.now
+            if let asked {
+                CallTrace.attribute("titan.pool.worker", worker.id.rawValue)
+                CallTrace.attribute("titan.pool.queued_ns", Int(clamping: asked.duration(to: started).wholeNanoseconds))
+            }
             do {
                 let reply = try await worker.call(call)
                 release(worker.id, started: started, outcome: .success)
@@ -151,6 +158,7 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
                 release(worker.id, started: started, outcome: lost ? .workerFailure : .failed)
                 guard lost, routing.idempotent, attempt < options.idempotentRetries else { throw error }
                 attempt += 1
+                CallTrace.event("titan.pool.retry", ["titan.attempt": String(attempt), "titan.pool.worker": worker.id.rawValue, "titan.error": "\(error)"])
                 excluded.insert(worker.id)
             }
         }
@@ -404,7 +412,17 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
     }
 }
 
-extension ProcessPool: ProcessGroup {}
+extension ProcessPool: ProcessGroup {
+    var serviceName: String { workerOptions.name ?? Service.name }
+
+    func metricsSamples() async -> MetricsSnapshot {
+        stats.samples(pool: id, service: serviceName)
+    }
+
+    func memberIDs() async -> [ProcessID] {
+        workers
+    }
+}
 
 extension ProcessPool: PoolControl {
     package var serviceName: String { workerOptions.name ?? Service.name }

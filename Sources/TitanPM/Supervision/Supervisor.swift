@@ -1,6 +1,7 @@
 import Synchronization
 import TitanActorSystem
 import TitanCore
+import TitanTelemetry
 import TitanProcess
 import TitanTransport
 import TitanWire
@@ -161,7 +162,7 @@ public actor Supervisor: ProcessGroup {
             dynamicCount = 0
             phase = .running
             guard strategy != .simpleOneForOne else {
-                broadcast.emit(.started(supervisor: name))
+                publish(.started(supervisor: name))
                 return
             }
             for spec in specs {
@@ -173,7 +174,7 @@ public actor Supervisor: ProcessGroup {
                     throw SupervisorError.startFailed(supervisor: name, child: spec.id, reason: "\(error)")
                 }
             }
-            broadcast.emit(.started(supervisor: name))
+            publish(.started(supervisor: name))
         }
     }
 
@@ -225,7 +226,7 @@ public actor Supervisor: ProcessGroup {
 
     private func childTerminated(at index: Int, exit: Termination?, abnormal: Bool, reason: String) async {
         let child = members[index]
-        broadcast.emit(.childTerminated(supervisor: name, child: child.id, reason: reason))
+        publish(.childTerminated(supervisor: name, child: child.id, reason: reason))
         let byType: CrashDecision = switch child.spec.restart {
         case .permanent: .restart
         case .transient: abnormal ? .restart : .ignore
@@ -238,7 +239,7 @@ public actor Supervisor: ProcessGroup {
         switch decision {
         case .ignore:
             leaveTerminated(at: index)
-            broadcast.emit(.childIgnored(supervisor: name, child: child.id))
+            publish(.childIgnored(supervisor: name, child: child.id))
             if shouldAutoShutdown(after: child) { await shutDownSelf() }
         case .escalate:
             await fail(.escalated(supervisor: name, child: child.id, reason: reason))
@@ -339,7 +340,7 @@ public actor Supervisor: ProcessGroup {
         for id in dropped {
             if let i = members.firstIndex(where: { $0.id == id }) { leaveTerminated(at: i) }
         }
-        broadcast.emit(.restarted(supervisor: name, cause: cause, children: restarted))
+        publish(.restarted(supervisor: name, cause: cause, children: restarted))
     }
 
     private func stopForRestart(at index: Int) async {
@@ -399,14 +400,14 @@ public actor Supervisor: ProcessGroup {
         await stopChildren()
         members = []
         phase = .stopped
-        broadcast.emit(.stopped(supervisor: name))
+        publish(.stopped(supervisor: name))
     }
 
     private func fail(_ error: SupervisorError) async {
         phase = .failed(error)
         await stopChildren()
         members = []
-        broadcast.emit(.failed(supervisor: name, error: error))
+        publish(.failed(supervisor: name, error: error))
         if let parent {
             Task { await parent.childFailed(name, error: error) }
         } else {
@@ -476,6 +477,24 @@ public actor Supervisor: ProcessGroup {
     /// or shuts itself down; a nested supervisor's streams stay open while its parent restarts it.
     public nonisolated var events: AsyncStream<SupervisorEvent> { broadcast.subscribe() }
 
+    nonisolated var serviceName: String { name }
+
+    /// Sends `event` to the subscribers, counting restarts and escalations for the metrics.
+    private func publish(_ event: SupervisorEvent) {
+        if let registry = manager?.telemetry.registry, manager?.telemetry.options.metrics == true {
+            let dimensions = [(TitanMetricNames.supervisor, name)]
+            switch event {
+            case .restarted(_, _, let children):
+                registry.counter(TitanMetricNames.supervisorRestarts, dimensions).increment(by: Int64(children.count))
+            case .failed:
+                registry.counter(TitanMetricNames.supervisorEscalations, dimensions).increment(by: 1)
+            default:
+                break
+            }
+        }
+        broadcast.emit(event)
+    }
+
     /// The children in start order.
     public var children: [SupervisedChildInfo] {
         members.map { child in
@@ -532,7 +551,7 @@ public actor Supervisor: ProcessGroup {
             await stopForRestart(at: index)
             try await startAgain(at: index)
             members[index].restarts += 1
-            broadcast.emit(.restarted(supervisor: name, cause: id, children: [id]))
+            publish(.restarted(supervisor: name, cause: id, children: [id]))
         }
     }
 

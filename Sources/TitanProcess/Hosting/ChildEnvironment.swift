@@ -17,8 +17,12 @@ package struct ChildEnvironment: Sendable, Equatable {
     static let socketKey = "TITAN_PM_SOCKET"
     static let parentKey = "TITAN_PM_PARENT_PID"
     static let maxFrameKey = "TITAN_PM_MAX_FRAME"
+    static let telemetryKey = "TITAN_PM_TELEMETRY"
+    static let logLevelKey = "TITAN_PM_LOG_LEVEL"
     /// The control socket is always this descriptor in the child.
     package static let controlFD: Int32 = 3
+    /// The pipe for the child's swift-log records, when ``ChildTelemetry/logRecords`` is set.
+    package static let logFD: Int32 = 4
 
     /// The mangled name of the service type, when the parent has the type.
     package var serviceType: String?
@@ -28,14 +32,23 @@ package struct ChildEnvironment: Sendable, Equatable {
     package var socketPath: String
     package var parentPID: Int32
     package var maxFrameSize: Int
+    /// What the child records for the parent.
+    package var telemetry: ChildTelemetry
+    /// The lowest level of swift-log records the child forwards (a `Logger.Level` raw value).
+    package var logLevel: String?
 
-    package init(serviceType: String?, serviceName: String, processID: ProcessID, socketPath: String, parentPID: Int32, maxFrameSize: Int) {
+    package init(
+        serviceType: String?, serviceName: String, processID: ProcessID, socketPath: String, parentPID: Int32, maxFrameSize: Int,
+        telemetry: ChildTelemetry = [], logLevel: String? = nil
+    ) {
         self.serviceType = serviceType
         self.serviceName = serviceName
         self.processID = processID
         self.socketPath = socketPath
         self.parentPID = parentPID
         self.maxFrameSize = maxFrameSize
+        self.telemetry = telemetry
+        self.logLevel = logLevel
     }
 
     /// The variables to add to the child's environment.
@@ -49,6 +62,8 @@ package struct ChildEnvironment: Sendable, Equatable {
             Self.maxFrameKey: String(maxFrameSize),
         ]
         variables[Self.serviceTypeKey] = serviceType
+        if !telemetry.isEmpty { variables[Self.telemetryKey] = String(telemetry.rawValue) }
+        variables[Self.logLevelKey] = logLevel
         return variables
     }
 
@@ -70,14 +85,33 @@ package struct ChildEnvironment: Sendable, Equatable {
             processID: ProcessID(process),
             socketPath: socket,
             parentPID: parent,
-            maxFrameSize: value(maxFrameKey).flatMap { Int($0) } ?? ProcessActorSystem.defaultMaxFrameSize
+            maxFrameSize: value(maxFrameKey).flatMap { Int($0) } ?? ProcessActorSystem.defaultMaxFrameSize,
+            telemetry: ChildTelemetry(rawValue: value(telemetryKey).flatMap { UInt8($0) } ?? 0),
+            logLevel: value(logLevelKey)
         )
     }
 
     /// Removes the variables so that processes this child starts are not mistaken for children.
     package static func clear() {
-        for key in [roleKey, serviceTypeKey, serviceNameKey, processIDKey, socketKey, parentKey, maxFrameKey] {
+        for key in [roleKey, serviceTypeKey, serviceNameKey, processIDKey, socketKey, parentKey, maxFrameKey, telemetryKey, logLevelKey] {
             unsetenv(key)
         }
     }
+}
+
+/// What a child records and sends to its parent.
+package struct ChildTelemetry: OptionSet, Sendable, Hashable {
+    package let rawValue: UInt8
+
+    package init(rawValue: UInt8) {
+        self.rawValue = rawValue
+    }
+
+    /// Per-call metrics into a registry the parent pulls; the registry is also the child's
+    /// `MetricsSystem` backend unless the program bootstrapped one.
+    package static let metrics = ChildTelemetry(rawValue: 1)
+    /// Spans for calls and streams through the program's tracer.
+    package static let tracing = ChildTelemetry(rawValue: 2)
+    /// swift-log records go to the parent on ``ChildEnvironment/logFD``.
+    package static let logRecords = ChildTelemetry(rawValue: 4)
 }

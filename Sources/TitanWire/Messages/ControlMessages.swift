@@ -6,9 +6,12 @@ package enum ControlRequest: Sendable, Equatable {
     case health
     /// Stop taking calls, let running ones finish within `timeout`, run the shutdown hook, exit 0.
     case shutdown(timeout: Duration)
+    /// A snapshot of the process's metrics registry (the reply carries it, wire-encoded).
+    case metrics
 
     private static let healthOp: UInt8 = 1
     private static let shutdownOp: UInt8 = 2
+    private static let metricsOp: UInt8 = 3
 
     package var payload: [UInt8] {
         var writer = ByteWriter()
@@ -20,6 +23,8 @@ package enum ControlRequest: Sendable, Equatable {
             let (seconds, attoseconds) = timeout.components
             writer.writeInteger(Int64(seconds))
             writer.writeInteger(Int64(attoseconds / 1_000_000_000))
+        case .metrics:
+            writer.writeByte(Self.metricsOp)
         }
         return writer.bytes
     }
@@ -33,6 +38,8 @@ package enum ControlRequest: Sendable, Equatable {
             let seconds = try reader.readInteger(Int64.self)
             let nanoseconds = try reader.readInteger(Int64.self)
             self = .shutdown(timeout: .seconds(seconds) + .nanoseconds(nanoseconds))
+        case Self.metricsOp:
+            self = .metrics
         case let op:
             throw .malformed("unknown control request \(op)")
         }
