@@ -8,9 +8,11 @@ Each step prints one JSON line on stdout; the Swift side reads them. Steps:
      without the page being reloaded;
   3. clicking "restart" on a process changes the pid shown;
   4. the events view shows the restart;
-  5. (with --scale) the scale button changes a pool's number of workers;
-  6. (with --invoke) the service explorer calls a method with JSON arguments;
-  7. a screenshot of the whole page is saved.
+  5. (with --log) the log pane shows a process's earlier line, then "log?" -> the test has the
+     process print a line and writes it on stdin -> the line appears;
+  6. (with --scale) the scale button changes a pool's number of workers;
+  7. (with --invoke) the service explorer calls a method with JSON arguments;
+  8. a screenshot of the whole page is saved.
 Exits 0 when every step passed, 1 (with {"error": ...}) otherwise.
 """
 import argparse
@@ -34,6 +36,7 @@ def main():
     parser.add_argument("--expect", required=True, help="comma-separated process ids the page must list")
     parser.add_argument("--restart", required=True, help="the process whose restart button to click")
     parser.add_argument("--screenshot", required=True)
+    parser.add_argument("--log", help="PROCESS|EARLIER LINE: open its log, then wait for the line written on stdin")
     parser.add_argument("--scale", help="POOL|SIZE: set the pool's size with its scale button")
     parser.add_argument("--invoke", help="SERVICE|METHOD|JSON ARGUMENTS|EXPECTED RESULT: call it in the service explorer")
     parser.add_argument("--timeout", type=float, default=30)
@@ -86,7 +89,17 @@ def main():
         texts = [i.text for i in driver.find_elements(By.CSS_SELECTOR, f'#events li[data-subject="{args.restart}"]')]
         report(step="events", kinds=sorted(kinds), lines=texts[:6])
 
-        # 5. The scale button changes a pool's size.
+        # 5. The log pane shows a process's output, and follows it.
+        if args.log:
+            process, earlier = args.log.split("|")
+            row(process).find_element(By.CSS_SELECTOR, 'button[data-action="log"]').click()
+            wait.until(lambda d: earlier in d.find_element(By.ID, "log").text)
+            report(step="log?")
+            marker = sys.stdin.readline().strip()
+            wait.until(lambda d: marker in d.find_element(By.ID, "log").text)
+            report(step="logged", process=process, result=marker)
+
+        # 6. The scale button changes a pool's size.
         if args.scale:
             pool, size = args.scale.split("|")
             box = driver.find_element(By.CSS_SELECTOR, f'.pool[data-pool-id="{pool}"]')
@@ -96,7 +109,7 @@ def main():
             wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, f'.pool[data-pool-id="{pool}"] li')) == int(size))
             report(step="scaled", pool=pool, workers=len(driver.find_elements(By.CSS_SELECTOR, f'.pool[data-pool-id="{pool}"] li')))
 
-        # 6. The service explorer calls a method with JSON arguments.
+        # 7. The service explorer calls a method with JSON arguments.
         if args.invoke:
             service, method, arguments, expected = args.invoke.split("|")
             driver.find_element(By.CSS_SELECTOR, f'#services button[data-service="{service}"]').click()
@@ -109,7 +122,7 @@ def main():
             result = wait.until(lambda d: (lambda t: t if t and t != "…" else None)(box.find_element(By.CSS_SELECTOR, ".result").text))
             report(step="invoked", method=method, result=result, ok=result.split()[0] == expected)
 
-        # 7. A picture of the whole page.
+        # 8. A picture of the whole page.
         time.sleep(1.2)  # one more 1 s refresh, so CPU and calls/s columns have figures
         height = driver.execute_script("return document.documentElement.scrollHeight;")
         driver.set_window_size(1440, height + 40)

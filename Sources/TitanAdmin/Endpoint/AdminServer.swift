@@ -168,6 +168,10 @@ extension ProcessManager {
     /// - Throws: ``/TitanAdminAPI/AdminError`` when another manager already serves at the path,
     ///   the socket cannot be created, or a TCP endpoint has no token.
     public func serveAdmin(_ options: AdminOptions = AdminOptions()) throws -> AdminServer {
-        try AdminServer(manager: self, options: options, metrics: ProcFSOnlyMetrics(), logs: NoLogCapture())
+        try AdminServer(
+            manager: self, options: options,
+            metrics: observability.metrics ? RecordedMetrics(manager: self) : ProcFSOnlyMetrics(),
+            logs: observability.logs.capture ? CapturedLogs(manager: self) : NoLogCapture()
+        )
     }
 }

@@ -475,6 +475,9 @@ public final class ProcessManager: Sendable {
 
     // MARK: For operators' tools
 
+    /// What this manager records about its processes.
+    package var observability: ObservabilityOptions { telemetry.options }
+
     /// The pools this manager runs (a supervisor's pools among them), ordered by id.
     package var pools: [any PoolControl] {
         state.withLock { $0.groups.values.compactMap { $0 as? any PoolControl } }.sorted { $0.id.rawValue < $1.id.rawValue }

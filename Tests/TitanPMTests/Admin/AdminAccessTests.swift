@@ -111,17 +111,17 @@ extension TitanPMTests {
                     #expect(dashboard.url == "http://127.0.0.1:\(dashboard.port)/?token=web-token")
                     let json = ["Content-Type": "application/json"]
                     let request = #"{"op":"status"}"#
-                    let without = try httpRequest(port: dashboard.port, method: "POST", path: "/api", headers: json, body: request)
+                    let without = try #require(httpRequest(port: dashboard.port, method: "POST", path: "/api", headers: json, body: request))
                     #expect(without.status == 401)
-                    let wrong = try httpRequest(port: dashboard.port, method: "POST", path: "/api", headers: json.merging(["Authorization": "Bearer nope"]) { $1 }, body: request)
+                    let wrong = try #require(httpRequest(port: dashboard.port, method: "POST", path: "/api", headers: json.merging(["Authorization": "Bearer nope"]) { $1 }, body: request))
                     #expect(wrong.status == 401)
-                    let right = try httpRequest(port: dashboard.port, method: "POST", path: "/api", headers: json.merging(["Authorization": "Bearer web-token"]) { $1 }, body: request)
+                    let right = try #require(httpRequest(port: dashboard.port, method: "POST", path: "/api", headers: json.merging(["Authorization": "Bearer web-token"]) { $1 }, body: request))
                     #expect(right.status == 200)
                     let reply = try JSONDecoder().decode(AdminReply<StatusReport>.self, from: Data(right.body.utf8))
                     #expect(reply.ok && reply.result?.processes.count == 1)
-                    let page = try httpRequest(port: dashboard.port, path: "/")
+                    let page = try #require(httpRequest(port: dashboard.port, path: "/"))
                     #expect(page.status == 200 && page.body.contains("<title>Titan PM</title>"), "the page itself holds no data")
-                    let stream = try httpRequest(port: dashboard.port, path: "/api/stream?request=%7B%22op%22%3A%22events%22%7D")
+                    let stream = try #require(httpRequest(port: dashboard.port, path: "/api/stream?request=%7B%22op%22%3A%22events%22%7D"))
                     #expect(stream.status == 401)
                 }
             }
@@ -129,11 +129,11 @@ extension TitanPMTests {
                 // Without a token: loopback only, this host only, JSON only.
                 try await withDashboard(admin, DashboardOptions(port: 0)) { dashboard in
                     let body = #"{"op":"hello"}"#
-                    let ok = try httpRequest(port: dashboard.port, method: "POST", path: "/api", headers: ["Content-Type": "application/json"], body: body)
+                    let ok = try #require(httpRequest(port: dashboard.port, method: "POST", path: "/api", headers: ["Content-Type": "application/json"], body: body))
                     #expect(ok.status == 200)
-                    let rebinding = try httpRequest(port: dashboard.port, method: "POST", path: "/api", headers: ["Content-Type": "application/json", "Host": "evil.example:80"], body: body)
+                    let rebinding = try #require(httpRequest(port: dashboard.port, method: "POST", path: "/api", headers: ["Content-Type": "application/json", "Host": "evil.example:80"], body: body))
                     #expect(rebinding.status == 403)
-                    let form = try httpRequest(port: dashboard.port, method: "POST", path: "/api", headers: ["Content-Type": "text/plain"], body: body)
+                    let form = try #require(httpRequest(port: dashboard.port, method: "POST", path: "/api", headers: ["Content-Type": "text/plain"], body: body))
                     #expect(form.status == 415)
                 }
                 await #expect(throws: AdminError.self) { _ = try await admin.serveDashboard(DashboardOptions(host: "0.0.0.0", port: 0)) }

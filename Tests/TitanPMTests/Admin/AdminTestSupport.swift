@@ -16,37 +16,22 @@ let titanPath: String = {
 
 /// A fresh directory under /tmp with `mode`, removed by the caller with ``removeTree(_:)``.
 func makeTemporaryDirectory(mode: mode_t = 0o700) throws -> String {
-    var template = Array("/tmp/titan-admin-test-XXXXXX".utf8CString)
-    guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
-        throw ProcessError.startFailed("mkdtemp: \(errno)")
-    }
-    let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    chmod(path, mode)
+    let path = makeTemporaryDirectory("titan-admin-test")
+    guard !path.isEmpty, chmod(path, mode) == 0 else { throw ProcessError.startFailed("mkdtemp: \(errno)") }
     return path
-}
-
-/// Removes `path` and what it holds (one level: the tests' directories are flat).
-func removeTree(_ path: String) {
-    if let dir = opendir(path) {
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-            if name != "." && name != ".." { unlink("\(path)/\(name)") }
-        }
-        closedir(dir)
-    }
-    rmdir(path)
 }
 
 /// A manager with its admin endpoint open on a socket of its own, for one test.
 func withAdmin<T>(
     _ options: AdminOptions = AdminOptions(),
+    observability: ObservabilityOptions = ObservabilityOptions(),
     _ body: (ProcessManager, AdminServer) async throws -> T
 ) async throws -> T {
     let directory = try makeTemporaryDirectory()
     defer { removeTree(directory) }
     var options = options
     if options.socketPath == nil { options.socketPath = "\(directory)/admin.sock" }
-    return try await withProcessManager { pm in
+    return try await withProcessManager(observability: observability) { pm in
         let admin = try pm.serveAdmin(options)
         defer { admin.stop() }
         return try await body(pm, admin)
@@ -74,51 +59,6 @@ func decode<T: Decodable>(_ type: T.Type, from result: Subprocess.Result) throws
 /// Whether `text` holds a terminal escape sequence (colour, cursor movement).
 func hasEscapes(_ text: String) -> Bool {
     text.contains("\u{1B}[")
-}
-
-/// An HTTP/1.1 request over a plain TCP connection, as a browser or curl would send it;
-/// returns the status code and body.
-func httpRequest(port: Int, method: String = "GET", path: String, headers: [String: String] = [:], body: String = "") throws -> (status: Int, body: String) {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw ProcessError.startFailed("socket: \(errno)") }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = UInt16(port).bigEndian
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let rc = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard rc == 0 else { throw ProcessError.startFailed("connect to port \(port): \(errno)") }
-    var head = "\(method) \(path) HTTP/1.1\r\nHost: \(headers["Host"] ?? "127.0.0.1:\(port)")\r\nConnection: close\r\nContent-Length: \(body.utf8.count)\r\n"
-    for (name, value) in headers where name != "Host" { head += "\(name): \(value)\r\n" }
-    let bytes = Array((head + "\r\n" + body).utf8)
-    _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-    var response: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 8192)
-    while true {
-        let n = read(fd, &buffer, buffer.count)
-        guard n > 0 else { break }
-        response += buffer[0..<n]
-    }
-    let text = String(decoding: response, as: UTF8.self)
-    let status = text.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
-    let separator = text.firstRange(of: "\r\n\r\n")
-    var payload = separator.map { String(text[$0.upperBound...]) } ?? ""
-    if text.lowercased().contains("transfer-encoding: chunked") { payload = dechunk(payload) }
-    return (status, payload)
-}
-
-private func dechunk(_ text: String) -> String {
-    var rest = Substring(text)
-    var result = ""
-    while let lineEnd = rest.firstRange(of: "\r\n"), let size = Int(rest[..<lineEnd.lowerBound], radix: 16), size > 0 {
-        let start = lineEnd.upperBound
-        let bytes = Array(rest[start...].utf8)
-        result += String(decoding: bytes.prefix(size), as: UTF8.self)
-        rest = Substring(String(decoding: bytes.dropFirst(size + 2), as: UTF8.self))
-    }
-    return result
 }
 
 /// The uid and gid of user `nobody`.

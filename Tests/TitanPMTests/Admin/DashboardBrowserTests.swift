@@ -37,7 +37,7 @@ private struct Step: Decodable {
 extension TitanPMTests {
     @Suite struct DashboardInABrowser {
         @Test(.enabled(if: browserAvailable, "needs chromium, chromium-driver and python3-selenium (.ci/run installs them)"))
-        func aRealBrowserSeesProcessesLiveRestartsOneScalesAPoolAndCallsAMethod() async throws {
+        func aRealBrowserWatchesProcessesAndTheirLogsRestartsOneScalesAPoolAndCallsAMethod() async throws {
             let directory = try makeTemporaryDirectory(mode: 0o755)
             defer { removeTree(directory) }
             let screenshot = getenv("TITAN_SCREENSHOT").map { String(cString: $0) } ?? "\(directory)/dashboard.png"
@@ -45,6 +45,8 @@ extension TitanPMTests {
                 let calc = try await pm.spawn(Calculator.self)
                 let pool = try await pm.pool(PoolWorkerService.self, options: PoolOptions(size: .fixed(2)))
                 _ = try await pm.supervisor("root") { Child(Greeter.self) }
+                let talker = try await pm.spawn(Talker.self)
+                try await talker.say("an earlier line")
                 let load = Task {
                     while !Task.isCancelled {
                         _ = try? await pool.proxy.work(1)
@@ -58,7 +60,7 @@ extension TitanPMTests {
                     let driver = try await Subprocess.start("/usr/bin/python3", [
                         "\(packageRoot)/Tests/Browser/drive_dashboard.py", "--url", dashboard.url,
                         "--expect", expected.joined(separator: ","), "--restart", id,
-                        "--scale", "\(pool.id)|3", "--invoke", "calculator|add(_:_:)|[2, 3]|5", "--screenshot", screenshot,
+                        "--log", "\(talker.id.process)|an earlier line", "--scale", "\(pool.id)|3", "--invoke", "calculator|add(_:_:)|[2, 3]|5", "--screenshot", screenshot,
                     ])
                     func next(_ what: String) async throws -> Step {
                         let line = try await driver.line(what, timeout: .seconds(90)) { $0.hasPrefix("{") }
@@ -87,6 +89,13 @@ extension TitanPMTests {
 
                     let events = try await next("the events view to show the restart")
                     #expect(Set(events.kinds ?? []).isSuperset(of: ["restarting", "running", "restart"]))
+
+                    #expect(try await next("the log pane to show the earlier line").step == "log?")
+                    let marker = "written while the page watched, \(UInt64.random(in: 0...UInt64.max))"
+                    try await talker.say(marker)
+                    driver.send(marker)
+                    let logged = try await next("the new line in the log pane")
+                    #expect(logged.step == "logged" && logged.result == marker)
 
                     let scaled = try await next("the scale button to grow the pool")
                     #expect(scaled.pool == pool.id.rawValue && scaled.workers == 3)

@@ -51,21 +51,26 @@ extension TitanPMTests {
             try await withAdmin(AdminOptions(sampleInterval: .milliseconds(100))) { pm, admin in
                 let pool = try await pm.pool(PoolWorkerService.self, options: PoolOptions(size: .fixed(1)))
                 let worker = try #require(pool.workers.first)
-                // Busy the worker, so its CPU and call rate are above zero in the next samples.
+                let calc = try await pm.spawn(Calculator.self)
+                // Busy the worker and the calculator, so their CPU and call rates are above zero.
                 let load = Task {
-                    while !Task.isCancelled { _ = try? await pool.proxy.burn(milliseconds: 20) }
+                    while !Task.isCancelled {
+                        _ = try? await pool.proxy.burn(milliseconds: 20)
+                        _ = try? await calc.add(1, 1)
+                    }
                 }
                 defer { load.cancel() }
-                let row = try await within(.seconds(20), "a sample with CPU and calls/s") {
+                let rows = try await within(.seconds(30), "a sample with CPU and calls/s") {
                     while true {
                         let report = try decode(StatusReport.self, from: try await titan(["status", "--json"], admin))
                         if let row = report.processes.first(where: { $0.id == worker.rawValue }),
-                           (row.cpuPercent ?? 0) > 1, (row.callsPerSecond ?? 0) > 1 {
-                            return row
+                           let calculator = report.processes.first(where: { $0.id == calc.id.process.rawValue }),
+                           (row.cpuPercent ?? 0) > 1, (row.callsPerSecond ?? 0) > 1, (calculator.callsPerSecond ?? 0) > 1 {
+                            return (row, calculator)
                         }
                     }
                 }
-                #expect(row.cpuPercent! <= 200)
+                #expect(rows.0.cpuPercent! <= 200)
             }
         }
 
@@ -228,6 +233,8 @@ extension TitanPMTests {
             try await withAdmin { pm, admin in
                 let calc = try await pm.spawn(Calculator.self)
                 let id = calc.id.process.rawValue
+                for n in 0..<5 { _ = try await calc.add(n, n) }
+                _ = try? await calc.divide(1, by: 0)
                 let text = try await titan(["metrics", id], admin)
                 #expect(text.exitCode == 0, "\(text)")
                 #expect(text.stdout.hasPrefix("process      \(id)\n"), "\(text)")
@@ -238,6 +245,13 @@ extension TitanPMTests {
                 #expect((metrics.openDescriptors ?? 0) >= 3)
                 #expect(metrics.cpuSeconds != nil)
                 #expect(metrics.status == "running")
+                // Calls as the process itself recorded them.
+                #expect(metrics.source == "metrics")
+                #expect(metrics.calls == 6 && metrics.errors == 1, "\(metrics)")
+                let add = try #require(metrics.methods.first { $0.method.hasPrefix("add") }, "\(metrics.methods)")
+                #expect(add.calls == 5 && add.errors == 0 && add.latencyP50 != nil)
+                #expect(metrics.methods.first { $0.method.hasPrefix("divide") }?.errors == 1)
+                #expect(text.stdout.contains("calls        6\n"), "\(text)")
             }
         }
 
@@ -299,8 +313,33 @@ extension TitanPMTests {
             }
         }
 
-        @Test func logsSayWhenTheManagerCapturesNoOutput() async throws {
+        @Test func logsShowRecentLinesAndFollowOnesPrintedAfterTheCommandStarted() async throws {
             try await withAdmin { pm, admin in
+                let talker = try await pm.spawn(Talker.self)
+                let id = talker.id.process.rawValue
+                try await talker.say("an earlier line")
+                let follower = try await Subprocess.start(titanPath, ["logs", id, "--follow", "--lines", "10"], environment: [AdminEndpoint.socketVariable: admin.socketPath])
+                // The earlier line (kept, or arriving live) says the follower is reading.
+                _ = try await follower.line("the earlier line") { $0.hasSuffix(" \(id)| an earlier line") }
+                let marker = "printed after titan logs started, \(UInt64.random(in: 0...UInt64.max))"
+                try await talker.say(marker)
+                let line = try await follower.line("the line printed after the command started") { $0.hasSuffix(marker) }
+                #expect(line.contains(" \(id)| "), "\(line)")
+                follower.signal(SIGTERM)
+                _ = try await follower.finish()
+
+                let past = try await titan(["logs", id, "--lines", "5", "--json"], admin)
+                #expect(past.exitCode == 0, "\(past)")
+                let entries = try past.stdout.split(separator: "\n").map { try JSONDecoder().decode(LogEntry.self, from: Data($0.utf8)) }
+                #expect(entries.map(\.text).suffix(2) == ["an earlier line", marker])
+                #expect(entries.allSatisfy { $0.stream == "stdout" && $0.process == id && $0.pid == pm.process(id: talker.id.process)?.pid })
+                let hello = try AdminClient(.unix(admin.socketPath)).request(AdminRequest(op: .hello), as: ManagerReport.self)
+                #expect(hello.logsAvailable && hello.metricsSource == "metrics")
+            }
+        }
+
+        @Test func logsSayWhenTheManagerCapturesNoOutput() async throws {
+            try await withAdmin(observability: .disabled) { pm, admin in
                 let calc = try await pm.spawn(Calculator.self)
                 let result = try await titan(["logs", calc.id.process.rawValue], admin)
                 #expect(result.exitCode == 1)
