@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 
 /// `titan`: look at and steer a running Titan process manager through its admin endpoint.
 @main
@@ -21,4 +22,29 @@ struct Titan: ParsableCommand {
             Restart.self, Stop.self, Kill.self, Scale.self, Spawn.self, Invoke.self,
         ]
     )
+
+    /// Like ArgumentParser's, but a usage error is one line on standard error (the help text
+    /// only when asked for), as every other error of `titan` is.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let code as ExitCode {
+            Glibc.exit(code.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            // --help and --version are "errors" that print and exit successfully.
+            if code == .success { exit(withError: error) }
+            Terminal.printError(message(for: error).lowercasingFirstLetter() + " (see titan --help)")
+            Glibc.exit(code.rawValue)
+        }
+    }
+}
+
+extension String {
+    /// `Unknown option '--x'` reads like the rest of titan's errors.
+    func lowercasingFirstLetter() -> String {
+        guard let first else { return self }
+        return first.lowercased() + dropFirst()
+    }
 }

@@ -87,13 +87,7 @@ struct Spawn: ParsableCommand {
     var config: String?
 
     func run() throws {
-        let configuration: JSONValue?
-        do {
-            configuration = try config.map { try JSONValue(parsing: $0) }
-        } catch {
-            throw ValidationError("--config is not valid JSON: \(config ?? "")")
-        }
-        try connection.act(AdminRequest(op: .spawn, name: service, arguments: configuration))
+        try connection.act(AdminRequest(op: .spawn, name: service, arguments: try json(config, "--config")))
     }
 }
 
@@ -116,14 +110,19 @@ struct Invoke: ParsableCommand {
     var arguments: String?
 
     func run() throws {
-        let values: JSONValue?
-        do {
-            values = try arguments.map { try JSONValue(parsing: $0) }
-        } catch {
-            throw ValidationError("the arguments are not valid JSON: \(arguments ?? "")")
-        }
-        try connection.read(AdminRequest(op: .invoke, name: name, method: method, arguments: values), as: InvokeReport.self, json: format.json) { report, _ in
+        let request = AdminRequest(op: .invoke, name: name, method: method, arguments: try json(arguments, "the arguments"))
+        try connection.read(request, as: InvokeReport.self, json: format.json) { report, _ in
             print(report.result.description)
         }
+    }
+}
+
+/// `text` parsed as JSON, nil when there is none; a usage error naming `what` when it is not JSON.
+private func json(_ text: String?, _ what: String) throws -> JSONValue? {
+    guard let text else { return nil }
+    do {
+        return try JSONValue(parsing: text)
+    } catch {
+        throw ValidationError("\(what) must be valid JSON, not \(text)")
     }
 }
