@@ -55,7 +55,10 @@ extension TitanPMTests.TitanCommand {
             }
             let zero = try await titan(["scale", pool.id.rawValue, "0"], admin)
             #expect(zero.exitCode == 64)
-            #expect(zero.stderr.contains("a pool needs at least one worker"), "\(zero)")
+            #expect(zero.stderr == "titan: a pool needs at least one worker; use `titan stop \(pool.id)` to stop it (see titan --help)\n", "\(zero)")
+        let unknownOption = try await titan(["status", "--nope"], admin)
+        #expect(unknownOption.exitCode == 64)
+        #expect(unknownOption.stderr.hasPrefix("titan: unknown option '--nope'") && unknownOption.stderr.split(separator: "\n").count == 1, "\(unknownOption)")
             let badTimeout = try await titan(["stop", pool.id.rawValue, "--timeout", "soon"], admin)
             #expect(badTimeout.exitCode == 64)
             #expect(badTimeout.stderr.contains("--timeout takes a duration"), "\(badTimeout)")
