@@ -18,6 +18,13 @@ import PackageDescription
 // Outside the runtime's build: TitanPrometheus (swift-prometheus and a small HTTP responder).
 //
 // `Tests/TitanPMTests/LayeringTests.swift` fails if a module imports one above it.
+//
+// Outside the runtime's build, for operating a running manager:
+//
+//   TitanAdmin        the admin endpoint a manager opens (Unix socket, optional TCP + token)
+//   TitanAdminAPI     its JSON protocol and a client (no dependency on the runtime)
+//   TitanDashboard    the web dashboard (Hummingbird), served by the manager
+//   titan             the command-line tool (swift-argument-parser), a client of TitanAdminAPI
 let package = Package(
     name: "titan-pm",
     products: [
@@ -32,6 +39,10 @@ let package = Package(
         .library(name: "TitanWorkflows", targets: ["TitanWorkflows"]),
         .executable(name: "titan-demo", targets: ["titan-demo"]),
         .executable(name: "titan-bench", targets: ["titan-bench"]),
+        .library(name: "TitanAdmin", targets: ["TitanAdmin"]),
+        .library(name: "TitanAdminAPI", targets: ["TitanAdminAPI"]),
+        .library(name: "TitanDashboard", targets: ["TitanDashboard"]),
+        .executable(name: "titan", targets: ["titan"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -42,6 +53,9 @@ let package = Package(
         .package(url: "https://github.com/swift-otel/swift-w3c-trace-context.git", from: "1.0.0"),
         .package(url: "https://github.com/swiftlang/swift-syntax", from: "603.0.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        // Without its default traits: no swift-configuration, no full Foundation.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
         // `swift package generate-documentation`: `.ci/run` builds each module's DocC catalog
         // with warnings as errors (see `.ci/docs`).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
@@ -127,7 +141,46 @@ let package = Package(
             name: "TitanWorkflows",
             dependencies: ["TitanPM", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        .executableTarget(name: "titan-demo", dependencies: ["TitanPM"]),
+        // The admin endpoint's JSON protocol and a blocking client: what `titan` and scripts
+        // speak. Depends on nothing of the runtime's, so the command stays small.
+        .target(name: "TitanAdminAPI"),
+        // The runtime's own type information, read for the service explorer: the table of
+        // distributed functions the Swift runtime keeps in every executable.
+        .target(name: "CTitanAdmin"),
+        // The admin endpoint a manager opens on request (`pm.serveAdmin(...)`).
+        .target(
+            name: "TitanAdmin",
+            dependencies: [
+                "TitanPM", "TitanAdminAPI", "CTitanAdmin", "TitanPolicies",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The web dashboard: the only target that builds a web server.
+        .target(
+            name: "TitanDashboard",
+            dependencies: [
+                "TitanAdmin", "TitanAdminAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Site")]
+        ),
+        // `titan status`, `titan logs`, `titan restart`, ...: talks to a running manager.
+        .executableTarget(
+            name: "titan",
+            dependencies: [
+                "TitanAdminAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "titan-demo",
+            dependencies: [
+                "TitanPM", "TitanAdmin", "TitanDashboard",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Speed and memory figures against a raw floor measured in the same run:
         // `swift run -c release titan-bench` (`--workflows` for the workflow journal's figures).
         .executableTarget(
@@ -180,6 +233,7 @@ let package = Package(
             dependencies: [
                 "TitanCore", "TitanWire", "TitanTransport", "TitanActorSystem", "TitanProcess",
                 "TitanPM", "TitanPMTestKit", "TitanTestServices", "titan-test-host", "TitanTelemetry", "TitanPrometheus",
+                "TitanAdmin", "TitanAdminAPI", "TitanDashboard", "titan", "TitanPMMacros",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),

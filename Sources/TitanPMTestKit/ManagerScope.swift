@@ -5,15 +5,17 @@ import TitanPM
 /// returns or throws: no child outlives the test.
 ///
 /// Pass a `ManualClock` to drive the manager's timeouts, restart backoff and intensity
-/// windows from the test instead of waiting for them. Rethrows what `body` throws, after the
-/// shutdown.
+/// windows from the test instead of waiting for them; pass `observability` to record less
+/// (``/TitanPM/ObservabilityOptions/disabled``: children write to the test's own output).
+/// Rethrows what `body` throws, after the shutdown.
 @discardableResult
 public func withProcessManager<T>(
     clock: any RuntimeClock = SystemClock.shared,
+    observability: ObservabilityOptions = ObservabilityOptions(),
     shutdownTimeout: Duration = .seconds(5),
     _ body: (ProcessManager) async throws -> T
 ) async throws -> T {
-    let manager = ProcessManager(clock: clock)
+    let manager = ProcessManager(clock: clock, observability: observability)
     do {
         let result = try await body(manager)
         await manager.shutdown(timeout: shutdownTimeout)

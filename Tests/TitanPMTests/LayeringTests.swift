@@ -16,6 +16,10 @@ private let layers: [(module: String, mayImport: Set<String>)] = [
     ("TitanPMTestKit", ["TitanPM"]),
     // Outside the runtime's build.
     ("TitanPrometheus", ["TitanCore", "TitanPM"]),
+    // Operating a manager from outside: the protocol depends on nothing of the runtime's,
+    // and the admin endpoint builds no web server (only the dashboard does).
+    ("TitanAdminAPI", []),
+    ("TitanAdmin", ["CTitanAdmin", "TitanAdminAPI", "TitanPM", "TitanPolicies", "TitanTransport"]),
 ]
 
 /// Modules from outside the package that a layer may use.
@@ -27,7 +31,7 @@ private let external: Set<String> = [
     "Prometheus",
 ]
 
-private let packageRoot: String = {
+let packageRoot: String = {
     var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
     while let last = parts.last, last != "Tests" { parts.removeLast() }
     parts.removeLast()
@@ -92,6 +96,26 @@ extension TitanPMTests {
                 }
             }
             #expect(checked > 20)
+        }
+
+        @Test func theCommandAndTheDashboardStayOutsideTheRuntime() {
+            // `titan` speaks the protocol only: it never links the runtime or a web server.
+            let allowed: Set<String> = ["ArgumentParser", "TitanAdminAPI", "FoundationEssentials", "Glibc"]
+            let files = swiftFiles(under: "\(packageRoot)/Sources/titan")
+            #expect(!files.isEmpty)
+            for file in files {
+                for imported in imports(of: file) {
+                    #expect(allowed.contains(imported), "\(file) imports \(imported)")
+                }
+            }
+            // No runtime module imports the operators' modules or a web server.
+            for (module, _) in layers where module != "CTitan" {
+                for file in swiftFiles(under: "\(packageRoot)/Sources/\(module)") {
+                    for imported in imports(of: file) {
+                        #expect(!["Hummingbird", "NIOCore", "ArgumentParser", "TitanDashboard"].contains(imported), "\(file) imports \(imported)")
+                    }
+                }
+            }
         }
 
         @Test func theVocabularyLayerDoesNoIO() {

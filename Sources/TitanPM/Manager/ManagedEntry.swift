@@ -12,6 +12,8 @@ import TitanWire
 protocol ManagedEntry: Sendable {
     var id: ProcessID { get }
     var info: ProcessInfo { get }
+    /// The mangled name of the service's type; nil for a service spawned by name.
+    var serviceTypeName: String? { get }
     func stop(grace: Duration) async
     func kill(_ signal: Signal) throws
     func restart() async throws
@@ -95,6 +97,8 @@ final class InProcessService: ManagedEntry, CallRoute {
     }
 
     var defaultCallTimeout: Duration? { options.callTimeout }
+
+    var serviceTypeName: String? { _mangledTypeName(type(of: service)) }
 
     func call(_ call: OutgoingCall) async throws -> CallReply {
         let status = state.withLock { $0.status }

@@ -89,6 +89,8 @@ final class ManagedProcess: CallRoute, Sendable {
 
     var inFlightCalls: Int { state.withLock { $0.child?.client }?.inFlight ?? 0 }
 
+    var serviceTypeName: String? { spec.child.serviceType }
+
     var info: ProcessInfo {
         let snapshot = state.withLock { ($0.child?.pid, $0.status, $0.startTime, $0.restarts, $0.lastExit) }
         return ProcessInfo(

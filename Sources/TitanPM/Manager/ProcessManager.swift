@@ -472,4 +472,24 @@ public final class ProcessManager: Sendable {
     package var socketDirectoryPath: String? {
         state.withLock { $0.directory }
     }
+
+    // MARK: For operators' tools
+
+    /// What this manager records about its processes.
+    package var observability: ObservabilityOptions { telemetry.options }
+
+    /// The pools this manager runs (a supervisor's pools among them), ordered by id.
+    package var pools: [any PoolControl] {
+        state.withLock { $0.groups.values.compactMap { $0 as? any PoolControl } }.sorted { $0.id.rawValue < $1.id.rawValue }
+    }
+
+    /// The root supervisors this manager runs, ordered by id.
+    package var supervisors: [Supervisor] {
+        state.withLock { $0.groups.values.compactMap { $0 as? Supervisor } }.sorted { $0.id.rawValue < $1.id.rawValue }
+    }
+
+    /// The mangled name of the service type process `id` runs; nil for one spawned by name.
+    package func serviceTypeName(of id: ProcessID) -> String? {
+        entry(id)?.serviceTypeName
+    }
 }

@@ -413,7 +413,7 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
 }
 
 extension ProcessPool: ProcessGroup {
-    var serviceName: String { workerOptions.name ?? Service.name }
+    package var serviceName: String { workerOptions.name ?? Service.name }
 
     func metricsSamples() async -> MetricsSnapshot {
         stats.samples(pool: id, service: serviceName)
@@ -423,6 +423,8 @@ extension ProcessPool: ProcessGroup {
         workers
     }
 }
+
+extension ProcessPool: PoolControl {}
 
 
 /// How a call is routed by a pool: hints that travel in the call's metadata, set by

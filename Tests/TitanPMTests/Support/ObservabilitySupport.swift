@@ -69,6 +69,12 @@ final class CapturedLogs: Sendable {
 
 /// A bare HTTP/1.1 GET on loopback; the response body, or nil if the server did not answer.
 func httpGet(port: Int, path: String) -> (status: Int, body: String)? {
+    httpRequest(port: port, path: path)
+}
+
+/// A bare HTTP/1.1 request on loopback, as a browser or curl would send it (`Host` may be
+/// overridden in `headers`); the status and body, or nil if the server did not answer.
+func httpRequest(port: Int, method: String = "GET", path: String, headers: [String: String] = [:], body: String = "") -> (status: Int, body: String)? {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { return nil }
     defer { close(fd) }
@@ -82,7 +88,10 @@ func httpGet(port: Int, path: String) -> (status: Int, body: String)? {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
     guard connected == 0 else { return nil }
-    let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n".utf8)
+    var head = "\(method) \(path) HTTP/1.1\r\nHost: \(headers["Host"] ?? "127.0.0.1:\(port)")\r\nConnection: close\r\n"
+    if !body.isEmpty || method != "GET" { head += "Content-Length: \(body.utf8.count)\r\n" }
+    for (name, value) in headers where name != "Host" { head += "\(name): \(value)\r\n" }
+    let request = Array((head + "\r\n" + body).utf8)
     guard request.withUnsafeBytes({ send(fd, $0.baseAddress!, $0.count, Int32(MSG_NOSIGNAL)) }) == request.count else { return nil }
     var response: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 65536)
@@ -93,9 +102,9 @@ func httpGet(port: Int, path: String) -> (status: Int, body: String)? {
     }
     let text = String(decoding: response, as: UTF8.self)
     guard let headEnd = text.range(of: "\r\n\r\n"), let status = text.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { return nil }
-    var body = String(text[headEnd.upperBound...])
-    if text[..<headEnd.lowerBound].lowercased().contains("transfer-encoding: chunked") { body = dechunk(body) }
-    return (status, body)
+    var payload = String(text[headEnd.upperBound...])
+    if text[..<headEnd.lowerBound].lowercased().contains("transfer-encoding: chunked") { payload = dechunk(payload) }
+    return (status, payload)
 }
 
 private func dechunk(_ body: String) -> String {

@@ -1,0 +1,22 @@
+import Distributed
+import TitanPM
+import TitanPMMacros
+
+/// A service with a `@ServiceContract` manifest, so the admin endpoint can show its policies.
+@ServiceContract
+distributed actor Ledger: ProcessService {
+    static let name = "ledger"
+
+    private var balances: [String: Int] = [:]
+
+    @RateLimit(50, per: .seconds(1))
+    @Timeout(.seconds(2))
+    distributed func deposit(account: String, amount: Int) -> Int {
+        balances[account, default: 0] += amount
+        return balances[account]!
+    }
+
+    distributed func balance(of account: String) -> Int {
+        balances[account] ?? 0
+    }
+}
