@@ -60,6 +60,10 @@ public struct ProcessError: Error, Sendable, Hashable, Codable, CustomStringConv
         public static let executableNotFound = Code(rawValue: "executableNotFound")
         /// The child did not report ready within ``SpawnOptions/startTimeout`` (``ProcessError/timeout``).
         public static let startTimedOut = Code(rawValue: "startTimedOut")
+        /// The child runs another build of its program than the one it was started from (the
+        /// file was rewritten in place after the manager opened it): it was refused before
+        /// taking calls. Start it again after a reload, or restore the file.
+        public static let imageMismatch = Code(rawValue: "imageMismatch")
         /// The service's `configure(_:)` threw, or its configuration could not be decoded.
         public static let configurationFailed = Code(rawValue: "configurationFailed")
         /// The process is not running and will not run again: stopped, or its restarts are used up
@@ -202,6 +206,14 @@ extension ProcessError {
     /// The child could not be started or did not become ready.
     public static func startFailed(_ why: String, cause: (any Error & Sendable)? = nil) -> ProcessError {
         ProcessError(.startFailed, "process failed to start: \(why)", cause: cause)
+    }
+
+    /// The child reported running `reported`, not the program `expected` it was started from.
+    public static func imageMismatch(expected: String, reported: String) -> ProcessError {
+        ProcessError(
+            .imageMismatch,
+            "process failed to start: the child runs another build than the one it was started from: expected \(expected), the child reports \(reported) (the file was rewritten in place; reload, or restore the file)"
+        )
     }
 
     /// Process `id` is not running and will not run again.

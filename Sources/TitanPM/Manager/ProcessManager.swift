@@ -30,13 +30,16 @@ public final class ProcessManager: Sendable {
         var directory: String?
         var isShutDown = false
         var groups: [ProcessID: any ProcessGroup] = [:]
+        /// What re-executing "this program" starts: the file this process was started from,
+        /// held open, until ``replaceExecutableImage(_:)`` (a reload) says otherwise.
+        var image: Result<ExecutableImage, SpawnFailure>
     }
 
     /// The actor system behind the references this manager returns.
     public let actorSystem: ProcessActorSystem
     public let logger: Logger
     private let hub = EventHub()
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
     private static let instances = Mutex(0)
 
@@ -49,6 +52,7 @@ public final class ProcessManager: Sendable {
         }
         actorSystem = ProcessActorSystem(processID: ProcessID("manager-\(getpid())-\(n)"), clock: clock)
         self.logger = logger
+        state = Mutex(State(image: Result { () throws(SpawnFailure) in try ExecutableImage.current() }))
     }
 
     deinit {
@@ -72,6 +76,9 @@ public final class ProcessManager: Sendable {
     /// (see ``spawn(service:as:configuration:options:)``). Services the parent spawns by type
     /// are found without registration.
     public static func bootstrap(services: [any ProcessService.Type] = []) {
+        // Hold this program's file from the start: a deploy that replaces it later does not
+        // change what this process's children run.
+        _ = try? ExecutableImage.current()
         ProcessHost.register(services)
         ProcessHost.runIfChild()
     }
@@ -212,8 +219,10 @@ public final class ProcessManager: Sendable {
         var environment = Self.currentEnvironment()
         environment.merge(options.environment) { $1 }
         environment.merge(child.variables) { $1 }
+        let image = try executableImage(options.executable)
         let spec = ChildSpec(
-            executable: try options.executable ?? Self.currentExecutable(),
+            executable: image.path,
+            image: image,
             arguments: options.arguments,
             environment: environment,
             workingDirectory: options.workingDirectory,
@@ -287,13 +296,28 @@ public final class ProcessManager: Sendable {
         rmdir(directory)
     }
 
-    private static func currentExecutable() throws -> String {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard n > 0 else {
-            throw ProcessError.startFailed("cannot find the current executable: \(String(cString: strerror(errno)))")
+    /// The program a spawn starts: this program's image, or the file at `path`, opened now
+    /// and kept for every restart of the process.
+    private func executableImage(_ path: String?) throws -> ExecutableImage {
+        let image: Result<ExecutableImage, SpawnFailure> = if let path {
+            Result { () throws(SpawnFailure) in try ExecutableImage.open(path: path) }
+        } else {
+            state.withLock { $0.image }
         }
-        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        switch image {
+        case .success(let image):
+            return image
+        case .failure(let failure):
+            let code: ProcessError.Code = failure.errno == ENOENT || failure.errno == EACCES ? .executableNotFound : .startFailed
+            throw ProcessError(code, "process failed to start: \(failure)", cause: failure)
+        }
+    }
+
+    /// Makes later spawns of this program (``SpawnOptions/executable`` nil) start `image`
+    /// instead of the file this process was started from. The hook of a reload: processes
+    /// already running, and their restarts, keep the image they were started from.
+    package func replaceExecutableImage(_ image: ExecutableImage) {
+        state.withLock { $0.image = .success(image) }
     }
 
     private static func currentEnvironment() -> [String: String] {

@@ -72,7 +72,8 @@ package enum ProcessHost {
                     sigwait(&signals, &received)
                     Task { await hosted.stop(timeout: .seconds(10)) }
                 }
-                _ = UnixSocket.writeMessage(control, ReadinessReport.ready.bytes)
+                let image = ImageIdentity.currentProcess()?.description ?? "unknown"
+                _ = UnixSocket.writeMessage(control, ReadinessReport.ready(image: image).bytes)
             } catch {
                 let stage: ReadinessReport.Stage = switch (error as? ProcessError)?.code {
                 case .serviceNotFound?: .serviceNotFound

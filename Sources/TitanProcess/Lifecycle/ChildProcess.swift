@@ -85,7 +85,8 @@ package final class ChildProcess: Sendable {
             arguments: spec.arguments,
             environment: spec.environment,
             workingDirectory: spec.workingDirectory,
-            descriptors: [(parentFD: childEnd, childFD: ChildEnvironment.controlFD)]
+            descriptors: [(parentFD: childEnd, childFD: ChildEnvironment.controlFD)],
+            image: spec.image
         )
         let pid: Int32
         do {
@@ -135,8 +136,12 @@ package final class ChildProcess: Sendable {
             throw await exitedDuringStart("the child closed its control socket before reading its configuration")
         }
         switch await Self.awaitReadiness(fd: control, timeout: clock.remaining(until: deadline), maxSize: spec.child.maxFrameSize) {
-        case .ready:
-            break
+        case .ready(let image):
+            // The child runs the file it was started from; a different build (the file was
+            // rewritten in place since the image was opened) must not take calls.
+            if let expected = spec.image?.identity, image != expected.description {
+                throw ProcessError.imageMismatch(expected: "\(spec.executable) (\(expected))", reported: image)
+            }
         case .failed(let stage, let reason):
             let code: ProcessError.Code = switch stage {
             case .serviceNotFound: .serviceNotFound
@@ -177,7 +182,7 @@ package final class ChildProcess: Sendable {
     }
 
     private enum Readiness {
-        case ready
+        case ready(image: String)
         case failed(ReadinessReport.Stage, String)
         case closed
         case timedOut
@@ -202,7 +207,7 @@ package final class ChildProcess: Sendable {
                     return
                 }
                 switch report {
-                case .ready: continuation.resume(returning: .ready)
+                case .ready(let image): continuation.resume(returning: .ready(image: image))
                 case .failed(let stage, let reason): continuation.resume(returning: .failed(stage, reason))
                 }
             }

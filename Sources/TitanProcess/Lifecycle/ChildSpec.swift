@@ -4,6 +4,8 @@ import TitanCore
 package struct ChildSpec: Sendable {
     /// The program to start.
     package var executable: String
+    /// The open program file to run, whatever `executable` names by now; nil runs `executable`.
+    package var image: ExecutableImage?
     /// Its arguments.
     package var arguments: [String]
     /// Its whole environment, the child's variables included.
@@ -15,8 +17,17 @@ package struct ChildSpec: Sendable {
     /// The encoded configuration, sent on the control socket once the child runs.
     package var configuration: [UInt8]
 
-    package init(executable: String, arguments: [String], environment: [String: String], workingDirectory: String?, child: ChildEnvironment, configuration: [UInt8]) {
+    package init(
+        executable: String,
+        image: ExecutableImage? = nil,
+        arguments: [String],
+        environment: [String: String],
+        workingDirectory: String?,
+        child: ChildEnvironment,
+        configuration: [UInt8]
+    ) {
         self.executable = executable
+        self.image = image
         self.arguments = arguments
         self.environment = environment
         self.workingDirectory = workingDirectory

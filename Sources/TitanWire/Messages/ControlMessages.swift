@@ -51,14 +51,17 @@ package enum ReadinessReport: Sendable, Equatable {
         case start = 3
     }
 
-    case ready
+    /// Ready to take calls; `image` identifies the program file the child runs (its device,
+    /// inode, size and modification time), which the parent checks against what it started.
+    case ready(image: String)
     case failed(Stage, String)
 
     package var bytes: [UInt8] {
         var writer = ByteWriter()
         switch self {
-        case .ready:
+        case .ready(let image):
             writer.writeByte(0)
+            writer.writeString(image)
         case .failed(let stage, let why):
             writer.writeByte(stage.rawValue)
             writer.writeString(why)
@@ -70,7 +73,7 @@ package enum ReadinessReport: Sendable, Equatable {
         var reader = ByteReader(bytes)
         let tag = try reader.readByte()
         if tag == 0 {
-            self = .ready
+            self = .ready(image: try reader.readString())
         } else if let stage = Stage(rawValue: tag) {
             self = .failed(stage, try reader.readString())
         } else {
