@@ -89,6 +89,11 @@ public distributed actor Calculator: ProcessService {
         fatalError("crash requested by the test")
     }
 
+    /// Sends `signal` to this process (SIGKILL: dies at once, without a word).
+    public distributed func raise(_ signal: Int32) {
+        Glibc.raise(signal)
+    }
+
     public distributed func exit(code: Int32) {
         Glibc.exit(code)
     }

@@ -99,6 +99,9 @@ public struct ProcessError: Error, Sendable, Hashable, Codable, CustomStringConv
     public var remoteType: String?
     /// The size limit, for ``Code/messageTooLarge``.
     public var limit: Int?
+    /// For ``Code/processExited``: what the process last wrote to its standard error before
+    /// it ended, when it wrote anything — a Swift trap's "Fatal error: ..." line.
+    public var lastOutput: String?
     /// The error underneath, when there is one (a failed system call, the service's own
     /// error from `configure`). It stays in this process: it is not sent over the wire and
     /// does not take part in `==`.
@@ -114,8 +117,10 @@ public struct ProcessError: Error, Sendable, Hashable, Codable, CustomStringConv
         timeout: Duration? = nil,
         remoteType: String? = nil,
         limit: Int? = nil,
+        lastOutput: String? = nil,
         cause: (any Error & Sendable)? = nil
     ) {
+        self.lastOutput = lastOutput
         self.code = code
         self.message = message
         self.process = process
@@ -130,13 +135,13 @@ public struct ProcessError: Error, Sendable, Hashable, Codable, CustomStringConv
     public var description: String { message }
 
     private enum CodingKeys: String, CodingKey {
-        case code, message, process, termination, status, timeout, remoteType, limit
+        case code, message, process, termination, status, timeout, remoteType, limit, lastOutput
     }
 
     public static func == (lhs: ProcessError, rhs: ProcessError) -> Bool {
         lhs.code == rhs.code && lhs.message == rhs.message && lhs.process == rhs.process
             && lhs.termination == rhs.termination && lhs.status == rhs.status && lhs.timeout == rhs.timeout
-            && lhs.remoteType == rhs.remoteType && lhs.limit == rhs.limit
+            && lhs.remoteType == rhs.remoteType && lhs.limit == rhs.limit && lhs.lastOutput == rhs.lastOutput
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -148,9 +153,13 @@ public struct ProcessError: Error, Sendable, Hashable, Codable, CustomStringConv
 }
 
 extension ProcessError {
-    /// Process `id` ended with `termination` while a call was in flight or about to be sent.
-    public static func processExited(_ id: ProcessID, _ termination: Termination) -> ProcessError {
-        ProcessError(.processExited, "process \(id) exited (\(termination))", process: id, termination: termination)
+    /// Process `id` ended with `termination` while a call was in flight or about to be sent;
+    /// `lastOutput` is what it last wrote to its standard error (a trap's message), if known.
+    public static func processExited(_ id: ProcessID, _ termination: Termination, lastOutput: String? = nil) -> ProcessError {
+        ProcessError(
+            .processExited, "process \(id) exited (\(termination))" + (lastOutput.map { ": \($0)" } ?? ""),
+            process: id, termination: termination, lastOutput: lastOutput
+        )
     }
 
     /// The callee threw a non-`Codable` error of type `type`.

@@ -30,6 +30,8 @@ final class ManagedProcess: CallRoute, Sendable {
         var restarts = 0
         var scheduler: RestartScheduler
         var lastExit: Termination?
+        /// The summary of what the last incarnation wrote to standard error before it ended.
+        var lastOutput: String?
         var intent = Intent.run
         var restartTask: Task<Void, Never>?
         /// A supervised process that exited on its own: callers wait for the supervisor's
@@ -108,7 +110,8 @@ final class ManagedProcess: CallRoute, Sendable {
         }
         events.emit(ProcessEvent(
             process: id, name: name, status: state.status, pid: state.child?.pid,
-            exitStatus: exit, restarts: state.restarts, reason: reason, time: Date()
+            exitStatus: exit, restarts: state.restarts, reason: reason, time: Date(),
+            lastOutput: exit == nil ? nil : state.lastOutput
         ))
     }
 
@@ -183,7 +186,7 @@ final class ManagedProcess: CallRoute, Sendable {
         }
         let child = try await ChildProcess.start(
             spec, timeout: options.startTimeout, system: system,
-            onExit: { [weak self] status in self?.childExited(incarnation: incarnation, status: status) }
+            onExit: { [weak self] status, output in self?.childExited(incarnation: incarnation, status: status, output: output) }
         )
         let client = state.withLock { state -> CallClient? in
             guard state.incarnation == incarnation, state.status == .starting, child.termination == nil else { return nil }
@@ -210,12 +213,13 @@ final class ManagedProcess: CallRoute, Sendable {
     }
 
     /// Called on the exit watcher's thread when incarnation `incarnation` has been reaped.
-    private func childExited(incarnation: Int, status: Termination) {
+    private func childExited(incarnation: Int, status: Termination, output: String?) {
         let followUp = state.withLock { state -> ExitFollowUp in
             guard state.incarnation == incarnation else { return .nothing }
             // Before any event goes out: whoever sees "crashed" or "stopped" finds no socket file.
             unlink(spec.child.socketPath)
             state.lastExit = status
+            state.lastOutput = output
             switch (state.status, state.intent) {
             case (.starting, _), (_, .restart):
                 // A start reports its own failure; a restart goes on to start the next incarnation.

@@ -19,12 +19,16 @@ public struct ProcessEvent: Sendable, Hashable, CustomStringConvertible {
     /// Why, when there is more to say (for example why restarting gave up).
     public var reason: String?
     public var time: Date
+    /// For `crashed`, `stopped` and `failed`: what the process last wrote to its standard
+    /// error before it ended — a Swift trap's "Fatal error: ..." line — if it wrote anything.
+    public var lastOutput: String? = nil
 
     public var description: String {
         var text = "\(process) \(status)"
         if let pid { text += " pid=\(pid)" }
         if let exitStatus { text += " (\(exitStatus))" }
         if let reason { text += ": \(reason)" }
+        if let lastOutput { text += " [\(lastOutput)]" }
         return text
     }
 }

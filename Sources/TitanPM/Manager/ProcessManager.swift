@@ -217,6 +217,8 @@ public final class ProcessManager: Sendable {
             maxFrameSize: options.maxMessageSize
         )
         var environment = Self.currentEnvironment()
+        // Swift's backtracer makes a trap take half a second or more to end the process.
+        environment["SWIFT_BACKTRACE"] = options.backtraces ? "enable=yes,interactive=no,output-to=stderr" : "enable=no"
         environment.merge(options.environment) { $1 }
         environment.merge(child.variables) { $1 }
         let image = try executableImage(options.executable)

@@ -39,6 +39,12 @@ public struct SpawnOptions: Sendable {
     public var restartPolicy: RestartPolicy
     /// The largest message accepted in either direction.
     public var maxMessageSize: Int
+    /// Whether a child that crashes prints Swift's full backtrace before it dies, into its
+    /// standard error (which the parent forwards to its own). Off by default: the backtracer
+    /// takes half a second or more, during which the dead child's calls wait for their
+    /// failure. Either way the trap's message reaches ``ProcessEvent/lastOutput`` and the
+    /// calls' ``ProcessError/lastOutput``. An explicit `SWIFT_BACKTRACE` in ``environment`` wins.
+    public var backtraces: Bool
 
     public init(
         name: String? = nil,
@@ -52,8 +58,10 @@ public struct SpawnOptions: Sendable {
         callTimeout: Duration? = .seconds(30),
         stopTimeout: Duration = .seconds(5),
         restartPolicy: RestartPolicy = .never,
-        maxMessageSize: Int = ProcessActorSystem.defaultMaxFrameSize
+        maxMessageSize: Int = ProcessActorSystem.defaultMaxFrameSize,
+        backtraces: Bool = false
     ) {
+        self.backtraces = backtraces
         self.name = name
         self.version = version
         self.isolation = isolation

@@ -35,11 +35,17 @@ package final class ChildProcess: Sendable {
     private let state: Mutex<State>
     private let exited: WaiterTable<Int, Termination>
     private let clock: any RuntimeClock
-    private let onExit: @Sendable (Termination) -> Void
+    private let onExit: @Sendable (Termination, String?) -> Void
+    /// The child's standard error: forwarded, and its tail kept to say why the child ended.
+    private let output: OutputTail
     private let nextWaiter = Atomic<Int>(0)
 
-    private init(id: ProcessID, pid: Int32, pidfd: Int32, controlFD: Int32, clock: any RuntimeClock, onExit: @escaping @Sendable (Termination) -> Void) {
+    private init(
+        id: ProcessID, pid: Int32, pidfd: Int32, controlFD: Int32, output: OutputTail, clock: any RuntimeClock,
+        onExit: @escaping @Sendable (Termination, String?) -> Void
+    ) {
         self.id = id
+        self.output = output
         self.pid = pid
         self.clock = clock
         self.onExit = onExit
@@ -62,14 +68,15 @@ package final class ChildProcess: Sendable {
     /// Starts a child from `spec` and returns once it takes calls, within `timeout`.
     ///
     /// `onExit` runs once, on the exit watcher's thread, after the child has been reaped —
-    /// also when the start fails after the launch. The calls' connection reports to `system`'s
+    /// also when the start fails after the launch — with how it ended and the summary of its
+    /// last output on standard error (a trap's message), if it wrote any. The calls' connection reports to `system`'s
     /// streams; `onUnreachable` runs when that connection ends without a stop being requested
     /// (the child is then killed and `onExit` follows).
     package static func start(
         _ spec: ChildSpec,
         timeout: Duration,
         system: ProcessActorSystem,
-        onExit: @escaping @Sendable (Termination) -> Void,
+        onExit: @escaping @Sendable (Termination, String?) -> Void,
         onUnreachable: @escaping @Sendable (ConnectionCloseReason) -> Void = { _ in }
     ) async throws -> ChildProcess {
         let clock = system.clock
@@ -80,13 +87,23 @@ package final class ChildProcess: Sendable {
         } catch {
             throw ProcessError.startFailed("cannot create the control socket: \(error)", cause: error)
         }
+        let output: OutputTail
+        let errorEnd: Int32
+        do {
+            (output, errorEnd) = try OutputTail.make()
+        } catch {
+            close(parentEnd)
+            close(childEnd)
+            throw ProcessError.startFailed("cannot create the standard error pipe: \(error)", cause: error)
+        }
         let request = LaunchRequest(
             executable: spec.executable,
             arguments: spec.arguments,
             environment: spec.environment,
             workingDirectory: spec.workingDirectory,
-            descriptors: [(parentFD: childEnd, childFD: ChildEnvironment.controlFD)],
-            image: spec.image
+            descriptors: [(parentFD: childEnd, childFD: ChildEnvironment.controlFD), (parentFD: errorEnd, childFD: 2)],
+            image: spec.image,
+            limits: spec.limits
         )
         let pid: Int32
         do {
@@ -94,13 +111,16 @@ package final class ChildProcess: Sendable {
         } catch let failure as SpawnFailure {
             close(parentEnd)
             close(childEnd)
+            close(errorEnd)
             let code: ProcessError.Code = failure.errno == ENOENT || failure.errno == EACCES ? .executableNotFound : .startFailed
             throw ProcessError(code, "process failed to start: \(failure)", cause: failure)
         }
         close(childEnd)
+        close(errorEnd)
+        output.start()
         // Until the exit watcher reaps it, the pid stays ours: the pidfd names exactly this child.
         let pidfd = titan_pidfd_open(pid)
-        let child = ChildProcess(id: spec.child.processID, pid: pid, pidfd: pidfd, controlFD: parentEnd, clock: clock, onExit: onExit)
+        let child = ChildProcess(id: spec.child.processID, pid: pid, pidfd: pidfd, controlFD: parentEnd, output: output, clock: clock, onExit: onExit)
         do {
             try ExitWatcher.shared.watch(pid: pid) { [child] status in child.reaped(status) }
         } catch {
@@ -237,8 +257,11 @@ package final class ChildProcess: Sendable {
         }
         if controlFD >= 0 { close(controlFD) }
         if pidfd >= 0 { close(pidfd) }
-        onExit(status)
-        client?.failAll(ProcessError.processExited(id, status))
+        // The child is gone: everything it wrote is in the pipe now.
+        output.drain()
+        let summary = output.summary
+        onExit(status, summary)
+        client?.failAll(ProcessError.processExited(id, status, lastOutput: summary))
         exited.resumeAll(with: .success(status))
     }
 

@@ -12,6 +12,8 @@ package struct ChildSpec: Sendable {
     package var environment: [String: String]
     /// Its working directory; nil keeps the parent's.
     package var workingDirectory: String?
+    /// Resource limits set in the child before its program runs.
+    package var limits: [RlimitSetting] = []
     /// What the child is told through its environment.
     package var child: ChildEnvironment
     /// The encoded configuration, sent on the control socket once the child runs.
