@@ -38,7 +38,7 @@ extension TitanPMTests {
                 #expect(!isAlive(pid))
                 #expect(pm.process(id: calc.id.process)?.status == .stopped)
                 #expect(pm.process(id: calc.id.process)?.lastExit == .exited(code: 0))
-                await #expect(throws: ProcessError.notRunning(calc.id.process, .stopped)) { try await calc.add(1, 1) }
+                await #expect(throws: ProcessError.notRunning(calc.id.process, .stopped, lastExit: .exited(code: 0))) { try await calc.add(1, 1) }
             }
         }
 
@@ -98,10 +98,10 @@ extension TitanPMTests {
                     #expect(try await calc.add(cycle, 1) == cycle + 1)
                     try pm.kill(calc.id.process, signal: .kill)
                     let id = calc.id.process
-                    _ = try await recorder.first("crash of cycle \(cycle)") { $0.process == id && $0.status == .crashed }
+                    _ = try await recorder.first("end of cycle \(cycle)") { $0.process == id && $0.status == .failed }
                 }
                 #expect(pm.processes.count == 50)
-                #expect(pm.processes.allSatisfy { $0.pid == nil && $0.status == .crashed })
+                #expect(pm.processes.allSatisfy { $0.pid == nil && $0.status == .failed })
             }
             #expect(await eventually { ProcFS.childPIDs(of: getpid()) == baselineChildren })
             #expect(await eventually { ProcFS.openDescriptorCount() == baselineFDs }, "descriptors: \(ProcFS.openDescriptorCount()) now, \(baselineFDs) before")

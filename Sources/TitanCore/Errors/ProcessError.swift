@@ -27,9 +27,9 @@ public struct ProcessError: Error, Sendable, Hashable, Codable, CustomStringConv
             self.rawValue = rawValue
         }
 
-        /// The process ended while the call was in flight (or before it could be sent).
-        /// ``ProcessError/termination`` says how. Retrying after a restart may succeed; the
-        /// callee's state is lost.
+        /// The process ended while the call was in flight. ``ProcessError/termination`` says
+        /// how, ``ProcessError/lastOutput`` what it last wrote to standard error. Retrying after
+        /// a restart may succeed; the callee's state is lost.
         public static let processExited = Code(rawValue: "processExited")
         /// The callee threw an error that is not `Codable` (or whose type this process does
         /// not have): ``ProcessError/remoteType`` and ``ProcessError/message`` describe it.
@@ -66,8 +66,11 @@ public struct ProcessError: Error, Sendable, Hashable, Codable, CustomStringConv
         public static let imageMismatch = Code(rawValue: "imageMismatch")
         /// The service's `configure(_:)` threw, or its configuration could not be decoded.
         public static let configurationFailed = Code(rawValue: "configurationFailed")
-        /// The process is not running and will not run again: stopped, or its restarts are used up
-        /// (``ProcessError/status``).
+        /// The call never reached a process: it is not running and will not run again —
+        /// stopped, or crashed without a restart (its restart policy has none, or they are used
+        /// up). ``ProcessError/status`` is `stopped` or `failed`; ``ProcessError/termination``
+        /// says how it last ended, when it has. (Calls in flight when it died get
+        /// ``processExited`` instead.)
         public static let notRunning = Code(rawValue: "notRunning")
         /// The manager has no process with this id.
         public static let unknownProcess = Code(rawValue: "unknownProcess")
@@ -225,9 +228,13 @@ extension ProcessError {
         )
     }
 
-    /// Process `id` is not running and will not run again.
-    public static func notRunning(_ id: ProcessID, _ status: ProcessStatus) -> ProcessError {
-        ProcessError(.notRunning, "process \(id) is not running (\(status))", process: id, status: status)
+    /// Process `id` is not running and will not run again; `lastExit`, when known, is how its
+    /// last incarnation ended (``ProcessError/termination``).
+    public static func notRunning(_ id: ProcessID, _ status: ProcessStatus, lastExit: Termination? = nil) -> ProcessError {
+        ProcessError(
+            .notRunning, "process \(id) is not running (\(status)" + (lastExit.map { "; it last ended with \($0))" } ?? ")"),
+            process: id, termination: lastExit, status: status
+        )
     }
 
     /// The manager has no process `id`.

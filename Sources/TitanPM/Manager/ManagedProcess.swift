@@ -37,6 +37,9 @@ final class ManagedProcess: CallRoute, Sendable {
         /// A supervised process that exited on its own: callers wait for the supervisor's
         /// decision (a new incarnation, or ``releaseWaiters()``).
         var awaitingSupervisor = false
+        /// The incarnation sent a signal that ends it (``kill(_:)``): calls made from then on
+        /// wait for what follows its exit (a restart, or the final error) instead of reaching it.
+        var killed: Int?
     }
 
     let id: ProcessID
@@ -145,16 +148,18 @@ final class ManagedProcess: CallRoute, Sendable {
             immediate: {
                 state.withLock { state -> Result<CallClient, any Error>? in
                     switch state.status {
+                    case .running where state.killed == state.incarnation:
+                        return nil
                     case .running:
                         if let client = state.child?.client { return .success(client) }
                         return .failure(ProcessError.notRunning(id, state.status))
                     case .crashed where state.awaitingSupervisor, .failed where state.awaitingSupervisor, .stopped where state.awaitingSupervisor,
                          .starting, .restarting:
                         return nil
-                    case .crashed, .failed:
-                        return .failure(state.lastExit.map { ProcessError.processExited(id, $0) } ?? ProcessError.notRunning(id, state.status))
-                    case .stopping, .stopped:
-                        return .failure(ProcessError.notRunning(id, state.status))
+                    case .crashed, .failed, .stopping, .stopped:
+                        // Gone for good: the call never reached a process. (Calls in flight when
+                        // it died got processExited from the connection.)
+                        return .failure(ProcessError.notRunning(id, state.status, lastExit: state.lastExit))
                     }
                 }
             }
@@ -250,15 +255,20 @@ final class ManagedProcess: CallRoute, Sendable {
     }
 
     /// Decides what follows an unrequested exit: schedules a restart (and returns nil, so
-    /// waiting callers keep waiting) or returns the error for the waiting callers.
+    /// waiting callers keep waiting) or returns the error for the waiting callers. A crash
+    /// that is not restarted ends in ``ProcessStatus/failed``: `crashed` never lasts.
     private func applyRestartPolicy(_ state: inout State, after status: Termination) -> ProcessError? {
         switch state.scheduler.decide(after: status, at: clock.now) {
         case .none:
-            return .processExited(id, status)
+            if state.status == .crashed {
+                state.status = .failed
+                emit(state, reason: "not restarted: the restart policy is \(options.restartPolicy.mode)")
+            }
+            return .notRunning(id, state.status, lastExit: status)
         case .giveUp(let restarts):
             state.status = .failed
             emit(state, reason: "gave up after \(restarts) restarts within \(options.restartPolicy.window)")
-            return .processExited(id, status)
+            return .notRunning(id, .failed, lastExit: status)
         case .restart(let delay, let attempt):
             state.status = .restarting
             emit(state, reason: "restart \(attempt) of at most \(options.restartPolicy.maxRestarts) in \(options.restartPolicy.window), after \(delay)")
@@ -297,9 +307,14 @@ final class ManagedProcess: CallRoute, Sendable {
     // MARK: Stopping
 
     /// Sends `signal` to the current incarnation; the exit that follows counts as a crash.
+    /// After a signal that ends a process, calls wait for what follows the exit.
     func kill(_ signal: Signal) throws {
-        guard let child = state.withLock({ $0.child }), child.signal(signal) else {
-            throw ProcessError.notRunning(id, status)
+        let child = state.withLock { state -> ChildProcess? in
+            if signal.endsProcess, state.status == .running { state.killed = state.incarnation }
+            return state.child
+        }
+        guard let child, child.signal(signal) else {
+            throw ProcessError.notRunning(id, status, lastExit: state.withLock { $0.lastExit })
         }
     }
 
@@ -364,6 +379,8 @@ final class ManagedProcess: CallRoute, Sendable {
                     state.awaitingSupervisor = true
                     return false
                 }
+                state.status = .failed
+                emit(state, reason: "restart failed: \(error)")
                 return true
             }
             if failWaiters { ready.resumeAll(with: .failure(error)) }
@@ -375,7 +392,11 @@ final class ManagedProcess: CallRoute, Sendable {
     func releaseWaiters() {
         let error = state.withLock { state -> ProcessError in
             state.awaitingSupervisor = false
-            return state.lastExit.map { ProcessError.processExited(id, $0) } ?? ProcessError.notRunning(id, state.status)
+            if state.status == .crashed {
+                state.status = .failed
+                emit(state, reason: "not restarted by its supervisor")
+            }
+            return ProcessError.notRunning(id, state.status, lastExit: state.lastExit)
         }
         ready.resumeAll(with: .failure(error))
     }

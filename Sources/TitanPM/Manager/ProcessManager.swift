@@ -358,7 +358,12 @@ public final class ProcessManager: Sendable {
     }
 
     /// Sends `signal` to the process. An exit that follows counts as a crash: calls in flight
-    /// fail with ``ProcessError/processExited(_:_:)`` and the restart policy applies.
+    /// fail with ``ProcessError/processExited(_:_:lastOutput:)`` and the restart policy applies.
+    ///
+    /// After a signal that ends a process (``Signal/endsProcess``: SIGKILL, SIGTERM, ...),
+    /// calls made once `kill` has returned never reach the dying incarnation: they wait for a
+    /// restart (bounded by their timeout), or fail with ``ProcessError/Code/notRunning`` when
+    /// none follows. Throws ``ProcessError/Code/notRunning`` if no incarnation is running.
     public func kill(_ id: ProcessID, signal: Signal = .kill) throws {
         try requireEntry(id).kill(signal)
     }

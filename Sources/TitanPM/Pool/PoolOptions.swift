@@ -133,7 +133,9 @@ public struct PoolOptions: Sendable {
     public var circuitBreaker: CircuitBreaker?
     public var healthChecks: HealthChecks?
     /// How many other workers a call marked idempotent is retried on when its worker dies
-    /// (see ``ProcessPool/idempotent(_:)``).
+    /// (see ``ProcessPool/idempotent(_:)``); also how many times any call that never reached
+    /// its worker (killed before the call was sent: ``ProcessError/Code/notRunning``) is sent
+    /// to another.
     public var idempotentRetries: Int
     /// How often worker CPU and memory are sampled, recycling and scaling rules checked.
     public var sampleInterval: Duration

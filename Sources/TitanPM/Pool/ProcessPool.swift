@@ -127,7 +127,10 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
             } catch {
                 let lost = Self.isWorkerLoss(error)
                 release(worker.id, started: started, outcome: lost ? .workerFailure : .failed)
-                guard lost, routing.idempotent, attempt < options.idempotentRetries else { throw error }
+                // A call that never reached a process (its worker was killed before it was
+                // sent) is safe to send elsewhere, idempotent or not.
+                let neverSent = (error as? ProcessError)?.code == .notRunning
+                guard lost, routing.idempotent || neverSent, attempt < options.idempotentRetries else { throw error }
                 attempt += 1
                 excluded.insert(worker.id)
             }
