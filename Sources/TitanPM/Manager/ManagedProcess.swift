@@ -191,7 +191,7 @@ final class ManagedProcess: CallRoute, Sendable {
         }
         let child = try await ChildProcess.start(
             spec, timeout: options.startTimeout, system: system,
-            onExit: { [weak self] status, output in self?.childExited(incarnation: incarnation, status: status, output: output) }
+            onExit: { [weak self] exit in self?.childExited(incarnation: incarnation, exit: exit) }
         )
         let client = state.withLock { state -> CallClient? in
             guard state.incarnation == incarnation, state.status == .starting, child.termination == nil else { return nil }
@@ -206,6 +206,22 @@ final class ManagedProcess: CallRoute, Sendable {
             throw ProcessError.startFailed("the child exited while starting")
         }
         ready.resumeAll(with: .success(client))
+        watchMemory(of: child)
+    }
+
+    /// Samples the incarnation's resident memory every ``ResourceLimits/memoryCheckInterval``
+    /// while it lives, and kills it once it is over ``ResourceLimits/memory``.
+    private func watchMemory(of child: ChildProcess) {
+        let limits = options.limits
+        guard limits.memory != nil else { return }
+        clock.schedule(at: clock.deadline(after: limits.memoryCheckInterval)) { [weak self, weak child] in
+            guard let self, let child, child.termination == nil else { return }
+            if let resident = ProcFS.residentBytes(of: child.pid), let exceeded = limits.memoryExceeded(resident: resident) {
+                child.signal(.kill, reason: exceeded)
+            } else {
+                watchMemory(of: child)
+            }
+        }
     }
 
     // MARK: Exits
@@ -218,13 +234,16 @@ final class ManagedProcess: CallRoute, Sendable {
     }
 
     /// Called on the exit watcher's thread when incarnation `incarnation` has been reaped.
-    private func childExited(incarnation: Int, status: Termination, output: String?) {
+    private func childExited(incarnation: Int, exit: ChildExit) {
+        let status = exit.termination
+        // A limit the child crossed is the reason its crash is reported with.
+        let reason = exit.reason ?? options.limits.explain(status)
         let followUp = state.withLock { state -> ExitFollowUp in
             guard state.incarnation == incarnation else { return .nothing }
             // Before any event goes out: whoever sees "crashed" or "stopped" finds no socket file.
             unlink(spec.child.socketPath)
             state.lastExit = status
-            state.lastOutput = output
+            state.lastOutput = exit.lastOutput
             switch (state.status, state.intent) {
             case (.starting, _), (_, .restart):
                 // A start reports its own failure; a restart goes on to start the next incarnation.
@@ -237,12 +256,12 @@ final class ManagedProcess: CallRoute, Sendable {
             case (_, .run) where supervisorHook != nil:
                 state.status = status.isSuccess ? .stopped : .crashed
                 state.awaitingSupervisor = true
-                emit(state)
+                emit(state, reason: reason)
                 state.child = nil
                 return .superviseExit(incarnation, status)
             case (_, .run):
                 state.status = status.isSuccess ? .stopped : .crashed
-                emit(state)
+                emit(state, reason: reason)
                 state.child = nil
                 return applyRestartPolicy(&state, after: status).map { .failWaiters($0) } ?? .nothing
             }

@@ -222,7 +222,7 @@ public final class ProcessManager: Sendable {
         environment.merge(options.environment) { $1 }
         environment.merge(child.variables) { $1 }
         let image = try executableImage(options.executable)
-        let spec = ChildSpec(
+        var spec = ChildSpec(
             executable: image.path,
             image: image,
             arguments: options.arguments,
@@ -231,6 +231,7 @@ public final class ProcessManager: Sendable {
             child: child,
             configuration: configurationBytes
         )
+        spec.limits = options.limits.rlimits
         let process = ManagedProcess(id: id, name: name, version: version, spec: spec, options: options, events: hub, system: actorSystem, supervisorHook: supervisorHook)
         insert(process)
         actorSystem.register(route: process, for: id)

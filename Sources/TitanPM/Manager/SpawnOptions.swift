@@ -45,6 +45,8 @@ public struct SpawnOptions: Sendable {
     /// failure. Either way the trap's message reaches ``ProcessEvent/lastOutput`` and the
     /// calls' ``ProcessError/lastOutput``. An explicit `SWIFT_BACKTRACE` in ``environment`` wins.
     public var backtraces: Bool
+    /// Memory, CPU time and open-file limits for each incarnation (see ``ResourceLimits``).
+    public var limits: ResourceLimits
 
     public init(
         name: String? = nil,
@@ -59,8 +61,10 @@ public struct SpawnOptions: Sendable {
         stopTimeout: Duration = .seconds(5),
         restartPolicy: RestartPolicy = .never,
         maxMessageSize: Int = ProcessActorSystem.defaultMaxFrameSize,
-        backtraces: Bool = false
+        backtraces: Bool = false,
+        limits: ResourceLimits = .none
     ) {
+        self.limits = limits
         self.backtraces = backtraces
         self.name = name
         self.version = version

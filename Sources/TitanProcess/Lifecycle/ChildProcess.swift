@@ -24,6 +24,8 @@ package final class ChildProcess: Sendable {
         var exit: Termination?
         var client: CallClient?
         var stopRequested = false
+        /// Why the parent killed the child on its own account, if it did.
+        var killReason: String?
         var controlFD: Int32
         var pidfd: Int32
     }
@@ -35,14 +37,14 @@ package final class ChildProcess: Sendable {
     private let state: Mutex<State>
     private let exited: WaiterTable<Int, Termination>
     private let clock: any RuntimeClock
-    private let onExit: @Sendable (Termination, String?) -> Void
+    private let onExit: @Sendable (ChildExit) -> Void
     /// The child's standard error: forwarded, and its tail kept to say why the child ended.
     private let output: OutputTail
     private let nextWaiter = Atomic<Int>(0)
 
     private init(
         id: ProcessID, pid: Int32, pidfd: Int32, controlFD: Int32, output: OutputTail, clock: any RuntimeClock,
-        onExit: @escaping @Sendable (Termination, String?) -> Void
+        onExit: @escaping @Sendable (ChildExit) -> Void
     ) {
         self.id = id
         self.output = output
@@ -68,15 +70,15 @@ package final class ChildProcess: Sendable {
     /// Starts a child from `spec` and returns once it takes calls, within `timeout`.
     ///
     /// `onExit` runs once, on the exit watcher's thread, after the child has been reaped —
-    /// also when the start fails after the launch — with how it ended and the summary of its
-    /// last output on standard error (a trap's message), if it wrote any. The calls' connection reports to `system`'s
+    /// also when the start fails after the launch — with how it ended, the summary of its
+    /// last output on standard error (a trap's message), and why the parent killed it, if so. The calls' connection reports to `system`'s
     /// streams; `onUnreachable` runs when that connection ends without a stop being requested
     /// (the child is then killed and `onExit` follows).
     package static func start(
         _ spec: ChildSpec,
         timeout: Duration,
         system: ProcessActorSystem,
-        onExit: @escaping @Sendable (Termination, String?) -> Void,
+        onExit: @escaping @Sendable (ChildExit) -> Void,
         onUnreachable: @escaping @Sendable (ConnectionCloseReason) -> Void = { _ in }
     ) async throws -> ChildProcess {
         let clock = system.clock
@@ -247,21 +249,23 @@ package final class ChildProcess: Sendable {
 
     /// Called once the exit watcher has reaped the child.
     private func reaped(_ status: Termination) {
-        let (client, controlFD, pidfd) = state.withLock { state -> (CallClient?, Int32, Int32) in
+        let (client, controlFD, pidfd, reason) = state.withLock { state -> (CallClient?, Int32, Int32, String?) in
             state.exit = status
             defer {
                 state.controlFD = -1
                 state.pidfd = -1
             }
-            return (state.client, state.controlFD, state.pidfd)
+            return (state.client, state.controlFD, state.pidfd, state.killReason)
         }
         if controlFD >= 0 { close(controlFD) }
         if pidfd >= 0 { close(pidfd) }
         // The child is gone: everything it wrote is in the pipe now.
         output.drain()
-        let summary = output.summary
-        onExit(status, summary)
-        client?.failAll(ProcessError.processExited(id, status, lastOutput: summary))
+        let exit = ChildExit(termination: status, lastOutput: output.summary, reason: reason)
+        onExit(exit)
+        var error = ProcessError.processExited(id, status, lastOutput: exit.lastOutput)
+        if let reason { error.message += " (\(reason))" }
+        client?.failAll(error)
         exited.resumeAll(with: .success(status))
     }
 
@@ -280,11 +284,13 @@ package final class ChildProcess: Sendable {
     // MARK: Signals and stopping
 
     /// Sends `signal` to this child through its pidfd: never to a later process that reused
-    /// its pid. False once the child has been reaped.
+    /// its pid. False once the child has been reaped. `reason`, for a signal the parent sends
+    /// on its own account (a limit crossed), travels with the exit.
     @discardableResult
-    package func signal(_ signal: Signal) -> Bool {
+    package func signal(_ signal: Signal, reason: String? = nil) -> Bool {
         state.withLock { state -> Bool in
             guard state.pidfd >= 0 else { return false }
+            if let reason, state.killReason == nil { state.killReason = reason }
             return titan_pidfd_send_signal(state.pidfd, signal.rawValue) == 0
         }
     }
