@@ -10,6 +10,8 @@ import TitanWire
 //   titan-bench --pin                           only the figures pinned to CPU 0
 //   titan-bench --split                         only the figures with this process on CPU 0, peers on CPU 1
 //   titan-bench --quick                         fewer iterations (a smoke test)
+//   titan-bench --scale [N]                     only the scale figures: one manager, N idle children (500)
+//   titan-bench --workflows [--quick] [--json]  workflow figures: journaling cost per stage, durable vs in-memory
 
 ProcessManager.bootstrap()
 
@@ -57,6 +59,22 @@ if arguments.contains("--latency-loop") {
     let service = try await pm.spawn(BenchService.self, options: SpawnOptions(callTimeout: nil))
     print("p50 \(try await latencyLoop(service).median) us")
     await pm.shutdown()
+    exit(0)
+}
+
+if let index = CommandLine.arguments.firstIndex(of: "--scale") {
+    // One manager with N idle children (500 by default).
+    let count = CommandLine.arguments.dropFirst(index + 1).first.flatMap { Int($0) } ?? 500
+    let report = Report(json: arguments.contains("--json"))
+    try await measureScale(children: count, report: report)
+    if report.json { report.printJSON() }
+    exit(0)
+}
+
+if arguments.contains("--workflows") {
+    let report = Report(json: arguments.contains("--json"))
+    try await workflowFigures(report: report, quick: arguments.contains("--quick"))
+    if report.json { report.printJSON() }
     exit(0)
 }
 
@@ -226,6 +244,11 @@ if !pinned {
     }
 }
 await pm.shutdown()
+
+if !pinned {
+    // Scale: one manager, many idle children.
+    try await measureScale(children: quick ? 50 : 500, report: report)
+}
 
 if !pinned {
     // The pinned and split figures come from copies of this program pinned from their first

@@ -99,6 +99,15 @@ public struct OutgoingCall: Sendable {
     public var timeout: Duration?
     /// The encoded generic substitutions and arguments; the trailer is written at sending.
     package var arguments: FrameBuilder
+
+    package init(target: CallTarget, recipient: ProcessActorID, metadata: CallMetadata, deadline: ClockInstant?, timeout: Duration?, arguments: FrameBuilder) {
+        self.target = target
+        self.recipient = recipient
+        self.metadata = metadata
+        self.deadline = deadline
+        self.timeout = timeout
+        self.arguments = arguments
+    }
 }
 
 /// A call arriving, as the serving side's interceptors see it.
