@@ -85,6 +85,13 @@ let package = Package(
         // `swift run -c release titan-bench` (`--workflows` for the workflow journal's figures).
         .executableTarget(name: "titan-bench", dependencies: ["TitanPM", "TitanWire", "TitanTransport", "CTitan", "TitanWorkflows"]),
 
+        // The README's examples, compiled as written: ReadmeTests checks that every swift block
+        // of README.md is in these sources, and runs the quick start (`my-server`).
+        .target(name: "Greetings", dependencies: ["TitanPM"], path: "Examples/Greetings"),
+        .executableTarget(name: "greeter-host", dependencies: ["TitanPM", "Greetings"], path: "Examples/greeter-host"),
+        .executableTarget(name: "my-server", dependencies: ["TitanPM", "TitanWorkflows", "Greetings"], path: "Examples/my-server"),
+        .testTarget(name: "my-server-tests", dependencies: ["my-server", "TitanPMTestKit"], path: "Examples/my-server-tests"),
+
         // Services used by the tests, shared with `titan-test-host`, the "other executable".
         .target(name: "TitanTestServices", dependencies: ["TitanPM"], path: "Tests/TitanTestServices"),
         .executableTarget(
@@ -116,6 +123,7 @@ let package = Package(
             dependencies: [
                 "TitanCore", "TitanWire", "TitanTransport", "TitanActorSystem", "TitanProcess",
                 "TitanPM", "TitanPMTestKit", "TitanTestServices", "titan-test-host",
+                "my-server", "greeter-host",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]
         ),

@@ -19,7 +19,7 @@ private final class DeployDirectory {
         guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
             throw ProcessError.startFailed("mkdtemp: \(errno)")
         }
-        path = String(cString: template)
+        path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         host = "\(path)/host"
         try copyFile(testHostPath, to: host)
     }
