@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "TitanWorkflows", targets: ["TitanWorkflows"]),
         .executable(name: "titan-demo", targets: ["titan-demo"]),
         .executable(name: "titan-bench", targets: ["titan-bench"]),
+        .executable(name: "titan-chaos", targets: ["titan-chaos"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -91,6 +92,9 @@ let package = Package(
         .executableTarget(name: "greeter-host", dependencies: ["TitanPM", "Greetings"], path: "Examples/greeter-host"),
         .executableTarget(name: "my-server", dependencies: ["TitanPM", "TitanWorkflows", "Greetings"], path: "Examples/my-server"),
         .testTarget(name: "my-server-tests", dependencies: ["my-server", "TitanPMTestKit"], path: "Examples/my-server-tests"),
+
+        // Kill storms under load, and what they leave behind: `swift run -c release titan-chaos`.
+        .executableTarget(name: "titan-chaos", dependencies: ["TitanPM", "TitanProcess", "TitanTransport"]),
 
         // Services used by the tests, shared with `titan-test-host`, the "other executable".
         .target(name: "TitanTestServices", dependencies: ["TitanPM"], path: "Tests/TitanTestServices"),
