@@ -100,7 +100,7 @@ let package = Package(
         .target(name: "TitanTestServices", dependencies: ["TitanPM"], path: "Tests/TitanTestServices"),
         .executableTarget(
             name: "titan-test-host",
-            dependencies: ["TitanPM", "TitanTestServices"],
+            dependencies: ["TitanPM", "TitanTestServices", "TitanWire", "TitanTransport"],
             path: "Tests/titan-test-host"
         ),
         // Services the workflow tests call, shared with `titan-workflow-host`.

@@ -21,7 +21,8 @@ func runAsParent() async throws -> Never {
 struct ParentDeath {
     /// From the SIGKILL until no child of the dead parent was alive.
     var childrenGone: Duration?
-    /// From the SIGKILL until its socket directory was gone; nil if it was still there at the end.
+    /// From the SIGKILL until no socket of its was left, in the file system or listening in
+    /// the abstract namespace; nil if one still was at the end.
     var filesGone: Duration?
     var children: Int
     var directory: String
@@ -55,8 +56,16 @@ func measureParentDeath(bound: Duration = .seconds(5)) async throws -> ParentDea
     var result = ParentDeath(childrenGone: nil, filesGone: nil, children: children.count, directory: directory)
     while ContinuousClock.now - started < bound, result.childrenGone == nil || result.filesGone == nil {
         if result.childrenGone == nil, children.allSatisfy({ !ProcFS.isAlive($0) }) { result.childrenGone = ContinuousClock.now - started }
-        if result.filesGone == nil, access(directory, F_OK) != 0 { result.filesGone = ContinuousClock.now - started }
+        if result.filesGone == nil, access(directory, F_OK) != 0, !socketsListed(withPrefix: directory) {
+            result.filesGone = ContinuousClock.now - started
+        }
         try await Task.sleep(for: .microseconds(200))
     }
     return result
+}
+
+/// Whether /proc/net/unix lists a socket whose name starts with `prefix`.
+func socketsListed(withPrefix prefix: String) -> Bool {
+    guard let table = ProcFS.read("/proc/net/unix") else { return false }
+    return String(decoding: table, as: UTF8.self).split(separator: "\n").contains { $0.split(separator: " ").last?.hasPrefix(prefix) == true }
 }

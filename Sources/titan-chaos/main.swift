@@ -94,7 +94,7 @@ let death = try await measureParentDeath()
 func milliseconds(_ duration: Duration?) -> Double {
     duration.map { Double($0.components.attoseconds) / 1e15 + Double($0.components.seconds) * 1000 } ?? .nan
 }
-print("parent SIGKILL: \(death.children) children gone after \(milliseconds(death.childrenGone)) ms; socket directory \(death.directory) " +
+print("parent SIGKILL: \(death.children) children gone after \(milliseconds(death.childrenGone)) ms; sockets \(death.directory) " +
       (death.filesGone.map { "gone after \(milliseconds($0)) ms" } ?? "still there"))
 metric("parent_kill_children_gone_ms", milliseconds(death.childrenGone), "ms")
 metric("parent_kill_files_gone_ms", milliseconds(death.filesGone), "ms")

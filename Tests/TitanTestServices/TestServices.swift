@@ -89,6 +89,16 @@ public distributed actor Calculator: ProcessService {
         fatalError("crash requested by the test")
     }
 
+    /// Starts `/bin/sleep 1000` as a plain child of this process (in its process group) and
+    /// returns its pid: a process the service started itself.
+    public distributed func startSleeper() -> Int32 {
+        var pid: pid_t = 0
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sleep"), strdup("1000"), nil]
+        defer { for pointer in argv { free(pointer) } }
+        guard posix_spawn(&pid, "/bin/sleep", nil, nil, argv, environ) == 0 else { return -1 }
+        return pid
+    }
+
     /// Sends `signal` to this process (SIGKILL: dies at once, without a word).
     public distributed func raise(_ signal: Int32) {
         Glibc.raise(signal)

@@ -13,6 +13,10 @@ int titan_pipe_cloexec(int fds[2]);
 /// accept4(fd, NULL, NULL, SOCK_CLOEXEC).
 int titan_accept_cloexec(int fd);
 
+/// The user id of the process at the other end of a connected Unix socket (SO_PEERCRED);
+/// -1 with errno on failure.
+int titan_peer_uid(int fd, uid_t *uid);
+
 /// pidfd_open(pid, 0) through syscall(2); -1 with errno on failure.
 int titan_pidfd_open(pid_t pid);
 

@@ -240,8 +240,6 @@ final class ManagedProcess: CallRoute, Sendable {
         let reason = exit.reason ?? options.limits.explain(status)
         let followUp = state.withLock { state -> ExitFollowUp in
             guard state.incarnation == incarnation else { return .nothing }
-            // Before any event goes out: whoever sees "crashed" or "stopped" finds no socket file.
-            unlink(spec.child.socketPath)
             state.lastExit = status
             state.lastOutput = exit.lastOutput
             switch (state.status, state.intent) {

@@ -62,9 +62,6 @@ public final class ProcessManager: Sendable {
         for case let process as ManagedProcess in entries {
             try? process.kill(.kill)
         }
-        if let directory = state.withLock({ $0.directory }) {
-            Self.removeDirectory(directory)
-        }
     }
 
     // MARK: Bootstrap
@@ -270,33 +267,18 @@ public final class ProcessManager: Sendable {
         }
     }
 
-    /// The per-manager directory (mode 0700) that holds the children's sockets.
+    /// The prefix of the children's socket addresses: a name in the abstract namespace, unique
+    /// to this manager, so that nothing lands in the file system and nothing is left there
+    /// however this process ends (SIGKILL included). Only this user's processes are served
+    /// on those sockets (see `Listener`).
     private func socketDirectory() throws -> String {
-        try state.withLock { state in
+        state.withLock { state in
             if let directory = state.directory { return directory }
-            var base = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
-            if base.utf8.count > 40 { base = "/tmp" }
-            var template = Array("\(base)/titan-XXXXXX".utf8CString)
-            guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
-                throw ProcessError.startFailed("cannot create a socket directory in \(base): \(String(cString: strerror(errno)))")
-            }
-            let directory = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            var random = SystemRandomNumberGenerator()
+            let directory = "@titan-\(getpid())-\(String(random.next(), radix: 16))\(String(random.next(), radix: 16))"
             state.directory = directory
             return directory
         }
-    }
-
-    private static func removeDirectory(_ directory: String) {
-        if let dir = opendir(directory) {
-            while let entry = readdir(dir) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                    String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-                }
-                if name != "." && name != ".." { unlink("\(directory)/\(name)") }
-            }
-            closedir(dir)
-        }
-        rmdir(directory)
     }
 
     /// The program a spawn starts: this program's image, or the file at `path`, opened now
@@ -387,7 +369,7 @@ public final class ProcessManager: Sendable {
     }
 
     /// Stops every process concurrently — graceful request, SIGTERM, SIGKILL — within about
-    /// `timeout`, then removes the socket directory. The manager spawns nothing afterwards.
+    /// `timeout`. The manager spawns nothing afterwards.
     public func shutdown(timeout: Duration = .seconds(10)) async {
         let groups = state.withLock { state -> [any ProcessGroup] in
             state.isShutDown = true
@@ -409,9 +391,6 @@ public final class ProcessManager: Sendable {
                 group.addTask { await entry.stop(grace: grace) }
             }
         }
-        if let directory = state.withLock({ $0.directory }) {
-            Self.removeDirectory(directory)
-        }
         hub.finish()
         logger.debug("shut down", metadata: ["processes": "\(entries.count)"])
     }
@@ -427,7 +406,8 @@ public final class ProcessManager: Sendable {
         (entry(id) as? ManagedProcess)?.inFlightCalls ?? 0
     }
 
-    /// The socket directory, once the first child has been spawned.
+    /// The prefix of the children's (abstract) socket addresses, once the first child has been
+    /// spawned: a child's socket is `<prefix>/<process id>.sock`.
     package var socketDirectoryPath: String? {
         state.withLock { $0.directory }
     }

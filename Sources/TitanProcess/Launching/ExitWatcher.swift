@@ -18,10 +18,15 @@ package final class ExitWatcher: Sendable {
 
     /// Starts watching `pid`, a child of this process. `onExit` runs once, on the poll loop's
     /// thread, after the child has been reaped — also if it had already exited.
-    package func watch(pid: Int32, onExit: @escaping @Sendable (Termination) -> Void) throws(SpawnFailure) {
+    ///
+    /// With `endingItsGroup`, for a child that leads its own process group, whatever is left in
+    /// that group when the child exits (processes it started) is sent SIGKILL first — while the
+    /// child is a zombie, so the group id cannot name anyone else yet.
+    package func watch(pid: Int32, endingItsGroup: Bool = false, onExit: @escaping @Sendable (Termination) -> Void) throws(SpawnFailure) {
         let pidfd = titan_pidfd_open(pid)
         guard pidfd >= 0 else { throw SpawnFailure(executable: "pid \(pid)", errno: errno) }
         PollLoop.shared.watch(pidfd) { _ in
+            if endingItsGroup { kill(-pid, SIGKILL) }
             var value: Int32 = 0
             let kind = titan_reap(pid, &value)
             close(pidfd)

@@ -124,7 +124,9 @@ package final class ChildProcess: Sendable {
         let pidfd = titan_pidfd_open(pid)
         let child = ChildProcess(id: spec.child.processID, pid: pid, pidfd: pidfd, controlFD: parentEnd, output: output, clock: clock, onExit: onExit)
         do {
-            try ExitWatcher.shared.watch(pid: pid) { [child] status in child.reaped(status) }
+            // Nothing the child started outlives it (systemd's KillMode=mixed: the child gets the
+            // graceful stop, what is left of its process group SIGKILL when it has exited).
+            try ExitWatcher.shared.watch(pid: pid, endingItsGroup: true) { [child] status in child.reaped(status) }
         } catch {
             Glibc.kill(pid, SIGKILL)
             throw ProcessError.startFailed("cannot watch child \(pid): \(error)", cause: error)
