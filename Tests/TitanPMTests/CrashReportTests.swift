@@ -70,7 +70,7 @@ extension TitanPMTests {
             #expect(forwarded.contains("Program crashed"), "\(forwarded)")
             #expect(forwarded.contains("Calculator.crash()"))
             // The reason stays the trap's message, not the last line of the backtrace.
-            #expect(error?.lastOutput?.hasSuffix("Fatal error: crash requested by the test") == true)
+            #expect(error?.lastOutput?.hasSuffix("Fatal error: crash requested by the test") == true, "\(String(describing: error))")
         }
 
         @Test func theCrashedEventCarriesTheTrapMessage() async throws {

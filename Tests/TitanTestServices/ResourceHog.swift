@@ -1,6 +1,17 @@
 import Distributed
 import Glibc
+import Synchronization
 import TitanPM
+
+/// When things happened in a ``ResourceHog``'s process, on CLOCK_MONOTONIC: recorded outside
+/// the actor, so that a record does not wait for a busy actor.
+private let timeline = Mutex<[String: UInt64]>([:])
+
+private func monotonicNow() -> UInt64 {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+}
 
 /// A service that uses as much of a resource as it is asked to, for tests of limits.
 public distributed actor ResourceHog: ProcessService {
@@ -18,7 +29,8 @@ public distributed actor ResourceHog: ProcessService {
         return held.count
     }
 
-    /// Keeps a CPU busy for `milliseconds` of wall time.
+    /// Keeps a CPU busy for `milliseconds` of wall time without ever suspending: the actor,
+    /// and the connection's reader thread it runs on, are held all along. Records "burnEnded".
     public distributed func burn(milliseconds: Int) -> Int {
         let clock = ContinuousClock()
         let end = clock.now + .milliseconds(milliseconds)
@@ -26,8 +38,23 @@ public distributed actor ResourceHog: ProcessService {
         while clock.now < end {
             for _ in 0..<10_000 { x = x &* 6_364_136_223_846_793_005 &+ 1 }
         }
+        timeline.withLock { $0["burnEnded"] = monotonicNow() }
         return Int(truncatingIfNeeded: x & 1)
     }
+
+    /// Waits (suspended, the actor free) up to a minute; records "cancelled" the moment its
+    /// task is cancelled. Returns whether it was.
+    public distributed func awaitCancellation() async -> Bool {
+        await withTaskCancellationHandler {
+            try? await Task.sleep(for: .seconds(60))
+            return Task.isCancelled
+        } onCancel: {
+            timeline.withLock { $0["cancelled"] = monotonicNow() }
+        }
+    }
+
+    /// What was recorded, and when.
+    public distributed func recorded() -> [String: UInt64] { timeline.withLock { $0 } }
 
     /// Opens /dev/null until that fails (or `limit` are open); how many it opened, and the
     /// errno of the failure (0 if none). Closes them all before returning.

@@ -20,6 +20,9 @@ package final class CallClient: Sendable {
     /// ``ProcessActorSystem/withAffinity(to:isolation:_:)`` continues there when its reply
     /// arrives, without waking another thread.
     package let executor = ReaderExecutor()
+    /// Where cancellations go instead of this connection, when the owner has a path the
+    /// callee reads even while its reader thread is busy (a child's control channel).
+    private let cancelRoute = Mutex<(@Sendable (UInt64) -> Bool)?>(nil)
 
     private init(connection: any FrameConnection, system: ProcessActorSystem?, clock: any RuntimeClock) {
         self.connection = connection
@@ -173,8 +176,15 @@ package final class CallClient: Sendable {
         )
     }
 
+    /// Sends cancellations through `route` from now on (it returns false when it could not,
+    /// and the cancellation goes on this connection).
+    package func routeCancellations(_ route: @escaping @Sendable (UInt64) -> Bool) {
+        cancelRoute.withLock { $0 = route }
+    }
+
     /// Tells the callee that nobody waits for call `id` any more.
     private func sendCancel(_ id: UInt64) {
+        if let route = cancelRoute.withLock({ $0 }), route(id) { return }
         try? connection.send(FrameBuilder.frame(.cancel, id: id, payload: EmptyCollection()))
     }
 

@@ -171,11 +171,20 @@ final class ManagedProcess: CallRoute, Sendable {
         try await health(timeout: options.callTimeout ?? .seconds(30))
     }
 
-    /// Asks the running incarnation for its health, waiting at most `timeout`.
+    /// Asks the running incarnation for its health, on its control channel, waiting at most
+    /// `timeout`: a service too busy to answer by then is reported unhealthy.
     func health(timeout: Duration) async throws -> HealthStatus {
-        let client = try await currentClient(deadline: clock.deadline(after: timeout), timeout: timeout)
-        let reply = try await client.control(.health, timeout: timeout)
-        return try WireDecoder().decode(HealthStatus.self, from: reply.payload)
+        let deadline = clock.deadline(after: timeout)
+        let client = try await currentClient(deadline: deadline, timeout: timeout)
+        guard let child = state.withLock({ $0.child?.client === client ? $0.child : nil }) else {
+            throw ProcessError.notRunning(id, status)
+        }
+        do {
+            let payload = try await child.control(.health, timeout: clock.remaining(until: deadline))
+            return try WireDecoder().decode(HealthStatus.self, from: payload)
+        } catch let error as ProcessError where error.code == .timedOut {
+            return HealthStatus(.unhealthy, message: "no answer to the health check within \(timeout): the service is busy or stuck")
+        }
     }
 
     // MARK: Launching
@@ -207,6 +216,26 @@ final class ManagedProcess: CallRoute, Sendable {
         }
         ready.resumeAll(with: .success(client))
         watchMemory(of: child)
+        watchHeartbeats(of: child)
+    }
+
+    /// Sends the incarnation a heartbeat every ``Watchdog/interval`` while it lives, and kills
+    /// it when one goes unanswered for ``Watchdog/timeout``.
+    private func watchHeartbeats(of child: ChildProcess) {
+        guard let watchdog = options.watchdog else { return }
+        clock.schedule(at: clock.deadline(after: watchdog.interval)) { [weak self, weak child] in
+            guard let self, let child, child.termination == nil else { return }
+            Task {
+                do {
+                    _ = try await child.control(.heartbeat, timeout: watchdog.timeout)
+                    self.watchHeartbeats(of: child)
+                } catch let error as ProcessError where error.code == .timedOut {
+                    child.signal(.kill, reason: "watchdog: no answer to a heartbeat within \(watchdog.timeout)")
+                } catch {
+                    // The child is going away; its exit decides what follows.
+                }
+            }
+        }
     }
 
     /// Samples the incarnation's resident memory every ``ResourceLimits/memoryCheckInterval``

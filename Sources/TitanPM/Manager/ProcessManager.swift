@@ -205,7 +205,7 @@ public final class ProcessManager: Sendable {
         } catch {
             throw ProcessError.encodingFailed("configuration: \(error)")
         }
-        let child = ChildEnvironment(
+        var child = ChildEnvironment(
             serviceType: serviceType,
             serviceName: serviceName ?? name,
             processID: id,
@@ -213,6 +213,7 @@ public final class ProcessManager: Sendable {
             parentPID: getpid(),
             maxFrameSize: options.maxMessageSize
         )
+        child.stopTimeout = options.stopTimeout
         var environment = Self.currentEnvironment()
         // Swift's backtracer makes a trap take half a second or more to end the process.
         environment["SWIFT_BACKTRACE"] = options.backtraces ? "enable=yes,interactive=no,output-to=stderr" : "enable=no"
@@ -368,9 +369,18 @@ public final class ProcessManager: Sendable {
         try await requireEntry(id).health()
     }
 
-    /// Stops every process concurrently — graceful request, SIGTERM, SIGKILL — within about
-    /// `timeout`. The manager spawns nothing afterwards.
+    /// Stops every process concurrently — graceful request, SIGTERM, SIGKILL — within
+    /// `timeout`: by then every child that has not exited has been sent SIGKILL, whatever its
+    /// pools, supervisors and stop timeouts say. The manager spawns nothing afterwards.
     public func shutdown(timeout: Duration = .seconds(10)) async {
+        let deadline = actorSystem.clock.deadline(after: timeout)
+        await KillLadder.$deadline.withValue(deadline) {
+            await shutdown(timeout: timeout, deadline: deadline)
+        }
+        hub.finish()
+    }
+
+    private func shutdown(timeout: Duration, deadline: ClockInstant) async {
         let groups = state.withLock { state -> [any ProcessGroup] in
             state.isShutDown = true
             return Array(state.groups.values)
@@ -384,14 +394,14 @@ public final class ProcessManager: Sendable {
         let entries = state.withLock { state -> [any ManagedEntry] in
             state.order.compactMap { state.entries[$0] }
         }
+        let remaining = actorSystem.clock.remaining(until: deadline)
         await withTaskGroup(of: Void.self) { group in
             for entry in entries {
-                let stopTimeout = (entry as? ManagedProcess)?.options.stopTimeout ?? timeout
-                let grace = min(stopTimeout, timeout / 3)
+                let stopTimeout = (entry as? ManagedProcess)?.options.stopTimeout ?? remaining
+                let grace = min(stopTimeout, remaining / 2)
                 group.addTask { await entry.stop(grace: grace) }
             }
         }
-        hub.finish()
         logger.debug("shut down", metadata: ["processes": "\(entries.count)"])
     }
 

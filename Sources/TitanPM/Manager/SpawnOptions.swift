@@ -33,7 +33,8 @@ public struct SpawnOptions: Sendable {
     /// The default bound on each call; nil means calls wait as long as the process lives.
     /// Override per call with ``ProcessActorSystem/withCallTimeout(_:_:)``.
     public var callTimeout: Duration?
-    /// How long a graceful stop may take before SIGTERM, and again before SIGKILL.
+    /// How long a graceful stop may take before SIGTERM, and again before SIGKILL. The child
+    /// itself exits by the end of each step, even while its service is busy.
     public var stopTimeout: Duration
     /// What happens when the process dies unexpectedly.
     public var restartPolicy: RestartPolicy
@@ -47,6 +48,9 @@ public struct SpawnOptions: Sendable {
     public var backtraces: Bool
     /// Memory, CPU time and open-file limits for each incarnation (see ``ResourceLimits``).
     public var limits: ResourceLimits
+    /// Restarts a child whose service stops answering heartbeats (see ``Watchdog``); nil,
+    /// the default, sends none.
+    public var watchdog: Watchdog?
 
     public init(
         name: String? = nil,
@@ -62,8 +66,10 @@ public struct SpawnOptions: Sendable {
         restartPolicy: RestartPolicy = .never,
         maxMessageSize: Int = ProcessActorSystem.defaultMaxFrameSize,
         backtraces: Bool = false,
-        limits: ResourceLimits = .none
+        limits: ResourceLimits = .none,
+        watchdog: Watchdog? = nil
     ) {
+        self.watchdog = watchdog
         self.limits = limits
         self.backtraces = backtraces
         self.name = name

@@ -17,8 +17,12 @@ package struct ChildEnvironment: Sendable, Equatable {
     static let socketKey = "TITAN_PM_SOCKET"
     static let parentKey = "TITAN_PM_PARENT_PID"
     static let maxFrameKey = "TITAN_PM_MAX_FRAME"
+    static let stopTimeoutKey = "TITAN_PM_STOP_TIMEOUT_MS"
     /// The control socket is always this descriptor in the child.
     package static let controlFD: Int32 = 3
+    /// The control channel (stop, health, heartbeat, cancellation; see `ControlChannel`) is
+    /// always this descriptor in the child.
+    package static let controlChannelFD: Int32 = 4
 
     /// The mangled name of the service type, when the parent has the type.
     package var serviceType: String?
@@ -28,6 +32,9 @@ package struct ChildEnvironment: Sendable, Equatable {
     package var socketPath: String
     package var parentPID: Int32
     package var maxFrameSize: Int
+    /// How long the parent lets a stop take before it escalates: the child's own SIGTERM path
+    /// finishes within it too.
+    package var stopTimeout: Duration = .seconds(5)
 
     package init(serviceType: String?, serviceName: String, processID: ProcessID, socketPath: String, parentPID: Int32, maxFrameSize: Int) {
         self.serviceType = serviceType
@@ -47,6 +54,7 @@ package struct ChildEnvironment: Sendable, Equatable {
             Self.socketKey: socketPath,
             Self.parentKey: String(parentPID),
             Self.maxFrameKey: String(maxFrameSize),
+            Self.stopTimeoutKey: String(stopTimeout.components.seconds * 1000 + stopTimeout.components.attoseconds / 1_000_000_000_000_000),
         ]
         variables[Self.serviceTypeKey] = serviceType
         return variables
@@ -71,13 +79,19 @@ package struct ChildEnvironment: Sendable, Equatable {
             socketPath: socket,
             parentPID: parent,
             maxFrameSize: value(maxFrameKey).flatMap { Int($0) } ?? ProcessActorSystem.defaultMaxFrameSize
-        )
+        ).with(stopTimeout: value(stopTimeoutKey).flatMap { Int64($0) }.map { .milliseconds($0) })
     }
 
     /// Removes the variables so that processes this child starts are not mistaken for children.
     package static func clear() {
-        for key in [roleKey, serviceTypeKey, serviceNameKey, processIDKey, socketKey, parentKey, maxFrameKey] {
+        for key in [roleKey, serviceTypeKey, serviceNameKey, processIDKey, socketKey, parentKey, maxFrameKey, stopTimeoutKey] {
             unsetenv(key)
         }
+    }
+
+    private func with(stopTimeout: Duration?) -> ChildEnvironment {
+        var copy = self
+        if let stopTimeout { copy.stopTimeout = stopTimeout }
+        return copy
     }
 }

@@ -17,6 +17,11 @@ package final class OutputTail: Sendable {
     private struct State {
         var fd: Int32
         var kept: [UInt8] = []
+        /// The line being written, until its newline.
+        var line: [UInt8] = []
+        /// The last complete line with a trap's "Fatal error", which a long backtrace after it
+        /// must not push out of ``kept``.
+        var fatal: String?
     }
 
     private let state: Mutex<State>
@@ -60,6 +65,7 @@ package final class OutputTail: Sendable {
                 if n > 0 {
                     forward(chunk[0..<n])
                     state.kept += chunk[0..<n]
+                    Self.scanLines(chunk[0..<n], into: &state)
                     if state.kept.count > Self.capacity { state.kept.removeFirst(state.kept.count - Self.capacity) }
                     continue
                 }
@@ -83,6 +89,21 @@ package final class OutputTail: Sendable {
         }
     }
 
+    private static let marker = Array("Fatal error".utf8)
+
+    private static func scanLines(_ bytes: ArraySlice<UInt8>, into state: inout State) {
+        for byte in bytes {
+            guard byte == 10 else {
+                if state.line.count < 4096 { state.line.append(byte) }
+                continue
+            }
+            if state.line.count >= marker.count, (0...(state.line.count - marker.count)).contains(where: { state.line[$0..<($0 + marker.count)].elementsEqual(marker) }) {
+                state.fatal = String(decoding: state.line, as: UTF8.self)
+            }
+            state.line.removeAll(keepingCapacity: true)
+        }
+    }
+
     /// The kept bytes as text.
     package var text: String {
         String(decoding: state.withLock { $0.kept }, as: UTF8.self)
@@ -91,7 +112,9 @@ package final class OutputTail: Sendable {
     /// Why the child ended, as far as its last output says: the last "Fatal error" line of a
     /// Swift trap when there is one, else its last lines; nil if it wrote nothing.
     package var summary: String? {
-        Self.summary(of: text)
+        let (kept, fatal) = state.withLock { ($0.kept, $0.fatal) }
+        if let fatal { return Self.summary(of: fatal) }
+        return Self.summary(of: String(decoding: kept, as: UTF8.self))
     }
 
     /// The summary of `text` (see ``summary``).

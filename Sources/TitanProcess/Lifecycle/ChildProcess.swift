@@ -40,13 +40,17 @@ package final class ChildProcess: Sendable {
     private let onExit: @Sendable (ChildExit) -> Void
     /// The child's standard error: forwarded, and its tail kept to say why the child ended.
     private let output: OutputTail
+    /// The control channel: stop, health, heartbeat and cancellation, on a path the child
+    /// reads even while its service keeps every other thread busy.
+    private let link: ControlLink
     private let nextWaiter = Atomic<Int>(0)
 
     private init(
-        id: ProcessID, pid: Int32, pidfd: Int32, controlFD: Int32, output: OutputTail, clock: any RuntimeClock,
+        id: ProcessID, pid: Int32, pidfd: Int32, controlFD: Int32, link: ControlLink, output: OutputTail, clock: any RuntimeClock,
         onExit: @escaping @Sendable (ChildExit) -> Void
     ) {
         self.id = id
+        self.link = link
         self.output = output
         self.pid = pid
         self.clock = clock
@@ -84,18 +88,24 @@ package final class ChildProcess: Sendable {
         let clock = system.clock
         let deadline = clock.deadline(after: timeout)
         let (parentEnd, childEnd): (Int32, Int32)
+        let (linkEnd, channelEnd): (Int32, Int32)
         do {
             (parentEnd, childEnd) = try UnixSocket.pair()
         } catch {
             throw ProcessError.startFailed("cannot create the control socket: \(error)", cause: error)
+        }
+        do {
+            (linkEnd, channelEnd) = try UnixSocket.pair()
+        } catch {
+            for fd in [parentEnd, childEnd] { close(fd) }
+            throw ProcessError.startFailed("cannot create the control channel: \(error)", cause: error)
         }
         let output: OutputTail
         let errorEnd: Int32
         do {
             (output, errorEnd) = try OutputTail.make()
         } catch {
-            close(parentEnd)
-            close(childEnd)
+            for fd in [parentEnd, childEnd, linkEnd, channelEnd] { close(fd) }
             throw ProcessError.startFailed("cannot create the standard error pipe: \(error)", cause: error)
         }
         let request = LaunchRequest(
@@ -103,7 +113,11 @@ package final class ChildProcess: Sendable {
             arguments: spec.arguments,
             environment: spec.environment,
             workingDirectory: spec.workingDirectory,
-            descriptors: [(parentFD: childEnd, childFD: ChildEnvironment.controlFD), (parentFD: errorEnd, childFD: 2)],
+            descriptors: [
+                (parentFD: childEnd, childFD: ChildEnvironment.controlFD),
+                (parentFD: channelEnd, childFD: ChildEnvironment.controlChannelFD),
+                (parentFD: errorEnd, childFD: 2),
+            ],
             image: spec.image,
             limits: spec.limits
         )
@@ -111,18 +125,19 @@ package final class ChildProcess: Sendable {
         do {
             pid = try await ChildLauncher.shared.launch(request)
         } catch let failure as SpawnFailure {
-            close(parentEnd)
-            close(childEnd)
-            close(errorEnd)
+            for fd in [parentEnd, childEnd, linkEnd, channelEnd, errorEnd] { close(fd) }
             let code: ProcessError.Code = failure.errno == ENOENT || failure.errno == EACCES ? .executableNotFound : .startFailed
             throw ProcessError(code, "process failed to start: \(failure)", cause: failure)
         }
-        close(childEnd)
-        close(errorEnd)
+        for fd in [childEnd, channelEnd, errorEnd] { close(fd) }
         output.start()
+        let link = ControlLink(fd: linkEnd, process: spec.child.processID, clock: clock)
+        link.start()
         // Until the exit watcher reaps it, the pid stays ours: the pidfd names exactly this child.
         let pidfd = titan_pidfd_open(pid)
-        let child = ChildProcess(id: spec.child.processID, pid: pid, pidfd: pidfd, controlFD: parentEnd, output: output, clock: clock, onExit: onExit)
+        let child = ChildProcess(
+            id: spec.child.processID, pid: pid, pidfd: pidfd, controlFD: parentEnd, link: link, output: output, clock: clock, onExit: onExit
+        )
         do {
             // Nothing the child started outlives it (systemd's KillMode=mixed: the child gets the
             // graceful stop, what is left of its process group SIGKILL when it has exited).
@@ -188,6 +203,7 @@ package final class ChildProcess: Sendable {
         ) { [weak self] _, reason in
             self?.connectionEnded(reason, onUnreachable: onUnreachable)
         }
+        client.routeCancellations { [link] id in link.post(.cancel(callID: id)) }
         let alive = state.withLock { state -> Bool in
             guard state.exit == nil else { return false }
             state.client = client
@@ -300,5 +316,20 @@ package final class ChildProcess: Sendable {
     /// From now on an end of the calls' connection is expected (a stop is under way).
     package func stopRequested() {
         state.withLock { $0.stopRequested = true }
+    }
+
+    // MARK: Control channel
+
+    /// Sends `request` on the control channel and returns the reply's payload within `timeout`
+    /// (see ``ControlLink/request(_:timeout:clock:)``).
+    package func control(_ request: ControlRequest, timeout: Duration) async throws -> [UInt8] {
+        try await link.request(request, timeout: timeout, clock: clock)
+    }
+
+    /// Asks the child to stop gracefully and to exit by `timeout` at the latest; false if the
+    /// request could not be sent.
+    @discardableResult
+    package func requestShutdown(timeout: Duration) -> Bool {
+        link.post(.shutdown(timeout: timeout))
     }
 }
