@@ -11,6 +11,8 @@ struct Vitals: CustomStringConvertible {
     var residentMB: Double
     /// Each open descriptor and what it refers to (for naming a leak).
     var descriptorTargets: [String]
+    /// The names of this process's threads (for naming a leak).
+    var threadNames: [String]
 
     static func now() -> Vitals {
         let children = ProcFS.childPIDs(of: getpid())
@@ -20,7 +22,8 @@ struct Vitals: CustomStringConvertible {
             children: children.count,
             zombies: children.filter { !ProcFS.isAlive($0) }.count,
             residentMB: Double(ProcFS.residentBytes(of: getpid()) ?? 0) / 1_048_576,
-            descriptorTargets: descriptorTargets()
+            descriptorTargets: descriptorTargets(),
+            threadNames: threadNames()
         )
     }
 
@@ -36,6 +39,19 @@ struct Vitals: CustomStringConvertible {
             targets.append("\(name) → " + (n > 0 ? String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : "?"))
         }
         return targets.sorted()
+    }
+
+    private static func threadNames() -> [String] {
+        guard let dir = opendir("/proc/self/task") else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let tid = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            guard tid != ".", tid != ".." else { continue }
+            let name = ProcFS.read("/proc/self/task/\(tid)/comm").map { String(decoding: $0, as: UTF8.self) } ?? "?"
+            names.append(name.trimmingCharacters(in: "\n"))
+        }
+        return names.sorted()
     }
 
     private static func threadCount() -> Int {
@@ -57,5 +73,11 @@ extension String {
     init(format2 value: Double) {
         let scaled = (value * 100).rounded() / 100
         self = "\(scaled)"
+    }
+}
+
+extension String {
+    fileprivate func trimmingCharacters(in set: String) -> String {
+        String(self.filter { !set.contains($0) })
     }
 }

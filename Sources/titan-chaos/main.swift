@@ -33,7 +33,12 @@ func metric(_ name: String, _ value: Double, _ unit: String) {
 // Task.sleep's clocks) exist before the baseline.
 do {
     let pm = ProcessManager()
-    _ = try await pm.spawn(ChaosService.self).add(1, 1)
+    let service = try await pm.spawn(ChaosService.self)
+    // Concurrent calls, so the cooperative pool has grown to its width.
+    try await withThrowingTaskGroup(of: Int.self) { group in
+        for i in 0..<64 { group.addTask { try await service.add(i, 1) } }
+        try await group.waitForAll()
+    }
     await pm.shutdown()
     try await Task.sleep(for: .milliseconds(1))
     try await ContinuousClock().sleep(for: .milliseconds(1))
@@ -61,6 +66,9 @@ for _ in 0..<50 where after.children > before.children || after.descriptors > be
     after = Vitals.now()
 }
 print("after:  \(after)")
+if after.threads > before.threads {
+    print("threads before: \(before.threadNames)\nthreads after: \(after.threadNames)")
+}
 if after.descriptors > before.descriptors {
     print("descriptors before: \(before.descriptorTargets)\ndescriptors after: \(after.descriptorTargets)")
 }

@@ -57,7 +57,7 @@ final class ManagedProcess: CallRoute, Sendable {
     /// with the incarnation that exited; the restart policy is then the supervisor's.
     private let supervisorHook: (@Sendable (Int, Termination) -> Void)?
 
-    private var clock: any RuntimeClock { system.clock }
+    var clock: any RuntimeClock { system.clock }
 
     init(id: ProcessID, name: String, version: String, spec: ChildSpec, options: SpawnOptions, events: EventHub, system: ProcessActorSystem,
          supervisorHook: (@Sendable (Int, Termination) -> Void)? = nil) {
@@ -234,21 +234,6 @@ final class ManagedProcess: CallRoute, Sendable {
                 } catch {
                     // The child is going away; its exit decides what follows.
                 }
-            }
-        }
-    }
-
-    /// Samples the incarnation's resident memory every ``ResourceLimits/memoryCheckInterval``
-    /// while it lives, and kills it once it is over ``ResourceLimits/memory``.
-    private func watchMemory(of child: ChildProcess) {
-        let limits = options.limits
-        guard limits.memory != nil else { return }
-        clock.schedule(at: clock.deadline(after: limits.memoryCheckInterval)) { [weak self, weak child] in
-            guard let self, let child, child.termination == nil else { return }
-            if let resident = ProcFS.residentBytes(of: child.pid), let exceeded = limits.memoryExceeded(resident: resident) {
-                child.signal(.kill, reason: exceeded)
-            } else {
-                watchMemory(of: child)
             }
         }
     }
