@@ -35,6 +35,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swiftlang/swift-syntax", from: "603.0.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // `swift package generate-documentation`: `.ci/run` builds each module's DocC catalog
+        // with warnings as errors (see `.ci/docs`).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // Linux calls Glibc does not export (prctl, pipe2, accept4, pidfd_open, posix_spawn _np actions).
@@ -94,7 +97,10 @@ let package = Package(
         .testTarget(name: "my-server-tests", dependencies: ["my-server", "TitanPMTestKit"], path: "Examples/my-server-tests"),
 
         // Kill storms under load, and what they leave behind: `swift run -c release titan-chaos`.
-        .executableTarget(name: "titan-chaos", dependencies: ["TitanPM", "TitanProcess", "TitanTransport"]),
+        .executableTarget(
+            name: "titan-chaos",
+            dependencies: ["TitanPM", "TitanProcess", "TitanTransport", .product(name: "Logging", package: "swift-log")]
+        ),
 
         // Services used by the tests, shared with `titan-test-host`, the "other executable".
         .target(name: "TitanTestServices", dependencies: ["TitanPM"], path: "Tests/TitanTestServices"),

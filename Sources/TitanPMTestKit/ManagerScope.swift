@@ -1,11 +1,12 @@
 import Logging
 import TitanPM
 
-/// Runs `body` with a fresh ``ProcessManager`` and shuts it down afterwards, whether `body`
+/// Runs `body` with a fresh ``/TitanPM/ProcessManager`` and shuts it down afterwards, whether `body`
 /// returns or throws: no child outlives the test.
 ///
-/// Pass a ``ManualClock`` to drive the manager's timeouts, restart backoff and intensity
-/// windows from the test instead of waiting for them.
+/// Pass a `ManualClock` to drive the manager's timeouts, restart backoff and intensity
+/// windows from the test instead of waiting for them. Rethrows what `body` throws, after the
+/// shutdown.
 @discardableResult
 public func withProcessManager<T>(
     clock: any RuntimeClock = SystemClock.shared,
@@ -23,11 +24,15 @@ public func withProcessManager<T>(
     }
 }
 
+/// Crash simulation for tests: kill a process as a crash would and await what follows.
 extension ProcessManager {
     /// Kills process `id` as a crash would (SIGKILL by default) and returns the event that
-    /// reports its death (`crashed`, or `failed` when its restarts are used up).
+    /// reports its death (`crashed`, or `stopped` when the signal made it exit cleanly, as
+    /// SIGTERM does); a `failed` event follows when no restart comes.
     ///
     /// The spec's `simulateCrash`: with a restart policy, follow it with ``awaitRecovery(of:timeout:)``.
+    /// Throws what `kill(_:signal:)` throws, or ``TestTimeout`` if the death is not reported
+    /// within `timeout`.
     @discardableResult
     public func simulateCrash(of id: ProcessID, signal: Signal = .kill, timeout: Duration = .seconds(20)) async throws -> ProcessEvent {
         let events = EventRecorder(self)

@@ -92,7 +92,8 @@ if arguments.contains("--idle-child") {
 
 /// 200k round trips of `add`, off the main actor like the figures in the report.
 func latencyLoop(_ service: BenchService) async throws -> Samples {
-    try await measureLatency(warmup: 2_000, iterations: 200_000) { _ = try await service.add(1, 2) }
+    let iterations = getenv("TITAN_BENCH_ITERATIONS").flatMap { Int(String(cString: $0)) } ?? 200_000
+    return try await measureLatency(warmup: min(2_000, iterations / 10), iterations: iterations) { _ = try await service.add(1, 2) }
 }
 
 // `--pin`: this process and its children on CPU 0. `--split`: this process on CPU 0 and each

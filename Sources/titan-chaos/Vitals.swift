@@ -64,6 +64,10 @@ struct Vitals: CustomStringConvertible {
         return count
     }
 
+    /// Threads of Titan's own (named `titan-…`); the others belong to the Swift runtime and
+    /// libdispatch, whose pools grow and shrink on their own.
+    var titanThreads: Int { threadNames.filter { $0.hasPrefix("titan-") }.count }
+
     var description: String {
         "descriptors \(descriptors), threads \(threads), children \(children), zombies \(zombies), rss \(String(format2: residentMB)) MB"
     }

@@ -19,39 +19,6 @@ func abstractSockets(withPrefix prefix: String) -> [String] {
     }
 }
 
-/// A `titan-test-host parent N` run: its pid, its children and its socket prefix.
-private struct HostParent {
-    var pid: Int32
-    var children: [Int32]
-    var sockets: String
-    var output: Int32
-
-    static func start(_ arguments: [String]) async throws -> HostParent {
-        let (readEnd, writeEnd) = try UnixSocket.pair()
-        let pid = try await ChildLauncher.shared.launch(LaunchRequest(
-            executable: testHostPath, arguments: arguments, environment: ["PATH": "/usr/bin:/bin"],
-            descriptors: [(parentFD: writeEnd, childFD: 1)]
-        ))
-        close(writeEnd)
-        var lines: [String] = []
-        var buffer: [UInt8] = []
-        while !lines.contains("ready") {
-            guard let chunk = UnixSocket.readSome(readEnd, timeout: .seconds(20)) else { break }
-            buffer += chunk
-            while let newline = buffer.firstIndex(of: 10) {
-                lines.append(String(decoding: buffer[..<newline], as: UTF8.self))
-                buffer.removeSubrange(...newline)
-            }
-        }
-        return HostParent(
-            pid: pid,
-            children: lines.compactMap { $0.hasPrefix("child ") ? Int32($0.dropFirst(6)) : nil },
-            sockets: lines.first { $0.hasPrefix("sockets ") }.map { String($0.dropFirst(8)) } ?? "",
-            output: readEnd
-        )
-    }
-}
-
 extension TitanPMTests {
     /// Nothing of a manager or its children is left behind, however the manager ends.
     @Suite struct Leftovers {

@@ -110,45 +110,17 @@ extension TitanPMTests {
 
         @Test func childrenDieWithTheirParentEvenOnSIGKILL() async throws {
             // The parent here is titan-test-host, which spawns children by re-executing itself.
-            let (readEnd, writeEnd) = try UnixSocket.pair()
-            let parent = try await ChildLauncher.shared.launch(LaunchRequest(
-                executable: testHostPath,
-                arguments: ["parent", "3"],
-                environment: ["PATH": "/usr/bin:/bin"],
-                descriptors: [(parentFD: writeEnd, childFD: 1)]
-            ))
-            close(writeEnd)
-            defer { close(readEnd) }
-            let exited = ExitRecorder()
-            try ExitWatcher.shared.watch(pid: parent) { status in exited.record(status) }
-
-            var lines: [String] = []
-            var buffer: [UInt8] = []
-            while !lines.contains("ready") {
-                guard let chunk = UnixSocket.readSome(readEnd, timeout: .seconds(20)) else { break }
-                buffer += chunk
-                while let newline = buffer.firstIndex(of: 10) {
-                    lines.append(String(decoding: buffer[..<newline], as: UTF8.self))
-                    buffer.removeSubrange(...newline)
-                }
-            }
-            let children = lines.compactMap { $0.hasPrefix("child ") ? Int32($0.dropFirst(6)) : nil }
-            #expect(children.count == 3)
-            #expect(children.allSatisfy(isAlive))
-
-            kill(parent, SIGKILL)
-            #expect(await eventually(.seconds(5)) { exited.status != nil })
+            let parent = try await HostParent.start(["parent", "3"])
+            defer { close(parent.output) }
+            #expect(parent.children.count == 3)
+            #expect(parent.children.allSatisfy(isAlive))
+            kill(parent.pid, SIGKILL)
+            #expect(try await ExitWatcher.shared.waitForExit(of: parent.pid, timeout: .seconds(5)) == .signaled(.kill))
             let started = ContinuousClock.now
-            #expect(await eventually(.seconds(2)) { children.allSatisfy { !isAlive($0) } })
+            #expect(await eventually(.seconds(2)) { parent.children.allSatisfy { !isAlive($0) } })
             #expect(ContinuousClock.now - started < .seconds(2))
         }
     }
-}
-
-final class ExitRecorder: Sendable {
-    private let value = Mutex<Termination?>(nil)
-    func record(_ status: Termination) { value.withLock { $0 = status } }
-    var status: Termination? { value.withLock { $0 } }
 }
 
 func readFile(_ path: String) -> String? {

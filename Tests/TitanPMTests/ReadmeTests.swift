@@ -5,12 +5,6 @@ import TitanPMTestKit
 import TitanProcess
 import TitanTransport
 
-/// The package's root directory, from this file's path.
-private let packageRoot: String = {
-    let parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-    return parts.dropLast(3).joined(separator: "/")
-}()
-
 /// The swift blocks of a markdown text, each as its lines.
 private func swiftBlocks(_ markdown: String) -> [[String]] {
     var blocks: [[String]] = []
@@ -45,18 +39,6 @@ private func contains(_ lines: [String], _ block: [String]) -> Bool {
     return (0...(lines.count - block.count)).contains { Array(lines[$0..<($0 + block.count)]) == block }
 }
 
-private func swiftFiles(under directory: String) -> [String] {
-    guard let dir = opendir(directory) else { return [] }
-    defer { closedir(dir) }
-    var files: [String] = []
-    while let entry = readdir(dir) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-        guard name != ".", name != ".." else { continue }
-        let path = "\(directory)/\(name)"
-        if name.hasSuffix(".swift") { files.append(path) } else { files += swiftFiles(under: path) }
-    }
-    return files
-}
 
 /// Runs `path` with `arguments`; what it printed on standard output, and how it ended.
 private func run(_ path: String, _ arguments: [String]) async throws -> (String, Termination) {

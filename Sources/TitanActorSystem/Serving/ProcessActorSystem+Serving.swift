@@ -58,6 +58,7 @@ extension ProcessActorSystem {
     }
 
     /// Runs the target itself.
+    @inline(__always)
     private func invoke(_ envelope: CallEnvelope, on actor: any DistributedActor, channel: StreamLink?) async -> Result<CallReply, any Error> {
         var decoder = ProcessInvocationDecoder(envelope: envelope, decoder: makeDecoder(channel: channel))
         let handler = ProcessResultHandler(encoder: makeEncoder())

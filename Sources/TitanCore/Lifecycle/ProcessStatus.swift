@@ -12,7 +12,8 @@ public enum ProcessStatus: String, Sendable, Hashable, Codable, CustomStringConv
     /// next comes `restarting`, or `failed` when no restart follows — except for a process a
     /// supervisor looks after, which stays here until the supervisor decides.
     case crashed
-    /// Waiting out the restart backoff before starting again; calls made now wait.
+    /// Waiting out the restart backoff before starting again (or being stopped for a
+    /// requested restart); calls made now wait for the new incarnation.
     case restarting
     /// Crashed and will not run again: its restart policy does not restart it (`.never`, or
     /// a clean exit under `.onFailure` ends in `stopped` instead), its restarts are used up,
@@ -27,5 +28,6 @@ public enum ProcessStatus: String, Sendable, Hashable, Codable, CustomStringConv
         }
     }
 
+    /// The status's name (`running`).
     public var description: String { rawValue }
 }

@@ -18,7 +18,7 @@ import TitanWire
 /// await pm.shutdown()
 /// ```
 ///
-/// Each spawned service gets a ``ProcessID`` (its `id.process`) that stays the same across
+/// Each spawned service gets a ``/TitanCore/ProcessID`` (its `id.process`) that stays the same across
 /// restarts. Children are started by re-executing the current program (or
 /// ``SpawnOptions/executable``), live in their own process group, and exit when this process
 /// dies, even by SIGKILL.
@@ -35,8 +35,10 @@ public final class ProcessManager: Sendable {
         var image: Result<ExecutableImage, SpawnFailure>
     }
 
-    /// The actor system behind the references this manager returns.
+    /// The actor system behind the references this manager returns; add caller-side
+    /// interceptors here (``/TitanActorSystem/ProcessActorSystem/addInterceptor(_:)``).
     public let actorSystem: ProcessActorSystem
+    /// Where the manager logs spawns, failed starts and pool workers that end.
     public let logger: Logger
     private let hub = EventHub()
     private let state: Mutex<State>
@@ -44,7 +46,7 @@ public final class ProcessManager: Sendable {
     private static let instances = Mutex(0)
 
     /// A manager that logs to `logger` and times everything (call timeouts, restart backoff,
-    /// restart intensity, pool recycling and scaling) on `clock`; tests pass a ``ManualClock``.
+    /// restart intensity, pool recycling and scaling) on `clock`; tests pass a ``/TitanCore/ManualClock``.
     public init(logger: Logger = Logger(label: "titan.pm"), clock: any RuntimeClock = SystemClock.shared) {
         let n = Self.instances.withLock { count -> Int in
             count += 1
@@ -82,10 +84,16 @@ public final class ProcessManager: Sendable {
 
     // MARK: Spawning
 
-    /// Starts `type` in a new process and returns a reference to it.
+    /// Starts `type` in a new process and returns a reference to it, once the child has
+    /// constructed the service and takes calls.
     ///
-    /// Throws ``ProcessError/startFailed(_:)`` if the child cannot be launched or is not ready
-    /// within ``SpawnOptions/startTimeout``.
+    /// Throws a ``/TitanCore/ProcessError`` whose code says what failed:
+    /// ``/TitanCore/ProcessError/Code/executableNotFound``,
+    /// ``/TitanCore/ProcessError/Code/serviceNotFound`` (the executable does not host the service),
+    /// ``/TitanCore/ProcessError/Code/startTimedOut`` (not ready within ``SpawnOptions/startTimeout``),
+    /// ``/TitanCore/ProcessError/Code/startFailed`` (the child could not be launched or exited
+    /// while starting), or ``/TitanCore/ProcessError/Code/shuttingDown`` after ``shutdown(timeout:)``.
+    /// A failed spawn leaves no process behind.
     public func spawn<Service: ProcessService>(
         _ type: Service.Type,
         options: SpawnOptions = SpawnOptions()
@@ -94,7 +102,11 @@ public final class ProcessManager: Sendable {
     }
 
     /// Starts `type` in a new process; the child receives `configuration` in
-    /// ``ProcessService/configure(_:)`` before it takes calls.
+    /// ``/TitanProcess/ProcessService/configure(_:)`` before it takes calls.
+    ///
+    /// Throws as ``spawn(_:options:)``, and ``/TitanCore/ProcessError/Code/configurationFailed``
+    /// when `configure(_:)` throws (the message carries its error) or the configuration
+    /// cannot be decoded in the child.
     public func spawn<Service: ProcessService>(
         _ type: Service.Type,
         configuration: Service.Configuration,
@@ -126,6 +138,10 @@ public final class ProcessManager: Sendable {
     /// distributed protocol, so the parent needs only the protocol, not the service's type.
     ///
     /// The executable must call ``bootstrap(services:)`` with the service.
+    ///
+    /// Throws ``/TitanCore/ProcessError/Code/unsupported`` without ``SpawnOptions/executable``
+    /// or with ``SpawnOptions/Isolation-swift.enum/inProcess``, and otherwise as
+    /// ``spawn(_:configuration:options:)``.
     public func spawn<Stub: DistributedActor, Configuration: Codable & Sendable>(
         service name: String,
         as stub: Stub.Type,
@@ -321,7 +337,9 @@ public final class ProcessManager: Sendable {
 
     // MARK: Lifecycle
 
-    /// Snapshots of every process this manager has spawned, in spawn order.
+    /// Snapshots of every process this manager has spawned, in spawn order: pool workers
+    /// and supervised children included, processes that stopped for good as long as they
+    /// were not forgotten (a pool or supervisor forgets the workers and children it replaces).
     public var processes: [ProcessInfo] {
         let entries = state.withLock { state in state.order.compactMap { state.entries[$0] } }
         return entries.map(\.info)
@@ -342,29 +360,48 @@ public final class ProcessManager: Sendable {
     }
 
     /// Sends `signal` to the process. An exit that follows counts as a crash: calls in flight
-    /// fail with ``ProcessError/processExited(_:_:lastOutput:)`` and the restart policy applies.
+    /// fail with ``/TitanCore/ProcessError/processExited(_:_:lastOutput:)`` and the restart
+    /// policy applies.
     ///
-    /// After a signal that ends a process (``Signal/endsProcess``: SIGKILL, SIGTERM, ...),
-    /// calls made once `kill` has returned never reach the dying incarnation: they wait for a
-    /// restart (bounded by their timeout), or fail with ``ProcessError/Code/notRunning`` when
-    /// none follows. Throws ``ProcessError/Code/notRunning`` if no incarnation is running.
+    /// After a signal that ends a process (``/TitanCore/Signal/endsProcess``: SIGKILL, SIGTERM,
+    /// ...), calls made once `kill` has returned never reach the dying incarnation: they wait
+    /// for a restart (bounded by their timeout), or fail with
+    /// ``/TitanCore/ProcessError/Code/notRunning`` when none follows.
+    ///
+    /// Throws ``/TitanCore/ProcessError/Code/unknownProcess`` for an id this manager does not
+    /// have, ``/TitanCore/ProcessError/Code/notRunning`` when the process has no running
+    /// incarnation, and ``/TitanCore/ProcessError/Code/unsupported`` for an in-process service.
     public func kill(_ id: ProcessID, signal: Signal = .kill) throws {
         try requireEntry(id).kill(signal)
     }
 
     /// Stops the process gracefully and starts a new incarnation; references keep working.
+    ///
+    /// Calls made meanwhile wait for the new incarnation (bounded by their timeout). The
+    /// restart counts in ``ProcessInfo/restarts`` but not toward the restart policy. Throws
+    /// ``/TitanCore/ProcessError/Code/unknownProcess``, ``/TitanCore/ProcessError/Code/unsupported``
+    /// for an in-process service, or the new incarnation's start error.
     public func restart(_ id: ProcessID) async throws {
         try await requireEntry(id).restart()
     }
 
-    /// Stops one process for good: shutdown request (its hook runs), then SIGTERM, then SIGKILL.
+    /// Stops one process for good: shutdown request (its hook runs), then SIGTERM, then SIGKILL,
+    /// each after `timeout` (default: its ``SpawnOptions/stopTimeout``). Returns once it has
+    /// exited; later calls fail with ``/TitanCore/ProcessError/Code/notRunning``.
+    ///
+    /// Throws ``/TitanCore/ProcessError/Code/unknownProcess`` for an id this manager does not have.
     public func stop(_ id: ProcessID, timeout: Duration? = nil) async throws {
         let entry = try requireEntry(id)
         let grace = timeout ?? (entry as? ManagedProcess)?.options.stopTimeout ?? .seconds(5)
         await entry.stop(grace: grace)
     }
 
-    /// Asks the service's ``ProcessService/health()``.
+    /// Asks the service's ``/TitanProcess/ProcessService/health()``, waiting for a restarting
+    /// process like a call does.
+    ///
+    /// Throws ``/TitanCore/ProcessError/Code/unknownProcess``, or what a call would throw
+    /// (``/TitanCore/ProcessError/Code/timedOut`` after ``SpawnOptions/callTimeout``,
+    /// ``/TitanCore/ProcessError/Code/processExited``, ...).
     public func health(of id: ProcessID) async throws -> HealthStatus {
         try await requireEntry(id).health()
     }

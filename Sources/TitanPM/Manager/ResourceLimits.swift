@@ -14,7 +14,7 @@ import TitanProcess
 /// - ``memory``: the manager samples the child's resident memory (RSS, from `/proc`) every
 ///   ``memoryCheckInterval`` and kills it (SIGKILL) once it is over the limit — PM2's
 ///   `max_memory_restart`. The exit is a crash: the restart policy applies, calls in flight
-///   fail with ``ProcessError/Code/processExited``, and the `crashed` event's
+///   fail with ``/TitanCore/ProcessError/Code/processExited``, and the `crashed` event's
 ///   ``ProcessEvent/reason`` says which limit was crossed. (A sample can miss a spike
 ///   shorter than the interval; the kernel bounds RSS only through cgroups, which this
 ///   version does not manage.)

@@ -21,9 +21,14 @@ import TitanWire
 /// waits in a bounded priority queue and is dispatched the moment a worker frees up.
 ///
 /// A worker that dies is replaced; the calls it was running fail with
-/// ``ProcessError/processExited(_:_:)``, or are retried on another worker when marked
-/// ``idempotent(_:)``. Workers are recycled (after N calls, an age or a memory limit) by
+/// ``/TitanCore/ProcessError/processExited(_:_:)``, or are retried on another worker when marked
+/// ``idempotent(isolation:_:)``. Workers are recycled (after N calls, an age or a memory limit) by
 /// draining them first, so recycling fails no call.
+///
+/// Calls through ``proxy`` throw what any call throws, and the pool's own ``PoolError``s:
+/// ``PoolError/Code-swift.struct/queueFull``, ``PoolError/Code-swift.struct/queueTimeout``,
+/// ``PoolError/Code-swift.struct/closed`` and ``PoolError/Code-swift.struct/noWorkers``.
+/// What happens to the workers is announced on ``events``.
 public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
     /// The pool's id: ``proxy`` carries it as `id.process`.
     public let id: ProcessID
@@ -36,9 +41,9 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
     private let workerOptions: SpawnOptions
     private let state: Mutex<PoolState>
     /// Calls waiting for a worker, keyed by their place in the queue.
-    private let waiting: WaiterTable<UInt64, ManagedProcess>
+    private let waiting: WaiterTable<ManagedProcess>
     /// Callers of ``drain()``.
-    private let drainers: WaiterTable<UInt64, Void>
+    private let drainers: WaiterTable<Void>
     private let nextDrainer = Atomic<UInt64>(0)
     private let broadcast = Broadcast<PoolEvent>()
     private let listener = Mutex<Int?>(nil)
@@ -93,23 +98,40 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
 
     /// Runs `body` with its pool calls routed by `key`: consistent-hash and sticky strategies
     /// send every call with the same key to the same worker while it lives.
+    ///
+    /// ```swift
+    /// let cart = try await pool.withKey(userID) { try await pool.proxy.cart() }
+    /// ```
+    ///
+    /// The key travels in the calls' metadata (and so to the worker); other strategies see it
+    /// in ``PoolCallContext/key``. Rethrows what `body` throws.
     public func withKey<T>(_ key: String, isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T) async rethrows -> T {
         try await ProcessActorSystem.withCallMetadata([PoolRouting.keyKey: key], isolation: isolation, body)
     }
 
     /// Runs `body` with its pool calls queued at `priority` (higher first) when they wait.
+    /// Calls of equal priority keep their order; a call arriving with a higher priority than
+    /// every waiting call may take a free worker at once. The default priority is 0.
+    /// Rethrows what `body` throws.
     public func withPriority<T>(_ priority: Int, isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T) async rethrows -> T {
         try await ProcessActorSystem.withCallMetadata([PoolRouting.priorityKey: String(priority)], isolation: isolation, body)
     }
 
     /// Runs `body` with its pool calls marked safe to repeat: a call whose worker dies under
     /// it is retried on another worker (up to ``PoolOptions/idempotentRetries`` times).
+    ///
+    /// A retry follows a failure of the worker rather than of the call: its process exited,
+    /// its connection broke, it was not running, or the call timed out. Errors the service
+    /// throws are never retried. Without this, the caller gets the worker's failure
+    /// (``/TitanCore/ProcessError/Code/processExited``). Rethrows what `body` throws.
     public func idempotent<T>(isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T) async rethrows -> T {
         try await ProcessActorSystem.withCallMetadata([PoolRouting.idempotentKey: "1"], isolation: isolation, body)
     }
 
     // MARK: Calls
 
+    /// The timeout of calls through ``proxy`` that set none: the workers'
+    /// ``SpawnOptions/callTimeout``. A call's time waiting in the queue counts toward it.
     public var defaultCallTimeout: Duration? { workerOptions.callTimeout }
 
     /// Routes a call that passed the interceptor chain: the routing hints travel in its metadata.
@@ -139,6 +161,9 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
 
     /// Runs `body` with one worker reserved for it: every call `body` makes on the reference
     /// goes to that worker. The reservation takes one of the worker's concurrency slots.
+    ///
+    /// Waiting for a worker is bounded as for a call (queue timeout, call timeout); throws
+    /// the ``PoolError``s of a call, or what `body` throws.
     public func execute<T>(_ body: (Service) async throws -> T) async throws -> T {
         let routing = PoolRouting(ProcessActorSystem.taskMetadata ?? CallMetadata())
         let timeout = ProcessActorSystem.effectiveTimeout(default: defaultCallTimeout)
@@ -302,6 +327,9 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
 
     /// Sets the number of workers (within a `.range` size's bounds) and returns once the new
     /// ones are running; removed workers finish their calls first.
+    ///
+    /// Without ``PoolOptions/autoScaling`` any size of at least 1 is taken; with it, the
+    /// size is clamped to the range and the rules may move it again.
     public func scale(to size: Int) async {
         let launches = mutate { state -> [Int] in
             state.setTarget(size)
@@ -344,8 +372,9 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
         broadcast.subscribe()
     }
 
-    /// Drains for at most `timeout`, then stops every worker (graceful request, SIGTERM,
-    /// SIGKILL) and releases the pool's id.
+    /// Drains for at most half of `timeout`, then stops every worker (graceful request,
+    /// SIGTERM, SIGKILL) and releases the pool's id. Calls still queued fail with
+    /// ``PoolError/Code-swift.struct/closed``, and ``events`` streams end.
     public func shutdown(timeout: Duration = .seconds(10)) async {
         monitor.withLock { $0?.cancel() }
         await drain(until: clock.deadline(after: timeout / 2))

@@ -45,7 +45,7 @@ package struct ImageIdentity: Sendable, Hashable, CustomStringConvertible {
 /// disk changes nothing for the children started from this image, which all run the same
 /// build until the owner replaces the image (a reload).
 ///
-/// The children of a ``ProcessManager`` re-execute ``current``, the file this process was
+/// The children of a `ProcessManager` re-execute ``current()``, the file this process was
 /// started from — not whatever `/proc/self/exe`'s path names now.
 package final class ExecutableImage: Sendable {
     /// The path the file had when it was opened: the children's `argv[0]`, and what errors name.
@@ -83,7 +83,7 @@ package final class ExecutableImage: Sendable {
 
     private static let opened = Mutex<Result<ExecutableImage, SpawnFailure>?>(nil)
 
-    /// The program this process runs, opened on first use (``ProcessManager`` asks for it at
+    /// The program this process runs, opened on first use (`ProcessManager` asks for it at
     /// bootstrap and when it is created, before the file can be replaced in normal operation).
     package static func current() throws(SpawnFailure) -> ExecutableImage {
         try opened.withLock { opened in

@@ -35,7 +35,7 @@ package final class ChildProcess: Sendable {
     /// The managed process this child is an incarnation of.
     package let id: ProcessID
     private let state: Mutex<State>
-    private let exited: WaiterTable<Int, Termination>
+    private let exited: WaiterTable<Termination>
     private let clock: any RuntimeClock
     private let onExit: @Sendable (ChildExit) -> Void
     /// The child's standard error: forwarded, and its tail kept to say why the child ended.
@@ -43,7 +43,7 @@ package final class ChildProcess: Sendable {
     /// The control channel: stop, health, heartbeat and cancellation, on a path the child
     /// reads even while its service keeps every other thread busy.
     private let link: ControlLink
-    private let nextWaiter = Atomic<Int>(0)
+    private let nextWaiter = Atomic<UInt64>(0)
 
     private init(
         id: ProcessID, pid: Int32, pidfd: Int32, controlFD: Int32, link: ControlLink, output: OutputTail, clock: any RuntimeClock,

@@ -18,7 +18,7 @@ package final class ControlLink: Sendable {
     }
 
     private let state: Mutex<State>
-    private let replies: WaiterTable<UInt64, [UInt8]>
+    private let replies: WaiterTable<[UInt8]>
     private let nextID = Atomic<UInt64>(1)
     private let process: ProcessID
 
