@@ -21,7 +21,7 @@ import TitanWire
 /// waits in a bounded priority queue and is dispatched the moment a worker frees up.
 ///
 /// A worker that dies is replaced; the calls it was running fail with
-/// ``/TitanCore/ProcessError/processExited(_:_:)``, or are retried on another worker when marked
+/// ``/TitanCore/ProcessError/processExited(_:_:lastOutput:)``, or are retried on another worker when marked
 /// ``idempotent(isolation:_:)``. Workers are recycled (after N calls, an age or a memory limit) by
 /// draining them first, so recycling fails no call.
 ///
