@@ -18,7 +18,7 @@ struct Vitals: CustomStringConvertible {
         let children = ProcFS.childPIDs(of: getpid())
         return Vitals(
             descriptors: ProcFS.openDescriptorCount(),
-            threads: threadCount(),
+            threads: ProcFS.entries(of: "/proc/self/task")?.count ?? -1,
             children: children.count,
             zombies: children.filter { !ProcFS.isAlive($0) }.count,
             residentMB: Double(ProcFS.residentBytes(of: getpid()) ?? 0) / 1_048_576,
@@ -28,40 +28,18 @@ struct Vitals: CustomStringConvertible {
     }
 
     private static func descriptorTargets() -> [String] {
-        guard let dir = opendir("/proc/self/fd") else { return [] }
-        defer { closedir(dir) }
-        var targets: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-            guard name != ".", name != ".." else { continue }
+        (ProcFS.entries(of: "/proc/self/fd") ?? []).map { name in
             var buffer = [CChar](repeating: 0, count: 512)
             let n = readlink("/proc/self/fd/\(name)", &buffer, buffer.count - 1)
-            targets.append("\(name) → " + (n > 0 ? String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : "?"))
-        }
-        return targets.sorted()
+            return "\(name) → " + (n > 0 ? String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : "?")
+        }.sorted()
     }
 
     private static func threadNames() -> [String] {
-        guard let dir = opendir("/proc/self/task") else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let tid = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-            guard tid != ".", tid != ".." else { continue }
+        (ProcFS.entries(of: "/proc/self/task") ?? []).map { tid in
             let name = ProcFS.read("/proc/self/task/\(tid)/comm").map { String(decoding: $0, as: UTF8.self) } ?? "?"
-            names.append(name.trimmingCharacters(in: "\n"))
-        }
-        return names.sorted()
-    }
-
-    private static func threadCount() -> Int {
-        guard let dir = opendir("/proc/self/task") else { return -1 }
-        defer { closedir(dir) }
-        var count = 0
-        while let entry = readdir(dir) {
-            if entry.pointee.d_name.0 != 46 { count += 1 } // not "." or ".."
-        }
-        return count
+            return name.filter { $0 != "\n" }
+        }.sorted()
     }
 
     /// Threads of Titan's own (named `titan-…`); the others belong to the Swift runtime and
@@ -80,8 +58,3 @@ extension String {
     }
 }
 
-extension String {
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        String(self.filter { !set.contains($0) })
-    }
-}

@@ -138,14 +138,7 @@ func readFile(_ path: String) -> String? {
 }
 
 func directoryEntries(_ path: String) -> [String] {
-    guard let dir = opendir(path) else { return [] }
-    defer { closedir(dir) }
-    var names: [String] = []
-    while let entry = readdir(dir) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-        if name != "." && name != ".." { names.append(name) }
-    }
-    return names.sorted()
+    (ProcFS.entries(of: path) ?? []).sorted()
 }
 
 extension TitanPMTests.Lifecycle {

@@ -32,12 +32,7 @@ public distributed actor ResourceHog: ProcessService {
     /// Keeps a CPU busy for `milliseconds` of wall time without ever suspending: the actor,
     /// and the connection's reader thread it runs on, are held all along. Records "burnEnded".
     public distributed func burn(milliseconds: Int) -> Int {
-        let clock = ContinuousClock()
-        let end = clock.now + .milliseconds(milliseconds)
-        var x: UInt64 = 1
-        while clock.now < end {
-            for _ in 0..<10_000 { x = x &* 6_364_136_223_846_793_005 &+ 1 }
-        }
+        let x = spin(milliseconds: milliseconds)
         timeline.withLock { $0["burnEnded"] = monotonicNow() }
         return Int(truncatingIfNeeded: x & 1)
     }

@@ -354,13 +354,7 @@ public distributed actor PoolWorkerService: ProcessService {
 
     /// Keeps a CPU busy for `milliseconds`.
     public distributed func burn(milliseconds: Int) -> Int32 {
-        let clock = ContinuousClock()
-        let end = clock.now + .milliseconds(milliseconds)
-        var x: UInt64 = 1
-        while clock.now < end {
-            for _ in 0..<10_000 { x = x &* 6_364_136_223_846_793_005 &+ 1 }
-        }
-        return x == 0 ? -1 : getpid()
+        spin(milliseconds: milliseconds) == 0 ? -1 : getpid()
     }
 
     public distributed func setDelay(milliseconds: Int) { delay = .milliseconds(milliseconds) }
@@ -376,3 +370,15 @@ public distributed actor PoolWorkerService: ProcessService {
 
 /// Every service the test host can run by name.
 public let allTestServices: [any ProcessService.Type] = [Calculator.self, KeyValueStore.self, Greeter.self, Streamer.self, PoolWorkerService.self]
+
+/// Keeps the calling thread busy for `milliseconds` of wall time without suspending; returns a
+/// value the optimiser cannot drop the loop for.
+func spin(milliseconds: Int) -> UInt64 {
+    let clock = ContinuousClock()
+    let end = clock.now + .milliseconds(milliseconds)
+    var x: UInt64 = 1
+    while clock.now < end {
+        for _ in 0..<10_000 { x = x &* 6_364_136_223_846_793_005 &+ 1 }
+    }
+    return x
+}

@@ -63,20 +63,11 @@ let packageRoot: String = {
 
 /// Every Swift file below `directory`.
 func swiftFiles(under directory: String) -> [String] {
-    guard let dir = opendir(directory) else { return [] }
-    defer { closedir(dir) }
-    var files: [String] = []
-    while let entry = readdir(dir) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-        guard name != ".", name != ".." else { continue }
+    (ProcFS.entries(of: directory) ?? []).flatMap { name -> [String] in
         let path = "\(directory)/\(name)"
-        if entry.pointee.d_type == UInt8(DT_DIR) {
-            files += swiftFiles(under: path)
-        } else if name.hasSuffix(".swift") {
-            files.append(path)
-        }
+        if name.hasSuffix(".swift") { return [path] }
+        return ProcFS.entries(of: path) == nil ? [] : swiftFiles(under: path)
     }
-    return files
 }
 
 /// A `titan-test-host parent N` run: its pid, its children and its socket prefix.
