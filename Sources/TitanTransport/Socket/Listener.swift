@@ -5,6 +5,10 @@ import TitanCore
 import TitanWire
 
 /// A listening Unix-domain socket with one thread accepting connections.
+///
+/// Only processes of this process's user (or root) are served: a connection from any other
+/// user is closed at once. That is what a `0700` directory around a socket file gives, and
+/// what an abstract socket (which has no file permissions) needs.
 package final class Listener: Sendable {
     package let path: String
     private let fd: Int32
@@ -23,6 +27,11 @@ package final class Listener: Sendable {
             while true {
                 let client = titan_accept_cloexec(fd)
                 if client >= 0 {
+                    var peer: uid_t = 0
+                    guard titan_peer_uid(client, &peer) == 0, peer == geteuid() || peer == 0 else {
+                        Glibc.close(client)
+                        continue
+                    }
                     onAccept(client)
                     continue
                 }
@@ -42,7 +51,7 @@ package final class Listener: Sendable {
             return !stopped
         }
         guard first else { return }
-        unlink(path)
+        if !UnixSocket.isAbstract(path) { unlink(path) }
         // shutdown wakes the thread blocked in accept, which then closes the descriptor.
         shutdown(fd, Int32(SHUT_RDWR))
     }
