@@ -43,6 +43,7 @@ let package = Package(
         .library(name: "TitanAdminAPI", targets: ["TitanAdminAPI"]),
         .library(name: "TitanDashboard", targets: ["TitanDashboard"]),
         .executable(name: "titan", targets: ["titan"]),
+        .executable(name: "titan-chaos", targets: ["titan-chaos"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -192,6 +193,30 @@ let package = Package(
             ]
         ),
 
+        // The README's examples, compiled as written: ReadmeTests checks that every swift block
+        // of README.md is in these sources, and runs the quick start (`my-server`).
+        .target(name: "Greetings", dependencies: ["TitanPM"], path: "Examples/Greetings"),
+        .executableTarget(name: "greeter-host", dependencies: ["TitanPM", "Greetings"], path: "Examples/greeter-host"),
+        .executableTarget(name: "my-server", dependencies: ["TitanPM", "TitanWorkflows", "Greetings"], path: "Examples/my-server"),
+        .testTarget(name: "my-server-tests", dependencies: ["my-server", "TitanPMTestKit"], path: "Examples/my-server-tests"),
+        .executableTarget(
+            name: "observed-server",
+            dependencies: [
+                "TitanPM", "TitanPrometheus",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ],
+            path: "Examples/observed-server"
+        ),
+        .executableTarget(name: "operated-server", dependencies: ["TitanPM", "TitanAdmin", "TitanDashboard"], path: "Examples/operated-server"),
+
+        // Kill storms under load, and what they leave behind: `swift run -c release titan-chaos`.
+        .executableTarget(
+            name: "titan-chaos",
+            dependencies: ["TitanPM", "TitanProcess", "TitanTransport", .product(name: "Logging", package: "swift-log")]
+        ),
+
         // Services used by the tests, shared with `titan-test-host`, the "other executable".
         .target(
             name: "TitanTestServices",
@@ -206,7 +231,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "titan-test-host",
-            dependencies: ["TitanPM", "TitanTestServices"],
+            dependencies: ["TitanPM", "TitanTestServices", "TitanWire", "TitanTransport"],
             path: "Tests/titan-test-host"
         ),
         // Services the workflow tests call, shared with `titan-workflow-host`.
@@ -234,6 +259,7 @@ let package = Package(
                 "TitanCore", "TitanWire", "TitanTransport", "TitanActorSystem", "TitanProcess",
                 "TitanPM", "TitanPMTestKit", "TitanTestServices", "titan-test-host", "TitanTelemetry", "TitanPrometheus",
                 "TitanAdmin", "TitanAdminAPI", "TitanDashboard", "titan", "TitanPMMacros",
+                "my-server", "greeter-host",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),

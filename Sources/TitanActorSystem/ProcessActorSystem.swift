@@ -59,6 +59,9 @@ public final class ProcessActorSystem: DistributedActorSystem, Sendable {
     private let hostInfo: Mutex<Welcome>
     let telemetryBox = Mutex<ProcessTelemetry?>(nil)
     private let controlHandler = Mutex<(@Sendable ([UInt8]) async -> Result<CallReply, any Error>)?>(nil)
+    /// The serving side of the manager's connection, which cancellations from the control
+    /// channel reach.
+    private let managerServer = Mutex(WeakServer())
     /// Streams this process produces that no consumer has claimed yet.
     package let streams: StreamRegistry
 
@@ -190,10 +193,25 @@ public final class ProcessActorSystem: DistributedActorSystem, Sendable {
         controlHandler.withLock { $0 = handler }
     }
 
+    /// Remembers `server` as the one serving the manager's calls.
+    func setManagerServer(_ server: CallServer) {
+        managerServer.withLock { $0.server = server }
+    }
+
+    /// Cancels call `id` of the manager's connection, if it is running.
+    package func cancelManagerCall(_ id: UInt64) {
+        managerServer.withLock { $0.server }?.cancel(id)
+    }
+
     package func handleControl(_ payload: [UInt8]) async -> Result<CallReply, any Error> {
         guard let handler = controlHandler.withLock({ $0 }) else {
             return .failure(ProcessError.unsupported("this process does not take control requests"))
         }
         return await handler(payload)
     }
+}
+
+/// A reference to a server that does not keep it alive.
+struct WeakServer: Sendable {
+    weak var server: CallServer?
 }

@@ -29,8 +29,8 @@ public func withProcessManager<T>(
 /// Crash simulation for tests: kill a process as a crash would and await what follows.
 extension ProcessManager {
     /// Kills process `id` as a crash would (SIGKILL by default) and returns the event that
-    /// reports its death (`crashed`, `failed` when its restarts are used up, or `stopped` when
-    /// the signal made it exit cleanly, as SIGTERM does).
+    /// reports its death (`crashed`, or `stopped` when the signal made it exit cleanly, as
+    /// SIGTERM does); a `failed` event follows when no restart comes.
     ///
     /// The spec's `simulateCrash`: with a restart policy, follow it with ``awaitRecovery(of:timeout:)``.
     /// Throws what `kill(_:signal:)` throws, or ``TestTimeout`` if the death is not reported

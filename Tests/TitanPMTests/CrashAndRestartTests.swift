@@ -43,9 +43,10 @@ extension TitanPMTests {
                 }
                 let crashed = try await recorder.first("crashed event") { $0.status == .crashed }
                 #expect(crashed.exitStatus == .signaled(.kill))
-                #expect(pm.process(id: id)?.status == .crashed)
-                // Without a restart policy, later calls fail at once with the same cause.
-                await #expect(throws: ProcessError.processExited(id, .signaled(.kill))) { try await calc.add(1, 1) }
+                _ = try await recorder.first("failed event") { $0.status == .failed }
+                #expect(pm.process(id: id)?.status == .failed)
+                // Without a restart policy, later calls fail at once: they reach no process.
+                await #expect(throws: ProcessError.notRunning(id, .failed, lastExit: .signaled(.kill))) { try await calc.add(1, 1) }
             }
         }
 

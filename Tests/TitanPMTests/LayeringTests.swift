@@ -31,29 +31,6 @@ private let external: Set<String> = [
     "Prometheus",
 ]
 
-let packageRoot: String = {
-    var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-    while let last = parts.last, last != "Tests" { parts.removeLast() }
-    parts.removeLast()
-    return parts.joined(separator: "/")
-}()
-
-private func swiftFiles(under directory: String) -> [String] {
-    guard let dir = opendir(directory) else { return [] }
-    defer { closedir(dir) }
-    var files: [String] = []
-    while let entry = readdir(dir) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-        guard name != ".", name != ".." else { continue }
-        let path = "\(directory)/\(name)"
-        if entry.pointee.d_type == UInt8(DT_DIR) {
-            files += swiftFiles(under: path)
-        } else if name.hasSuffix(".swift") {
-            files.append(path)
-        }
-    }
-    return files
-}
 
 private func imports(of path: String) -> [String] {
     guard let file = fopen(path, "r") else { return [] }

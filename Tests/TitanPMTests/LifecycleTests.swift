@@ -38,7 +38,7 @@ extension TitanPMTests {
                 #expect(!isAlive(pid))
                 #expect(pm.process(id: calc.id.process)?.status == .stopped)
                 #expect(pm.process(id: calc.id.process)?.lastExit == .exited(code: 0))
-                await #expect(throws: ProcessError.notRunning(calc.id.process, .stopped)) { try await calc.add(1, 1) }
+                await #expect(throws: ProcessError.notRunning(calc.id.process, .stopped, lastExit: .exited(code: 0))) { try await calc.add(1, 1) }
             }
         }
 
@@ -56,34 +56,19 @@ extension TitanPMTests {
             }
         }
 
-        @Test func shutdownStopsEveryChildAndRemovesTheSocketDirectory() async throws {
+        @Test func shutdownStopsEveryChildAndLeavesNoSocket() async throws {
             let pm = ProcessManager()
             let a = try await pm.spawn(Calculator.self)
             let b = try await pm.spawn(Calculator.self)
             let c = try await pm.spawn(KeyValueStore.self, configuration: StoreConfiguration(label: "c"))
             let pids = [try await a.pid(), try await b.pid(), try await c.pid()]
-            let directory = try #require(pm.socketDirectoryPath)
-            var info = stat()
-            #expect(stat(directory, &info) == 0)
-            #expect(info.st_mode & 0o777 == 0o700)
-            #expect(directoryEntries(directory).count == 3)
+            let prefix = try #require(pm.socketDirectoryPath)
+            #expect(Set(abstractSockets(withPrefix: prefix)).count == 3)
             await pm.shutdown(timeout: .seconds(5))
             #expect(pids.allSatisfy { !isAlive($0) })
             #expect(pm.processes.allSatisfy { $0.status == .stopped })
-            #expect(access(directory, F_OK) != 0)
+            #expect(await eventually { abstractSockets(withPrefix: prefix).isEmpty })
             await #expect(throws: ProcessError.shuttingDown) { _ = try await pm.spawn(Calculator.self) }
-        }
-
-        @Test func deadChildLeavesNoSocketFile() async throws {
-            try await withProcessManager { pm in
-                let calc = try await pm.spawn(Calculator.self)
-                let recorder = EventRecorder(pm)
-                let directory = try #require(pm.socketDirectoryPath)
-                #expect(directoryEntries(directory) == ["\(calc.id.process).sock"])
-                try pm.kill(calc.id.process)
-                _ = try await recorder.first("crashed") { $0.status == .crashed }
-                #expect(directoryEntries(directory).isEmpty)
-            }
         }
 
         @Test func fiftySpawnKillCyclesLeaveNoDescriptorsOrProcesses() async throws {
@@ -98,10 +83,10 @@ extension TitanPMTests {
                     #expect(try await calc.add(cycle, 1) == cycle + 1)
                     try pm.kill(calc.id.process, signal: .kill)
                     let id = calc.id.process
-                    _ = try await recorder.first("crash of cycle \(cycle)") { $0.process == id && $0.status == .crashed }
+                    _ = try await recorder.first("end of cycle \(cycle)") { $0.process == id && $0.status == .failed }
                 }
                 #expect(pm.processes.count == 50)
-                #expect(pm.processes.allSatisfy { $0.pid == nil && $0.status == .crashed })
+                #expect(pm.processes.allSatisfy { $0.pid == nil && $0.status == .failed })
             }
             #expect(await eventually { ProcFS.childPIDs(of: getpid()) == baselineChildren })
             #expect(await eventually { ProcFS.openDescriptorCount() == baselineFDs }, "descriptors: \(ProcFS.openDescriptorCount()) now, \(baselineFDs) before")
@@ -125,45 +110,17 @@ extension TitanPMTests {
 
         @Test func childrenDieWithTheirParentEvenOnSIGKILL() async throws {
             // The parent here is titan-test-host, which spawns children by re-executing itself.
-            let (readEnd, writeEnd) = try UnixSocket.pair()
-            let parent = try await ChildLauncher.shared.launch(LaunchRequest(
-                executable: testHostPath,
-                arguments: ["parent", "3"],
-                environment: ["PATH": "/usr/bin:/bin"],
-                descriptors: [(parentFD: writeEnd, childFD: 1)]
-            ))
-            close(writeEnd)
-            defer { close(readEnd) }
-            let exited = ExitRecorder()
-            try ExitWatcher.shared.watch(pid: parent) { status in exited.record(status) }
-
-            var lines: [String] = []
-            var buffer: [UInt8] = []
-            while !lines.contains("ready") {
-                guard let chunk = UnixSocket.readSome(readEnd, timeout: .seconds(20)) else { break }
-                buffer += chunk
-                while let newline = buffer.firstIndex(of: 10) {
-                    lines.append(String(decoding: buffer[..<newline], as: UTF8.self))
-                    buffer.removeSubrange(...newline)
-                }
-            }
-            let children = lines.compactMap { $0.hasPrefix("child ") ? Int32($0.dropFirst(6)) : nil }
-            #expect(children.count == 3)
-            #expect(children.allSatisfy(isAlive))
-
-            kill(parent, SIGKILL)
-            #expect(await eventually(.seconds(5)) { exited.status != nil })
+            let parent = try await HostParent.start(["parent", "3"])
+            defer { close(parent.output) }
+            #expect(parent.children.count == 3)
+            #expect(parent.children.allSatisfy(isAlive))
+            kill(parent.pid, SIGKILL)
+            #expect(try await ExitWatcher.shared.waitForExit(of: parent.pid, timeout: .seconds(5)) == .signaled(.kill))
             let started = ContinuousClock.now
-            #expect(await eventually(.seconds(2)) { children.allSatisfy { !isAlive($0) } })
+            #expect(await eventually(.seconds(2)) { parent.children.allSatisfy { !isAlive($0) } })
             #expect(ContinuousClock.now - started < .seconds(2))
         }
     }
-}
-
-final class ExitRecorder: Sendable {
-    private let value = Mutex<Termination?>(nil)
-    func record(_ status: Termination) { value.withLock { $0 = status } }
-    var status: Termination? { value.withLock { $0 } }
 }
 
 func readFile(_ path: String) -> String? {
@@ -181,14 +138,7 @@ func readFile(_ path: String) -> String? {
 }
 
 func directoryEntries(_ path: String) -> [String] {
-    guard let dir = opendir(path) else { return [] }
-    defer { closedir(dir) }
-    var names: [String] = []
-    while let entry = readdir(dir) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-        if name != "." && name != ".." { names.append(name) }
-    }
-    return names.sorted()
+    (ProcFS.entries(of: path) ?? []).sorted()
 }
 
 extension TitanPMTests.Lifecycle {

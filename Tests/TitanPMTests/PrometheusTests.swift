@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 import Testing
 import TitanPMTestKit
 import TitanPrometheus
@@ -105,4 +106,11 @@ extension TitanPMTests {
             }
         }
     }
+}
+
+/// How a process this test started and watches ended, once it has.
+private final class ExitRecorder: Sendable {
+    private let value = Mutex<Termination?>(nil)
+    func record(_ status: Termination) { value.withLock { $0 = status } }
+    var status: Termination? { value.withLock { $0 } }
 }

@@ -14,18 +14,37 @@ private func exitOf(_ pid: Int32) async throws -> Termination {
     return try #require(status)
 }
 
-private func launch(_ executable: String, _ arguments: [String], descriptors: [(parentFD: Int32, childFD: Int32)] = [], workingDirectory: String? = nil, environment: [String: String] = ["PATH": "/usr/bin:/bin"]) async throws -> Int32 {
+private func launch(
+    _ executable: String,
+    _ arguments: [String],
+    descriptors: [(parentFD: Int32, childFD: Int32)] = [],
+    workingDirectory: String? = nil,
+    environment: [String: String] = ["PATH": "/usr/bin:/bin"],
+    image: ExecutableImage? = nil,
+    limits: [RlimitSetting] = []
+) async throws -> Int32 {
     try await ChildLauncher.shared.launch(LaunchRequest(
         executable: executable, arguments: arguments, environment: environment,
-        workingDirectory: workingDirectory, descriptors: descriptors
+        workingDirectory: workingDirectory, descriptors: descriptors, image: image, limits: limits
     ))
 }
 
 /// Runs `sh -c script` with the child's stdout connected to a pipe; returns what it printed.
-private func output(of script: String, workingDirectory: String? = nil, environment: [String: String] = ["PATH": "/usr/bin:/bin"], extra: [(parentFD: Int32, childFD: Int32)] = []) async throws -> (String, Termination) {
+private func output(
+    of script: String,
+    workingDirectory: String? = nil,
+    environment: [String: String] = ["PATH": "/usr/bin:/bin"],
+    extra: [(parentFD: Int32, childFD: Int32)] = [],
+    shell: String = "/bin/sh",
+    image: ExecutableImage? = nil,
+    limits: [RlimitSetting] = []
+) async throws -> (String, Termination) {
     let (readEnd, writeEnd) = try UnixSocket.pair()
     defer { close(readEnd) }
-    let pid = try await launch("/bin/sh", ["-c", script], descriptors: [(writeEnd, 1)] + extra, workingDirectory: workingDirectory, environment: environment)
+    let pid = try await launch(
+        shell, ["-c", script], descriptors: [(writeEnd, 1)] + extra, workingDirectory: workingDirectory,
+        environment: environment, image: image, limits: limits
+    )
     close(writeEnd)
     var bytes: [UInt8] = []
     while let chunk = UnixSocket.readSome(readEnd, timeout: .seconds(20)) { bytes += chunk }
@@ -70,6 +89,54 @@ extension TitanPMTests {
             let (passed, _) = try await output(of: "echo through-five >&5", extra: [(fds[1], 5)])
             #expect(passed.isEmpty)
             #expect(UnixSocket.readSome(fds[0], timeout: .seconds(5)).map { String(decoding: $0, as: UTF8.self) } == "through-five\n")
+        }
+
+        @Test func descriptorsThatSwapNumbersAreInstalledCorrectly() async throws {
+            // Sources at the very numbers the other targets use: a naive dup2 order clobbers one.
+            var a: [Int32] = [-1, -1]
+            var b: [Int32] = [-1, -1]
+            #expect(pipe(&a) == 0 && pipe(&b) == 0)
+            #expect(dup2(a[1], 8) == 8 && dup2(b[1], 9) == 9)
+            close(a[1])
+            close(b[1])
+            defer { close(a[0]); close(b[0]); close(8); close(9) }
+            let (_, status) = try await output(of: "echo to-a >&9; echo to-b >&8", extra: [(8, 9), (9, 8)])
+            #expect(status == .exited(code: 0))
+            #expect(UnixSocket.readSome(a[0], timeout: .seconds(5)).map { String(decoding: $0, as: UTF8.self) } == "to-a\n")
+            #expect(UnixSocket.readSome(b[0], timeout: .seconds(5)).map { String(decoding: $0, as: UTF8.self) } == "to-b\n")
+        }
+
+        @Test func childStartsWithDefaultSignalsAnEmptyMaskItsOwnGroupAndItsLimits() async throws {
+            // This process blocks and ignores signals of its own; none of that reaches the child.
+            var blocked = sigset_t()
+            sigemptyset(&blocked)
+            sigaddset(&blocked, SIGUSR1)
+            var previousMask = sigset_t()
+            pthread_sigmask(SIG_BLOCK, &blocked, &previousMask)
+            let previousHandler = signal(SIGUSR2, SIG_IGN)
+            defer {
+                pthread_sigmask(SIG_SETMASK, &previousMask, nil)
+                signal(SIGUSR2, previousHandler)
+            }
+            let script = "grep -E '^(SigBlk|SigIgn)' /proc/self/status | tr -d ' \\t'; cut -d' ' -f5 /proc/self/stat; echo $$; ulimit -n"
+            let nofile = RlimitSetting(resource: Int32(RLIMIT_NOFILE.rawValue), soft: 77, hard: 77)
+            let (text, status) = try await output(of: "sh -c \"\(script)\"", limits: [nofile])
+            #expect(status == .exited(code: 0))
+            let lines = text.split(separator: "\n").map(String.init)
+            #expect(lines.count == 5, "\(text)")
+            guard lines.count == 5 else { return }
+            #expect(lines[0] == "SigBlk:0000000000000000")
+            #expect(lines[1] == "SigIgn:0000000000000000")
+            #expect(lines[2] != String(getpgrp()), "the child leads a group of its own")
+            #expect(lines[4] == "77")
+        }
+
+        @Test func anOpenImageRunsWhateverItsPathNamesNow() async throws {
+            let image = try ExecutableImage.open(path: "/bin/sh")
+            // The path given as the program is only argv[0]; the open file is what runs.
+            let (text, status) = try await output(of: "echo from-image", shell: "/nonexistent/renamed-shell", image: image)
+            #expect(status == .exited(code: 0))
+            #expect(text == "from-image\n")
         }
 
         @Test func childThatExitedBeforeWatchIsStillReported() async throws {

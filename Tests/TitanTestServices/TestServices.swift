@@ -89,6 +89,21 @@ public distributed actor Calculator: ProcessService {
         fatalError("crash requested by the test")
     }
 
+    /// Starts `/bin/sleep 1000` as a plain child of this process (in its process group) and
+    /// returns its pid: a process the service started itself.
+    public distributed func startSleeper() -> Int32 {
+        var pid: pid_t = 0
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sleep"), strdup("1000"), nil]
+        defer { for pointer in argv { free(pointer) } }
+        guard posix_spawn(&pid, "/bin/sleep", nil, nil, argv, environ) == 0 else { return -1 }
+        return pid
+    }
+
+    /// Sends `signal` to this process (SIGKILL: dies at once, without a word).
+    public distributed func raise(_ signal: Int32) {
+        Glibc.raise(signal)
+    }
+
     public distributed func exit(code: Int32) {
         Glibc.exit(code)
     }
@@ -339,13 +354,7 @@ public distributed actor PoolWorkerService: ProcessService {
 
     /// Keeps a CPU busy for `milliseconds`.
     public distributed func burn(milliseconds: Int) -> Int32 {
-        let clock = ContinuousClock()
-        let end = clock.now + .milliseconds(milliseconds)
-        var x: UInt64 = 1
-        while clock.now < end {
-            for _ in 0..<10_000 { x = x &* 6_364_136_223_846_793_005 &+ 1 }
-        }
-        return x == 0 ? -1 : getpid()
+        spin(milliseconds: milliseconds) == 0 ? -1 : getpid()
     }
 
     public distributed func setDelay(milliseconds: Int) { delay = .milliseconds(milliseconds) }
@@ -361,3 +370,15 @@ public distributed actor PoolWorkerService: ProcessService {
 
 /// Every service the test host can run by name.
 public let allTestServices: [any ProcessService.Type] = [Calculator.self, KeyValueStore.self, Greeter.self, Streamer.self, PoolWorkerService.self, TraceRelay.self, TraceLeaf.self, Chatter.self]
+
+/// Keeps the calling thread busy for `milliseconds` of wall time without suspending; returns a
+/// value the optimiser cannot drop the loop for.
+func spin(milliseconds: Int) -> UInt64 {
+    let clock = ContinuousClock()
+    let end = clock.now + .milliseconds(milliseconds)
+    var x: UInt64 = 1
+    while clock.now < end {
+        for _ in 0..<10_000 { x = x &* 6_364_136_223_846_793_005 &+ 1 }
+    }
+    return x
+}

@@ -15,6 +15,10 @@ int titan_pipe_cloexec(int fds[2]);
 /// accept4(fd, NULL, NULL, SOCK_CLOEXEC).
 int titan_accept_cloexec(int fd);
 
+/// The user id of the process at the other end of a connected Unix socket (SO_PEERCRED);
+/// -1 with errno on failure.
+int titan_peer_uid(int fd, uid_t *uid);
+
 /// pidfd_open(pid, 0) through syscall(2); -1 with errno on failure.
 int titan_pidfd_open(pid_t pid);
 
@@ -44,5 +48,59 @@ void titan_line_buffer_stdout(void);
 /// Sets the calling thread's nice value (Linux nice is per thread): background work such as
 /// handling children's log lines yields to the threads that serve calls.
 int titan_set_thread_nice(int nice);
+
+/// open(path, O_PATH | O_CLOEXEC): a descriptor that names a file without opening it for
+/// reading (enough for fstat and execveat); -1 with errno on failure.
+int titan_open_path(const char *path);
+
+/// A descriptor to install in a child: `parent_fd` of the caller becomes `child_fd`.
+struct titan_spawn_fd {
+    int parent_fd;
+    int child_fd;
+};
+
+/// A resource limit to set in a child before it runs its program (setrlimit).
+struct titan_spawn_limit {
+    int resource;
+    unsigned long long soft;
+    unsigned long long hard;
+};
+
+/// What `titan_spawn` starts.
+struct titan_spawn_request {
+    /// The program's path: executed when `exec_fd` < 0, and `argv[0]`'s usual value.
+    const char *path;
+    /// When >= 0, the program is this open file (execveat with AT_EMPTY_PATH): what the
+    /// descriptor names, even if the path now names another file or none.
+    int exec_fd;
+    char *const *argv;
+    char *const *envp;
+    const struct titan_spawn_fd *fds;
+    int fd_count;
+    /// NULL keeps the caller's.
+    const char *working_directory;
+    /// Non-zero: the child leads a new process group.
+    int new_process_group;
+    const struct titan_spawn_limit *limits;
+    int limit_count;
+};
+
+/// Where `titan_spawn` failed, with the errno it returns.
+enum titan_spawn_stage {
+    TITAN_SPAWN_STAGE_CLONE = 1,
+    TITAN_SPAWN_STAGE_PROCESS_GROUP = 2,
+    TITAN_SPAWN_STAGE_LIMITS = 3,
+    TITAN_SPAWN_STAGE_DESCRIPTORS = 4,
+    TITAN_SPAWN_STAGE_DIRECTORY = 5,
+    TITAN_SPAWN_STAGE_EXEC = 6,
+};
+
+/// Starts a child as posix_spawn would (clone with CLONE_VM|CLONE_VFORK, so the caller is
+/// suspended until the child has exec'd or failed), but can also execute an open file.
+/// In the child: every signal handler reset to default, own process group if asked, limits,
+/// descriptors installed and every other descriptor above 2 closed, working directory, an
+/// empty signal mask, exec. Returns 0 with *pid set, or an errno with *stage saying where it
+/// failed; a child that failed has been reaped.
+int titan_spawn(const struct titan_spawn_request *request, pid_t *pid, int *stage);
 
 #endif

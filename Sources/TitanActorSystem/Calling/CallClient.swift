@@ -20,13 +20,22 @@ package final class CallClient: Sendable {
     /// ``ProcessActorSystem/withAffinity(to:isolation:_:)`` continues there when its reply
     /// arrives, without waking another thread.
     package let executor = ReaderExecutor()
+    /// Where cancellations go instead of this connection, when the owner has a path the
+    /// callee reads even while its reader thread is busy (a child's control channel).
+    private let cancelRoute = CancelRoute()
+
+    /// Where a caller's cancellation goes, shared with the table's abandon hook.
+    private final class CancelRoute: Sendable {
+        let route = Mutex<(@Sendable (UInt64) -> Bool)?>(nil)
+    }
 
     private init(connection: any FrameConnection, system: ProcessActorSystem?, clock: any RuntimeClock) {
         self.connection = connection
         self.clock = clock
         self.system = system
         // A caller that gives up (its deadline, its task cancelled) tells the callee to stop.
-        calls = WaiterTable(clock: clock, onAbandon: { [connection] id in
+        calls = WaiterTable(clock: clock, onAbandon: { [connection, cancelRoute] id in
+            if let route = cancelRoute.route.withLock({ $0 }), route(id) { return }
             try? connection.send(FrameBuilder.frame(.cancel, id: id, payload: EmptyCollection()))
         })
         welcome = WaiterTable(clock: clock)
@@ -178,6 +187,12 @@ package final class CallClient: Sendable {
             onDeadline: { .failure(ProcessError.timedOut(after: timeout)) },
             registered: { try? connection.send(bytes) }
         )
+    }
+
+    /// Sends cancellations through `route` from now on (it returns false when it could not,
+    /// and the cancellation goes on this connection).
+    package func routeCancellations(_ route: @escaping @Sendable (UInt64) -> Bool) {
+        cancelRoute.route.withLock { $0 = route }
     }
 
     /// Fails every waiting call, and every later one, with `error`, and closes the connection.

@@ -83,8 +83,7 @@ package final class CallServer: Sendable {
             case .call:
                 startCall(frame)
             case .cancel:
-                let running = state.withLock { $0.running[frame.id] }
-                if case .task(let task) = running { task.cancel() }
+                cancel(frame.id)
             case .control:
                 startControl(frame)
             case .streamElements, .streamEnd, .streamCredit, .streamCancel:
@@ -121,7 +120,15 @@ package final class CallServer: Sendable {
             reject("second hello")
             return
         }
+        if hello.callerName == "manager" { system.setManagerServer(self) }
         try? connection.send(FrameBuilder.frame(.welcome, id: 0, payload: system.welcome.payload))
+    }
+
+    /// Cancels the task of call `id`, if it is running: from a `cancel` frame, or from the
+    /// control channel, which a reader thread busy with a call does not hold up.
+    package func cancel(_ id: UInt64) {
+        let running = state.withLock { $0.running[id] }
+        if case .task(let task) = running { task.cancel() }
     }
 
     private func startCall(_ frame: Frame) {

@@ -31,7 +31,7 @@ import TitanTransport
 ///
 /// Ending and errors: the producer's body returning ends the consumer's loop; a thrown error
 /// ends it with that error, delivered like an ordinary call's (a `Codable` error as its own
-/// type). If the producing process dies, the loop throws ``/TitanCore/ProcessError/processExited(_:_:)``.
+/// type). If the producing process dies, the loop throws ``/TitanCore/ProcessError/processExited(_:_:lastOutput:)``.
 /// Cancellation goes both ways: a consumer that stops iterating, or whose task is cancelled,
 /// cancels the producer's task; a producer whose task is cancelled ends the stream.
 ///

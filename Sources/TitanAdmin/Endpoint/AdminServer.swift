@@ -38,7 +38,8 @@ public final class AdminServer: Sendable {
         let path = AdminEndpoint.socketPath(explicit: options.socketPath)
         try Self.prepare(path: path, isDefault: options.socketPath == nil && getenv(AdminEndpoint.socketVariable) == nil)
         do {
-            unixListener = try Listener(path: path)
+            // The endpoint checks peer credentials itself, against its allowed users.
+            unixListener = try Listener(path: path, sameUserOnly: false)
         } catch {
             throw AdminError(.failed, "cannot listen on \(path): \(error)")
         }

@@ -30,9 +30,9 @@ public struct ProcessError: Error, Sendable, Hashable, Codable, CustomStringConv
             self.rawValue = rawValue
         }
 
-        /// The process ended while the call was in flight (or before it could be sent).
-        /// ``ProcessError/termination`` says how. Retrying after a restart may succeed; the
-        /// callee's state is lost.
+        /// The process ended while the call was in flight. ``ProcessError/termination`` says
+        /// how, ``ProcessError/lastOutput`` what it last wrote to standard error. Retrying after
+        /// a restart may succeed; the callee's state is lost.
         public static let processExited = Code(rawValue: "processExited")
         /// The callee threw an error that is not `Codable` (or whose type this process does
         /// not have): ``ProcessError/remoteType`` and ``ProcessError/message`` describe it.
@@ -63,11 +63,17 @@ public struct ProcessError: Error, Sendable, Hashable, Codable, CustomStringConv
         public static let executableNotFound = Code(rawValue: "executableNotFound")
         /// The child did not report ready within `SpawnOptions.startTimeout` (``ProcessError/timeout``).
         public static let startTimedOut = Code(rawValue: "startTimedOut")
+        /// The child runs another build of its program than the one it was started from (the
+        /// file was rewritten in place after the manager opened it): it was refused before
+        /// taking calls. Start it again after a reload, or restore the file.
+        public static let imageMismatch = Code(rawValue: "imageMismatch")
         /// The service's `configure(_:)` threw, or its configuration could not be decoded.
         public static let configurationFailed = Code(rawValue: "configurationFailed")
-        /// The process is not running: it is stopping or stopped, or (for a kill) it has no
-        /// running incarnation at the moment. ``ProcessError/status`` says which. A process
-        /// whose restarts are used up fails calls with ``processExited`` instead.
+        /// The call never reached a process: it is not running and will not run again —
+        /// stopped, or crashed without a restart (its restart policy has none, or they are used
+        /// up). ``ProcessError/status`` is `stopped` or `failed`; ``ProcessError/termination``
+        /// says how it last ended, when it has. (Calls in flight when it died get
+        /// ``processExited`` instead.)
         public static let notRunning = Code(rawValue: "notRunning")
         /// The manager has no process with this id.
         public static let unknownProcess = Code(rawValue: "unknownProcess")
@@ -100,6 +106,9 @@ public struct ProcessError: Error, Sendable, Hashable, Codable, CustomStringConv
     public var remoteType: String?
     /// The size limit, for ``Code/messageTooLarge``.
     public var limit: Int?
+    /// For ``Code/processExited``: what the process last wrote to its standard error before
+    /// it ended, when it wrote anything — a Swift trap's "Fatal error: ..." line.
+    public var lastOutput: String?
     /// The error underneath, when there is one (a failed system call, the service's own
     /// error from `configure`). It stays in this process: it is not sent over the wire and
     /// does not take part in `==`.
@@ -115,8 +124,10 @@ public struct ProcessError: Error, Sendable, Hashable, Codable, CustomStringConv
         timeout: Duration? = nil,
         remoteType: String? = nil,
         limit: Int? = nil,
+        lastOutput: String? = nil,
         cause: (any Error & Sendable)? = nil
     ) {
+        self.lastOutput = lastOutput
         self.code = code
         self.message = message
         self.process = process
@@ -132,14 +143,14 @@ public struct ProcessError: Error, Sendable, Hashable, Codable, CustomStringConv
     public var description: String { message }
 
     private enum CodingKeys: String, CodingKey {
-        case code, message, process, termination, status, timeout, remoteType, limit
+        case code, message, process, termination, status, timeout, remoteType, limit, lastOutput
     }
 
     /// Whether two errors have the same code, message and details; ``cause`` is not compared.
     public static func == (lhs: ProcessError, rhs: ProcessError) -> Bool {
         lhs.code == rhs.code && lhs.message == rhs.message && lhs.process == rhs.process
             && lhs.termination == rhs.termination && lhs.status == rhs.status && lhs.timeout == rhs.timeout
-            && lhs.remoteType == rhs.remoteType && lhs.limit == rhs.limit
+            && lhs.remoteType == rhs.remoteType && lhs.limit == rhs.limit && lhs.lastOutput == rhs.lastOutput
     }
 
     /// Hashes the code, message, process and termination (consistent with `==`).
@@ -152,9 +163,13 @@ public struct ProcessError: Error, Sendable, Hashable, Codable, CustomStringConv
 }
 
 extension ProcessError {
-    /// Process `id` ended with `termination` while a call was in flight or about to be sent.
-    public static func processExited(_ id: ProcessID, _ termination: Termination) -> ProcessError {
-        ProcessError(.processExited, "process \(id) exited (\(termination))", process: id, termination: termination)
+    /// Process `id` ended with `termination` while a call was in flight or about to be sent;
+    /// `lastOutput` is what it last wrote to its standard error (a trap's message), if known.
+    public static func processExited(_ id: ProcessID, _ termination: Termination, lastOutput: String? = nil) -> ProcessError {
+        ProcessError(
+            .processExited, "process \(id) exited (\(termination))" + (lastOutput.map { ": \($0)" } ?? ""),
+            process: id, termination: termination, lastOutput: lastOutput
+        )
     }
 
     /// The callee threw a non-`Codable` error of type `type`.
@@ -212,9 +227,21 @@ extension ProcessError {
         ProcessError(.startFailed, "process failed to start: \(why)", cause: cause)
     }
 
-    /// Process `id` is not running and will not run again.
-    public static func notRunning(_ id: ProcessID, _ status: ProcessStatus) -> ProcessError {
-        ProcessError(.notRunning, "process \(id) is not running (\(status))", process: id, status: status)
+    /// The child reported running `reported`, not the program `expected` it was started from.
+    public static func imageMismatch(expected: String, reported: String) -> ProcessError {
+        ProcessError(
+            .imageMismatch,
+            "process failed to start: the child runs another build than the one it was started from: expected \(expected), the child reports \(reported) (the file was rewritten in place; reload, or restore the file)"
+        )
+    }
+
+    /// Process `id` is not running and will not run again; `lastExit`, when known, is how its
+    /// last incarnation ended (``ProcessError/termination``).
+    public static func notRunning(_ id: ProcessID, _ status: ProcessStatus, lastExit: Termination? = nil) -> ProcessError {
+        ProcessError(
+            .notRunning, "process \(id) is not running (\(status)" + (lastExit.map { "; it last ended with \($0))" } ?? ")"),
+            process: id, termination: lastExit, status: status
+        )
     }
 
     /// The manager has no process `id`.

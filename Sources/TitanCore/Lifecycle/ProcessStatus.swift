@@ -8,12 +8,16 @@ public enum ProcessStatus: String, Sendable, Hashable, Codable, CustomStringConv
     case stopping
     /// Ended on request or exited cleanly on its own; it will not run again.
     case stopped
-    /// Died unexpectedly (killed, trapped, or exited with a failure code).
+    /// Died unexpectedly (killed, trapped, or exited with a failure code). A passing state:
+    /// next comes `restarting`, or `failed` when no restart follows — except for a process a
+    /// supervisor looks after, which stays here until the supervisor decides.
     case crashed
     /// Waiting out the restart backoff before starting again (or being stopped for a
     /// requested restart); calls made now wait for the new incarnation.
     case restarting
-    /// Crashed more often than its restart policy allows; it will not run again.
+    /// Crashed and will not run again: its restart policy does not restart it (`.never`, or
+    /// a clean exit under `.onFailure` ends in `stopped` instead), its restarts are used up,
+    /// or its supervisor let it go.
     case failed
 
     /// Whether the process can never take calls again.

@@ -62,6 +62,13 @@ public struct Signal: RawRepresentable, Sendable, Hashable, Codable, CustomStrin
 
     /// The signal's C name (`SIGKILL`), or `signal N` for a number without one here.
     public var description: String { Self.names[rawValue] ?? "signal \(rawValue)" }
+
+    /// Whether the signal ends a Titan child: SIGKILL, SIGTERM and SIGINT (which a child
+    /// answers with a graceful stop), SIGQUIT, SIGABRT and the fault signals. Others (SIGSTOP,
+    /// SIGCONT, SIGHUP, SIGUSR1, ...) may be handled or only pause it.
+    public var endsProcess: Bool {
+        [SIGKILL, SIGTERM, SIGINT, SIGQUIT, SIGABRT, SIGSEGV, SIGILL, SIGTRAP, SIGBUS, SIGFPE].contains(rawValue)
+    }
 }
 
 /// How a child process ended.

@@ -30,11 +30,16 @@ final class ManagedProcess: CallRoute, Sendable {
         var restarts = 0
         var scheduler: RestartScheduler
         var lastExit: Termination?
+        /// The summary of what the last incarnation wrote to standard error before it ended.
+        var lastOutput: String?
         var intent = Intent.run
         var restartTask: Task<Void, Never>?
         /// A supervised process that exited on its own: callers wait for the supervisor's
         /// decision (a new incarnation, or ``releaseWaiters()``).
         var awaitingSupervisor = false
+        /// The incarnation sent a signal that ends it (``kill(_:)``): calls made from then on
+        /// wait for what follows its exit (a restart, or the final error) instead of reaching it.
+        var killed: Int?
     }
 
     let id: ProcessID
@@ -54,7 +59,7 @@ final class ManagedProcess: CallRoute, Sendable {
     /// Makes the handler of an incarnation's captured output, given its pid.
     private let output: (@Sendable (Int32) -> any ChildOutputHandler)?
 
-    private var clock: any RuntimeClock { system.clock }
+    var clock: any RuntimeClock { system.clock }
 
     init(id: ProcessID, name: String, version: String, spec: ChildSpec, options: SpawnOptions, events: EventHub, system: ProcessActorSystem,
          supervisorHook: (@Sendable (Int, Termination) -> Void)? = nil,
@@ -114,7 +119,8 @@ final class ManagedProcess: CallRoute, Sendable {
         }
         events.emit(ProcessEvent(
             process: id, name: name, status: state.status, pid: state.child?.pid,
-            exitStatus: exit, restarts: state.restarts, reason: reason, time: Date()
+            exitStatus: exit, restarts: state.restarts, reason: reason, time: Date(),
+            lastOutput: exit == nil ? nil : state.lastOutput
         ))
     }
 
@@ -141,7 +147,7 @@ final class ManagedProcess: CallRoute, Sendable {
     /// restarting, at most until `deadline`.
     func currentClient(deadline: ClockInstant?, timeout: Duration?) async throws -> CallClient {
         // The common case, a running process, without parking anything.
-        if let client = state.withLock({ $0.status == .running ? $0.child?.client : nil }) {
+        if let client = state.withLock({ $0.status == .running && $0.killed != $0.incarnation ? $0.child?.client : nil }) {
             return client
         }
         let id = self.id
@@ -156,27 +162,31 @@ final class ManagedProcess: CallRoute, Sendable {
             immediate: {
                 state.withLock { state -> Result<CallClient, any Error>? in
                     switch state.status {
+                    case .running where state.killed == state.incarnation:
+                        return nil
                     case .running:
                         if let client = state.child?.client { return .success(client) }
                         return .failure(ProcessError.notRunning(id, state.status))
                     case .crashed where state.awaitingSupervisor, .failed where state.awaitingSupervisor, .stopped where state.awaitingSupervisor,
                          .starting, .restarting:
                         return nil
-                    case .crashed, .failed:
-                        return .failure(state.lastExit.map { ProcessError.processExited(id, $0) } ?? ProcessError.notRunning(id, state.status))
-                    case .stopping, .stopped:
-                        return .failure(ProcessError.notRunning(id, state.status))
+                    case .crashed, .failed, .stopping, .stopped:
+                        // Gone for good: the call never reached a process. (Calls in flight when
+                        // it died got processExited from the connection.)
+                        return .failure(ProcessError.notRunning(id, state.status, lastExit: state.lastExit))
                     }
                 }
             }
         )
     }
 
-    /// A snapshot of the running incarnation's metrics registry, within `timeout`.
+    /// A snapshot of the running incarnation's metrics registry, within `timeout`, on its
+    /// control channel: a service busy with calls still reports.
     func metricsSnapshot(timeout: Duration) async throws -> MetricsSnapshot {
-        let client = try await currentClient(deadline: clock.deadline(after: timeout), timeout: timeout)
-        let reply = try await client.control(.metrics, timeout: timeout)
-        return try WireDecoder().decode(MetricsSnapshot.self, from: reply.payload)
+        let deadline = clock.deadline(after: timeout)
+        let child = try await runningChild(deadline: deadline, timeout: timeout)
+        let payload = try await child.control(.metrics, timeout: clock.remaining(until: deadline))
+        return try WireDecoder().decode(MetricsSnapshot.self, from: payload)
     }
 
     /// Asks the running incarnation for its health.
@@ -184,11 +194,26 @@ final class ManagedProcess: CallRoute, Sendable {
         try await health(timeout: options.callTimeout ?? .seconds(30))
     }
 
-    /// Asks the running incarnation for its health, waiting at most `timeout`.
+    /// Asks the running incarnation for its health, on its control channel, waiting at most
+    /// `timeout`: a service too busy to answer by then is reported unhealthy.
     func health(timeout: Duration) async throws -> HealthStatus {
-        let client = try await currentClient(deadline: clock.deadline(after: timeout), timeout: timeout)
-        let reply = try await client.control(.health, timeout: timeout)
-        return try WireDecoder().decode(HealthStatus.self, from: reply.payload)
+        let deadline = clock.deadline(after: timeout)
+        let child = try await runningChild(deadline: deadline, timeout: timeout)
+        do {
+            let payload = try await child.control(.health, timeout: clock.remaining(until: deadline))
+            return try WireDecoder().decode(HealthStatus.self, from: payload)
+        } catch let error as ProcessError where error.code == .timedOut {
+            return HealthStatus(.unhealthy, message: "no answer to the health check within \(timeout): the service is busy or stuck")
+        }
+    }
+
+    /// The running incarnation, waiting for a starting or restarting process as a call does.
+    private func runningChild(deadline: ClockInstant, timeout: Duration) async throws -> ChildProcess {
+        let client = try await currentClient(deadline: deadline, timeout: timeout)
+        guard let child = state.withLock({ $0.child?.client === client ? $0.child : nil }) else {
+            throw ProcessError.notRunning(id, status)
+        }
+        return child
     }
 
     // MARK: Launching
@@ -204,7 +229,7 @@ final class ManagedProcess: CallRoute, Sendable {
         }
         let child = try await ChildProcess.start(
             spec, timeout: options.startTimeout, system: system, output: output,
-            onExit: { [weak self] status in self?.childExited(incarnation: incarnation, status: status) }
+            onExit: { [weak self] exit in self?.childExited(incarnation: incarnation, exit: exit) }
         )
         let client = state.withLock { state -> CallClient? in
             guard state.incarnation == incarnation, state.status == .starting, child.termination == nil else { return nil }
@@ -219,6 +244,27 @@ final class ManagedProcess: CallRoute, Sendable {
             throw ProcessError.startFailed("the child exited while starting")
         }
         ready.resumeAll(with: .success(client))
+        watchMemory(of: child)
+        watchHeartbeats(of: child)
+    }
+
+    /// Sends the incarnation a heartbeat every ``Watchdog/interval`` while it lives, and kills
+    /// it when one goes unanswered for ``Watchdog/timeout``.
+    private func watchHeartbeats(of child: ChildProcess) {
+        guard let watchdog = options.watchdog else { return }
+        clock.schedule(at: clock.deadline(after: watchdog.interval)) { [weak self, weak child] in
+            guard let self, let child, child.termination == nil else { return }
+            Task {
+                do {
+                    _ = try await child.control(.heartbeat, timeout: watchdog.timeout)
+                    self.watchHeartbeats(of: child)
+                } catch let error as ProcessError where error.code == .timedOut {
+                    child.signal(.kill, reason: "watchdog: no answer to a heartbeat within \(watchdog.timeout)")
+                } catch {
+                    // The child is going away; its exit decides what follows.
+                }
+            }
+        }
     }
 
     // MARK: Exits
@@ -231,12 +277,14 @@ final class ManagedProcess: CallRoute, Sendable {
     }
 
     /// Called on the exit watcher's thread when incarnation `incarnation` has been reaped.
-    private func childExited(incarnation: Int, status: Termination) {
+    private func childExited(incarnation: Int, exit: ChildExit) {
+        let status = exit.termination
+        // A limit the child crossed is the reason its crash is reported with.
+        let reason = exit.reason ?? options.limits.explain(status)
         let followUp = state.withLock { state -> ExitFollowUp in
             guard state.incarnation == incarnation else { return .nothing }
-            // Before any event goes out: whoever sees "crashed" or "stopped" finds no socket file.
-            unlink(spec.child.socketPath)
             state.lastExit = status
+            state.lastOutput = exit.lastOutput
             switch (state.status, state.intent) {
             case (.starting, _), (_, .restart):
                 // A start reports its own failure; a restart goes on to start the next incarnation.
@@ -249,12 +297,12 @@ final class ManagedProcess: CallRoute, Sendable {
             case (_, .run) where supervisorHook != nil:
                 state.status = status.isSuccess ? .stopped : .crashed
                 state.awaitingSupervisor = true
-                emit(state)
+                emit(state, reason: reason)
                 state.child = nil
                 return .superviseExit(incarnation, status)
             case (_, .run):
                 state.status = status.isSuccess ? .stopped : .crashed
-                emit(state)
+                emit(state, reason: reason)
                 state.child = nil
                 return applyRestartPolicy(&state, after: status).map { .failWaiters($0) } ?? .nothing
             }
@@ -267,15 +315,20 @@ final class ManagedProcess: CallRoute, Sendable {
     }
 
     /// Decides what follows an unrequested exit: schedules a restart (and returns nil, so
-    /// waiting callers keep waiting) or returns the error for the waiting callers.
+    /// waiting callers keep waiting) or returns the error for the waiting callers. A crash
+    /// that is not restarted ends in ``ProcessStatus/failed``: `crashed` never lasts.
     private func applyRestartPolicy(_ state: inout State, after status: Termination) -> ProcessError? {
         switch state.scheduler.decide(after: status, at: clock.now) {
         case .none:
-            return .processExited(id, status)
+            if state.status == .crashed {
+                state.status = .failed
+                emit(state, reason: "not restarted: the restart policy is \(options.restartPolicy.mode)")
+            }
+            return .notRunning(id, state.status, lastExit: status)
         case .giveUp(let restarts):
             state.status = .failed
             emit(state, reason: "gave up after \(restarts) restarts within \(options.restartPolicy.window)")
-            return .processExited(id, status)
+            return .notRunning(id, .failed, lastExit: status)
         case .restart(let delay, let attempt):
             state.status = .restarting
             emit(state, reason: "restart \(attempt) of at most \(options.restartPolicy.maxRestarts) in \(options.restartPolicy.window), after \(delay)")
@@ -314,9 +367,14 @@ final class ManagedProcess: CallRoute, Sendable {
     // MARK: Stopping
 
     /// Sends `signal` to the current incarnation; the exit that follows counts as a crash.
+    /// After a signal that ends a process, calls wait for what follows the exit.
     func kill(_ signal: Signal) throws {
-        guard let child = state.withLock({ $0.child }), child.signal(signal) else {
-            throw ProcessError.notRunning(id, status)
+        let child = state.withLock { state -> ChildProcess? in
+            if signal.endsProcess, state.status == .running { state.killed = state.incarnation }
+            return state.child
+        }
+        guard let child, child.signal(signal) else {
+            throw ProcessError.notRunning(id, status, lastExit: state.withLock { $0.lastExit })
         }
     }
 
@@ -381,6 +439,8 @@ final class ManagedProcess: CallRoute, Sendable {
                     state.awaitingSupervisor = true
                     return false
                 }
+                state.status = .failed
+                emit(state, reason: "restart failed: \(error)")
                 return true
             }
             if failWaiters { ready.resumeAll(with: .failure(error)) }
@@ -392,7 +452,11 @@ final class ManagedProcess: CallRoute, Sendable {
     func releaseWaiters() {
         let error = state.withLock { state -> ProcessError in
             state.awaitingSupervisor = false
-            return state.lastExit.map { ProcessError.processExited(id, $0) } ?? ProcessError.notRunning(id, state.status)
+            if state.status == .crashed {
+                state.status = .failed
+                emit(state, reason: "not restarted by its supervisor")
+            }
+            return ProcessError.notRunning(id, state.status, lastExit: state.lastExit)
         }
         ready.resumeAll(with: .failure(error))
     }

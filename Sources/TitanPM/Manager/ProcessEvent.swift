@@ -27,6 +27,9 @@ public struct ProcessEvent: Sendable, Hashable, CustomStringConvertible {
     public var reason: String?
     /// When the status changed (wall-clock time).
     public var time: Date
+    /// For `crashed`, `stopped` and `failed`: what the process last wrote to its standard
+    /// error before it ended — a Swift trap's "Fatal error: ..." line — if it wrote anything.
+    public var lastOutput: String? = nil
 
     /// The process, status, pid, exit and reason, as `calculator-1 crashed pid=4242 (signal SIGKILL)`.
     public var description: String {
@@ -34,6 +37,7 @@ public struct ProcessEvent: Sendable, Hashable, CustomStringConvertible {
         if let pid { text += " pid=\(pid)" }
         if let exitStatus { text += " (\(exitStatus))" }
         if let reason { text += ": \(reason)" }
+        if let lastOutput { text += " [\(lastOutput)]" }
         return text
     }
 }

@@ -30,6 +30,9 @@ public final class ProcessManager: Sendable {
         var directory: String?
         var isShutDown = false
         var groups: [ProcessID: any ProcessGroup] = [:]
+        /// What re-executing "this program" starts: the file this process was started from,
+        /// held open, until ``replaceExecutableImage(_:)`` (a reload) says otherwise.
+        var image: Result<ExecutableImage, SpawnFailure>
     }
 
     /// The actor system behind the references this manager returns; add caller-side
@@ -40,7 +43,7 @@ public final class ProcessManager: Sendable {
     /// What this manager records about its processes (see ``ObservabilityOptions``).
     let telemetry: ManagerTelemetry
     private let hub = EventHub()
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
     private static let instances = Mutex(0)
 
@@ -60,6 +63,7 @@ public final class ProcessManager: Sendable {
         actorSystem = ProcessActorSystem(processID: ProcessID("manager-\(getpid())-\(n)"), clock: clock)
         self.logger = logger
         telemetry = ManagerTelemetry(options: observability, logger: logger)
+        state = Mutex(State(image: Result { () throws(SpawnFailure) in try ExecutableImage.current() }))
         startTelemetry()
     }
 
@@ -69,9 +73,6 @@ public final class ProcessManager: Sendable {
         let entries = state.withLock { Array($0.entries.values) }
         for case let process as ManagedProcess in entries {
             try? process.kill(.kill)
-        }
-        if let directory = state.withLock({ $0.directory }) {
-            Self.removeDirectory(directory)
         }
     }
 
@@ -84,6 +85,9 @@ public final class ProcessManager: Sendable {
     /// (see ``spawn(service:as:configuration:options:)``). Services the parent spawns by type
     /// are found without registration.
     public static func bootstrap(services: [any ProcessService.Type] = []) {
+        // Hold this program's file from the start: a deploy that replaces it later does not
+        // change what this process's children run.
+        _ = try? ExecutableImage.current()
         ProcessHost.register(services)
         ProcessHost.runIfChild()
     }
@@ -243,7 +247,7 @@ public final class ProcessManager: Sendable {
         } catch {
             throw ProcessError.encodingFailed("configuration: \(error)")
         }
-        let child = ChildEnvironment(
+        var child = ChildEnvironment(
             serviceType: serviceType,
             serviceName: serviceName ?? name,
             processID: id,
@@ -253,11 +257,16 @@ public final class ProcessManager: Sendable {
             telemetry: telemetry.childTelemetry,
             logLevel: telemetry.options.logs.childLogLevel.rawValue
         )
+        child.stopTimeout = options.stopTimeout
         var environment = Self.currentEnvironment()
+        // Swift's backtracer makes a trap take half a second or more to end the process.
+        environment["SWIFT_BACKTRACE"] = options.backtraces ? "enable=yes,interactive=no,output-to=stderr" : "enable=no"
         environment.merge(options.environment) { $1 }
         environment.merge(child.variables) { $1 }
+        let image = try executableImage(options.executable)
         var spec = ChildSpec(
-            executable: try options.executable ?? Self.currentExecutable(),
+            executable: image.path,
+            image: image,
             arguments: options.arguments,
             environment: environment,
             workingDirectory: options.workingDirectory,
@@ -265,6 +274,7 @@ public final class ProcessManager: Sendable {
             configuration: configurationBytes
         )
         spec.captured = telemetry.captured
+        spec.limits = options.limits.rlimits
         var output: (@Sendable (Int32) -> any ChildOutputHandler)?
         if let log = telemetry.logs?.log(of: id, service: name) {
             output = { pid in log.output(pid: pid) }
@@ -310,42 +320,42 @@ public final class ProcessManager: Sendable {
         }
     }
 
-    /// The per-manager directory (mode 0700) that holds the children's sockets.
+    /// The prefix of the children's socket addresses: a name in the abstract namespace, unique
+    /// to this manager, so that nothing lands in the file system and nothing is left there
+    /// however this process ends (SIGKILL included). Only this user's processes are served
+    /// on those sockets (see `Listener`).
     private func socketDirectory() throws -> String {
-        try state.withLock { state in
+        state.withLock { state in
             if let directory = state.directory { return directory }
-            var base = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
-            if base.utf8.count > 40 { base = "/tmp" }
-            var template = Array("\(base)/titan-XXXXXX".utf8CString)
-            guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
-                throw ProcessError.startFailed("cannot create a socket directory in \(base): \(String(cString: strerror(errno)))")
-            }
-            let directory = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            var random = SystemRandomNumberGenerator()
+            let directory = "@titan-\(getpid())-\(String(random.next(), radix: 16))\(String(random.next(), radix: 16))"
             state.directory = directory
             return directory
         }
     }
 
-    private static func removeDirectory(_ directory: String) {
-        if let dir = opendir(directory) {
-            while let entry = readdir(dir) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                    String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-                }
-                if name != "." && name != ".." { unlink("\(directory)/\(name)") }
-            }
-            closedir(dir)
+    /// The program a spawn starts: this program's image, or the file at `path`, opened now
+    /// and kept for every restart of the process.
+    private func executableImage(_ path: String?) throws -> ExecutableImage {
+        let image: Result<ExecutableImage, SpawnFailure> = if let path {
+            Result { () throws(SpawnFailure) in try ExecutableImage.open(path: path) }
+        } else {
+            state.withLock { $0.image }
         }
-        rmdir(directory)
+        switch image {
+        case .success(let image):
+            return image
+        case .failure(let failure):
+            let code: ProcessError.Code = failure.errno == ENOENT || failure.errno == EACCES ? .executableNotFound : .startFailed
+            throw ProcessError(code, "process failed to start: \(failure)", cause: failure)
+        }
     }
 
-    private static func currentExecutable() throws -> String {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard n > 0 else {
-            throw ProcessError.startFailed("cannot find the current executable: \(String(cString: strerror(errno)))")
-        }
-        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    /// Makes later spawns of this program (``SpawnOptions/executable`` nil) start `image`
+    /// instead of the file this process was started from. The hook of a reload: processes
+    /// already running, and their restarts, keep the image they were started from.
+    package func replaceExecutableImage(_ image: ExecutableImage) {
+        state.withLock { $0.image = .success(image) }
     }
 
     private static func currentEnvironment() -> [String: String] {
@@ -386,7 +396,13 @@ public final class ProcessManager: Sendable {
     }
 
     /// Sends `signal` to the process. An exit that follows counts as a crash: calls in flight
-    /// fail with ``/TitanCore/ProcessError/processExited(_:_:)`` and the restart policy applies.
+    /// fail with ``/TitanCore/ProcessError/processExited(_:_:lastOutput:)`` and the restart
+    /// policy applies.
+    ///
+    /// After a signal that ends a process (``/TitanCore/Signal/endsProcess``: SIGKILL, SIGTERM,
+    /// ...), calls made once `kill` has returned never reach the dying incarnation: they wait
+    /// for a restart (bounded by their timeout), or fail with
+    /// ``/TitanCore/ProcessError/Code/notRunning`` when none follows.
     ///
     /// Throws ``/TitanCore/ProcessError/Code/unknownProcess`` for an id this manager does not
     /// have, ``/TitanCore/ProcessError/Code/notRunning`` when the process has no running
@@ -426,9 +442,19 @@ public final class ProcessManager: Sendable {
         try await requireEntry(id).health()
     }
 
-    /// Stops every process concurrently — graceful request, SIGTERM, SIGKILL — within about
-    /// `timeout`, then removes the socket directory. The manager spawns nothing afterwards.
+    /// Stops every process concurrently — graceful request, SIGTERM, SIGKILL — within
+    /// `timeout`: by then every child that has not exited has been sent SIGKILL, whatever its
+    /// pools, supervisors and stop timeouts say. The manager spawns nothing afterwards.
     public func shutdown(timeout: Duration = .seconds(10)) async {
+        let deadline = actorSystem.clock.deadline(after: timeout)
+        await KillLadder.$deadline.withValue(deadline) {
+            await shutdown(timeout: timeout, deadline: deadline)
+        }
+        hub.finish()
+        telemetry.stop()
+    }
+
+    private func shutdown(timeout: Duration, deadline: ClockInstant) async {
         let groups = state.withLock { state -> [any ProcessGroup] in
             state.isShutDown = true
             return Array(state.groups.values)
@@ -442,18 +468,14 @@ public final class ProcessManager: Sendable {
         let entries = state.withLock { state -> [any ManagedEntry] in
             state.order.compactMap { state.entries[$0] }
         }
+        let remaining = actorSystem.clock.remaining(until: deadline)
         await withTaskGroup(of: Void.self) { group in
             for entry in entries {
-                let stopTimeout = (entry as? ManagedProcess)?.options.stopTimeout ?? timeout
-                let grace = min(stopTimeout, timeout / 3)
+                let stopTimeout = (entry as? ManagedProcess)?.options.stopTimeout ?? remaining
+                let grace = min(stopTimeout, remaining / 2)
                 group.addTask { await entry.stop(grace: grace) }
             }
         }
-        if let directory = state.withLock({ $0.directory }) {
-            Self.removeDirectory(directory)
-        }
-        hub.finish()
-        telemetry.stop()
         logger.debug("shut down", metadata: ["processes": "\(entries.count)"])
     }
 
@@ -468,7 +490,8 @@ public final class ProcessManager: Sendable {
         (entry(id) as? ManagedProcess)?.inFlightCalls ?? 0
     }
 
-    /// The socket directory, once the first child has been spawned.
+    /// The prefix of the children's (abstract) socket addresses, once the first child has been
+    /// spawned: a child's socket is `<prefix>/<process id>.sock`.
     package var socketDirectoryPath: String? {
         state.withLock { $0.directory }
     }

@@ -43,7 +43,8 @@ public struct SpawnOptions: Sendable {
     /// A call that runs out throws ``/TitanCore/ProcessError/Code/timedOut``; the time left
     /// travels to the child as the call's deadline.
     public var callTimeout: Duration?
-    /// How long a graceful stop may take before SIGTERM, and again before SIGKILL.
+    /// How long a graceful stop may take before SIGTERM, and again before SIGKILL. The child
+    /// itself exits by the end of each step, even while its service is busy.
     public var stopTimeout: Duration
     /// What happens when the process dies unexpectedly: ``/TitanCore/RestartPolicy/never``
     /// by default. Ignored for pool workers and supervised children, which their pool or
@@ -52,6 +53,18 @@ public struct SpawnOptions: Sendable {
     /// The largest message accepted in either direction, in bytes; a larger one fails its
     /// call with ``/TitanCore/ProcessError/Code/messageTooLarge`` and the connection stays up.
     public var maxMessageSize: Int
+    /// Whether a child that crashes prints Swift's full backtrace before it dies, into its
+    /// standard error (which the parent reads into the process's logs, or forwards to its own
+    /// with ``LogOptions/inherit``). Off by default: the backtracer
+    /// takes half a second or more, during which the dead child's calls wait for their
+    /// failure. Either way the trap's message reaches ``ProcessEvent/lastOutput`` and the
+    /// calls' ``/TitanCore/ProcessError/lastOutput``. An explicit `SWIFT_BACKTRACE` in ``environment`` wins.
+    public var backtraces: Bool
+    /// Memory, CPU time and open-file limits for each incarnation (see ``ResourceLimits``).
+    public var limits: ResourceLimits
+    /// Restarts a child whose service stops answering heartbeats (see ``Watchdog``); nil,
+    /// the default, sends none.
+    public var watchdog: Watchdog?
 
     /// Options with every default: a child process re-executing this program, 10 s to start,
     /// 30 s per call, 5 s per stop step, no restarts, 64 MiB messages.
@@ -67,8 +80,14 @@ public struct SpawnOptions: Sendable {
         callTimeout: Duration? = .seconds(30),
         stopTimeout: Duration = .seconds(5),
         restartPolicy: RestartPolicy = .never,
-        maxMessageSize: Int = ProcessActorSystem.defaultMaxFrameSize
+        maxMessageSize: Int = ProcessActorSystem.defaultMaxFrameSize,
+        backtraces: Bool = false,
+        limits: ResourceLimits = .none,
+        watchdog: Watchdog? = nil
     ) {
+        self.watchdog = watchdog
+        self.limits = limits
+        self.backtraces = backtraces
         self.name = name
         self.version = version
         self.isolation = isolation

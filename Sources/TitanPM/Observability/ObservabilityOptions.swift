@@ -11,7 +11,8 @@ import Logging
 /// Metrics go to the `MetricsSystem` the program bootstrapped (see ``ProcessManager/collectMetrics()``),
 /// spans to the tracer it bootstrapped, lines and records to the manager's `Logger`.
 /// ``disabled`` records nothing and costs nothing: no interceptor is installed, children's
-/// output is inherited as before.
+/// standard output is inherited and their standard error forwarded as it arrives (it is read
+/// either way: its last lines say why a child crashed).
 public struct ObservabilityOptions: Sendable {
     /// Per-call metrics (calls, errors by kind, latency, in flight) in the parent and every
     /// child, process, pool, supervisor, stream and log metrics, and ``ProcessManager/metrics(of:timeout:)``.
@@ -34,7 +35,8 @@ public struct ObservabilityOptions: Sendable {
         self.collectionInterval = collectionInterval
     }
 
-    /// Nothing recorded: calls pass no interceptor, children inherit this process's output.
+    /// Nothing recorded: calls pass no interceptor, children's output goes to this process's
+    /// (see ``LogOptions/inherit``).
     public static var disabled: ObservabilityOptions {
         ObservabilityOptions(metrics: false, tracing: false, logs: .inherit, collectionInterval: nil)
     }
@@ -43,7 +45,8 @@ public struct ObservabilityOptions: Sendable {
 /// How a ``ProcessManager`` collects its children's output and log records.
 public struct LogOptions: Sendable {
     /// Read each child's stdout and stderr line by line and receive its swift-log records;
-    /// false lets children write to this process's stdout and stderr.
+    /// false lets children write to this process's stdout, and forwards their stderr to this
+    /// process's as it arrives (still read, for the crash report's last lines).
     public var capture: Bool
     /// The lowest level of the swift-log records children forward.
     public var childLogLevel: Logger.Level
@@ -80,7 +83,8 @@ public struct LogOptions: Sendable {
         self.bufferedLines = max(1, bufferedLines)
     }
 
-    /// No capture: children write to this process's stdout and stderr.
+    /// No capture: children write to this process's stdout; their stderr is forwarded to this
+    /// process's as it arrives (and its last lines kept for the crash report).
     public static var inherit: LogOptions { LogOptions(capture: false) }
 }
 

@@ -194,6 +194,4 @@ private final class IncarnationOutput: ChildOutputHandler {
             )
         }
     }
-
-    func closed() {}
 }

@@ -186,7 +186,9 @@ public struct PoolOptions: Sendable {
     /// When set, workers are asked for their health periodically.
     public var healthChecks: HealthChecks?
     /// How many other workers a call marked idempotent is retried on when its worker dies
-    /// (see ``ProcessPool/idempotent(isolation:_:)``).
+    /// (see ``ProcessPool/idempotent(isolation:_:)``); also how many times any call that never
+    /// reached its worker (killed before the call was sent:
+    /// ``/TitanCore/ProcessError/Code/notRunning``) is sent to another.
     public var idempotentRetries: Int
     /// How often worker CPU and memory are sampled, recycling and scaling rules checked.
     public var sampleInterval: Duration

@@ -22,7 +22,7 @@ import TitanWire
 /// waits in a bounded priority queue and is dispatched the moment a worker frees up.
 ///
 /// A worker that dies is replaced; the calls it was running fail with
-/// ``/TitanCore/ProcessError/processExited(_:_:)``, or are retried on another worker when marked
+/// ``/TitanCore/ProcessError/processExited(_:_:lastOutput:)``, or are retried on another worker when marked
 /// ``idempotent(isolation:_:)``. Workers are recycled (after N calls, an age or a memory limit) by
 /// draining them first, so recycling fails no call.
 ///
@@ -156,7 +156,10 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
             } catch {
                 let lost = Self.isWorkerLoss(error)
                 release(worker.id, started: started, outcome: lost ? .workerFailure : .failed)
-                guard lost, routing.idempotent, attempt < options.idempotentRetries else { throw error }
+                // A call that never reached a process (its worker was killed before it was
+                // sent) is safe to send elsewhere, idempotent or not.
+                let neverSent = (error as? ProcessError)?.code == .notRunning
+                guard lost, routing.idempotent || neverSent, attempt < options.idempotentRetries else { throw error }
                 attempt += 1
                 CallTrace.event("titan.pool.retry", ["titan.attempt": String(attempt), "titan.pool.worker": worker.id.rawValue, "titan.error": "\(error)"])
                 excluded.insert(worker.id)

@@ -19,10 +19,14 @@ package struct ChildEnvironment: Sendable, Equatable {
     static let maxFrameKey = "TITAN_PM_MAX_FRAME"
     static let telemetryKey = "TITAN_PM_TELEMETRY"
     static let logLevelKey = "TITAN_PM_LOG_LEVEL"
+    static let stopTimeoutKey = "TITAN_PM_STOP_TIMEOUT_MS"
     /// The control socket is always this descriptor in the child.
     package static let controlFD: Int32 = 3
+    /// The control channel (stop, health, heartbeat, cancellation, metrics; see
+    /// `ControlChannel`) is always this descriptor in the child.
+    package static let controlChannelFD: Int32 = 4
     /// The pipe for the child's swift-log records, when ``ChildTelemetry/logRecords`` is set.
-    package static let logFD: Int32 = 4
+    package static let logFD: Int32 = 5
 
     /// The mangled name of the service type, when the parent has the type.
     package var serviceType: String?
@@ -36,6 +40,9 @@ package struct ChildEnvironment: Sendable, Equatable {
     package var telemetry: ChildTelemetry
     /// The lowest level of swift-log records the child forwards (a `Logger.Level` raw value).
     package var logLevel: String?
+    /// How long the parent lets a stop take before it escalates: the child's own SIGTERM path
+    /// finishes within it too.
+    package var stopTimeout: Duration = .seconds(5)
 
     package init(
         serviceType: String?, serviceName: String, processID: ProcessID, socketPath: String, parentPID: Int32, maxFrameSize: Int,
@@ -60,6 +67,7 @@ package struct ChildEnvironment: Sendable, Equatable {
             Self.socketKey: socketPath,
             Self.parentKey: String(parentPID),
             Self.maxFrameKey: String(maxFrameSize),
+            Self.stopTimeoutKey: String(stopTimeout.components.seconds * 1000 + stopTimeout.components.attoseconds / 1_000_000_000_000_000),
         ]
         variables[Self.serviceTypeKey] = serviceType
         if !telemetry.isEmpty { variables[Self.telemetryKey] = String(telemetry.rawValue) }
@@ -88,14 +96,20 @@ package struct ChildEnvironment: Sendable, Equatable {
             maxFrameSize: value(maxFrameKey).flatMap { Int($0) } ?? ProcessActorSystem.defaultMaxFrameSize,
             telemetry: ChildTelemetry(rawValue: value(telemetryKey).flatMap { UInt8($0) } ?? 0),
             logLevel: value(logLevelKey)
-        )
+        ).with(stopTimeout: value(stopTimeoutKey).flatMap { Int64($0) }.map { .milliseconds($0) })
     }
 
     /// Removes the variables so that processes this child starts are not mistaken for children.
     package static func clear() {
-        for key in [roleKey, serviceTypeKey, serviceNameKey, processIDKey, socketKey, parentKey, maxFrameKey, telemetryKey, logLevelKey] {
+        for key in [roleKey, serviceTypeKey, serviceNameKey, processIDKey, socketKey, parentKey, maxFrameKey, telemetryKey, logLevelKey, stopTimeoutKey] {
             unsetenv(key)
         }
+    }
+
+    private func with(stopTimeout: Duration?) -> ChildEnvironment {
+        var copy = self
+        if let stopTimeout { copy.stopTimeout = stopTimeout }
+        return copy
     }
 }
 

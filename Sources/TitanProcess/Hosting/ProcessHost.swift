@@ -12,9 +12,10 @@ import TitanWire
 /// The child side: hosts one service for the parent that started this process.
 ///
 /// Order of events: read the configuration from the control socket, start watching for the
-/// parent's death, construct and configure the service, listen on the socket path, report
-/// ready, serve until asked to stop (a `shutdown` control request, SIGTERM or SIGINT), then
-/// drain, run the service's shutdown hook and exit 0.
+/// parent's death and reading the control channel, construct and configure the service,
+/// listen on the socket path, report ready, serve until asked to stop (a `shutdown` request,
+/// SIGTERM or SIGINT), then drain, run the service's shutdown hook and exit 0 — by the stop's
+/// deadline at the latest, whatever the service is doing.
 package enum ProcessHost {
     private static let registry = Mutex<[String: any ProcessService.Type]>([:])
 
@@ -53,6 +54,18 @@ package enum ProcessHost {
             _exit(71) // The parent went away before sending the configuration.
         }
         ParentWatch.start(controlFD: control, expectedParent: environment.parentPID)
+        // The runtime's own descriptors are not for the processes the service starts.
+        for fd in [control, ChildEnvironment.controlChannelFD, ChildEnvironment.logFD] {
+            _ = fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC)
+        }
+        let hostedService = Mutex<HostedService?>(nil)
+        ControlChannel(fd: ChildEnvironment.controlChannelFD).start { request, reply in
+            guard let hosted = hostedService.withLock({ $0 }) else {
+                reply(.failure(ProcessError.startFailed("the service is not ready")))
+                return
+            }
+            hosted.handle(request, reply: reply)
+        }
 
         let exitCode = Mutex<Int32?>(nil)
         let finished = Semaphore()
@@ -68,14 +81,19 @@ package enum ProcessHost {
         Task {
             do {
                 let hosted = try await start(environment, configuration: configuration, exit: exit)
+                hostedService.withLock { $0 = hosted }
                 let waitFor = stopSignals
+                // SIGTERM comes from a parent whose graceful request went unanswered, or from
+                // outside: either way the stop ends within the parent's stop timeout.
+                let stopTimeout = environment.stopTimeout
                 startDetachedThread(name: "titan-signals") {
                     var signals = waitFor
                     var received: Int32 = 0
                     sigwait(&signals, &received)
-                    Task { await hosted.stop(timeout: .seconds(10)) }
+                    hosted.stop(timeout: stopTimeout)
                 }
-                _ = UnixSocket.writeMessage(control, ReadinessReport.ready.bytes)
+                let image = ImageIdentity.currentProcess()?.description ?? "unknown"
+                _ = UnixSocket.writeMessage(control, ReadinessReport.ready(image: image).bytes)
             } catch {
                 let stage: ReadinessReport.Stage = switch (error as? ProcessError)?.code {
                 case .serviceNotFound?: .serviceNotFound
@@ -144,6 +162,7 @@ package enum ProcessHost {
             system: system,
             listener: listener,
             health: { await service.whenLocal { await $0.health() } ?? .healthy },
+            probe: { await service.whenLocal { _ in } },
             shutdownHook: { await service.whenLocal { await $0.shutdown() } },
             registry: registry,
             exit: exit
@@ -185,6 +204,8 @@ private final class HostedService: Sendable {
     let system: ProcessActorSystem
     let listener: Listener
     let health: @Sendable () async -> HealthStatus
+    /// Returns once the service's actor has run a job: it is not stuck.
+    let probe: @Sendable () async -> Void
     let shutdownHook: @Sendable () async -> Void
     let registry: MetricsRegistry?
     let exit: @Sendable (Int32) -> Void
@@ -195,6 +216,7 @@ private final class HostedService: Sendable {
         system: ProcessActorSystem,
         listener: Listener,
         health: @escaping @Sendable () async -> HealthStatus,
+        probe: @escaping @Sendable () async -> Void,
         shutdownHook: @escaping @Sendable () async -> Void,
         registry: MetricsRegistry?,
         exit: @escaping @Sendable (Int32) -> Void
@@ -204,10 +226,24 @@ private final class HostedService: Sendable {
         self.system = system
         self.listener = listener
         self.health = health
+        self.probe = probe
         self.shutdownHook = shutdownHook
         self.exit = exit
     }
 
+    /// A request from the control channel's thread. Stops, cancellations and metrics are
+    /// carried out right there, on a thread no user code runs on (a busy service still reports
+    /// its metrics); health and heartbeats need the actor.
+    func handle(_ request: ControlRequest, reply: @escaping ControlChannel.Reply) {
+        switch request {
+        case .shutdown, .cancel, .metrics:
+            Task.immediate { reply(await self.handle(request)) }
+        case .health, .heartbeat:
+            Task { reply(await self.handle(request)) }
+        }
+    }
+
+    /// A control frame from a caller's connection.
     func handleControl(_ payload: [UInt8]) async -> Result<CallReply, any Error> {
         let request: ControlRequest
         do {
@@ -215,32 +251,43 @@ private final class HostedService: Sendable {
         } catch {
             return .failure(ProcessError.protocolViolation("\(error)"))
         }
+        return await handle(request).map { payload in
+            var frame = FrameBuilder(kind: .reply)
+            frame.writer.writeBytes(payload)
+            return CallReply(frame: frame)
+        }.mapError { $0 }
+    }
+
+    private func handle(_ request: ControlRequest) async -> Result<[UInt8], ProcessError> {
         switch request {
         case .health:
-            let status = await health()
-            var frame = FrameBuilder(kind: .reply)
             do {
-                try system.makeEncoder().encode(status, into: &frame.writer)
+                return .success(try system.makeEncoder().encode(await health()))
             } catch {
                 return .failure(ProcessError.encodingFailed("\(error)"))
             }
-            return .success(CallReply(frame: frame))
+        case .heartbeat:
+            await probe()
+            return .success([])
         case .shutdown(let timeout):
-            Task { await stop(timeout: timeout) }
-            return .success(CallReply(frame: FrameBuilder(kind: .reply)))
+            stop(timeout: timeout)
+            return .success([])
+        case .cancel(let callID):
+            system.cancelManagerCall(callID)
+            return .success([])
         case .metrics:
-            var frame = FrameBuilder(kind: .reply)
             do {
-                try system.makeEncoder().encode(registry?.snapshot() ?? MetricsSnapshot(), into: &frame.writer)
+                return .success(try system.makeEncoder().encode(registry?.snapshot() ?? MetricsSnapshot()))
             } catch {
                 return .failure(ProcessError.encodingFailed("\(error)"))
             }
-            return .success(CallReply(frame: frame))
         }
     }
 
-    /// Graceful stop: refuse new calls, wait (bounded) for running ones, run the hook, exit 0.
-    func stop(timeout: Duration) async {
+    /// Graceful stop: refuse new calls, wait for running ones, run the hook, exit 0 — and exit 0
+    /// at `timeout` at the latest, from a thread of its own: a hook that ignores cancellation,
+    /// or a service that keeps every thread of the pool busy, cannot hold the exit.
+    func stop(timeout: Duration) {
         let first = stopping.withLock { stopping -> Bool in
             defer { stopping = true }
             return !stopping
@@ -250,14 +297,18 @@ private final class HostedService: Sendable {
         let system = self.system
         let shutdownHook = self.shutdownHook
         let exit = self.exit
-        // Unstructured on purpose: a hook that ignores cancellation must not hold the exit.
         Task {
             await system.drain()
             await shutdownHook()
             exit(0)
         }
-        try? await system.clock.sleep(for: timeout)
-        exit(0)
+        startDetachedThread(name: "titan-deadline") {
+            let (seconds, attoseconds) = timeout.components
+            var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+            var remaining = timespec()
+            while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+            exit(0)
+        }
     }
 }
 

@@ -10,6 +10,8 @@ import TitanWire
 package struct LaunchRequest: Sendable {
     /// Absolute path of the program; also its `argv[0]`.
     package var executable: String
+    /// When set, the child runs this open file instead of whatever `executable` names now.
+    package var image: ExecutableImage?
     /// `argv[1...]`.
     package var arguments: [String]
     /// The child's whole environment.
@@ -21,6 +23,8 @@ package struct LaunchRequest: Sendable {
     /// Starts the child in a process group of its own, so a terminal's Ctrl-C reaches only
     /// the parent, which then stops its children in order.
     package var newProcessGroup: Bool
+    /// Resource limits set in the child before it runs the program.
+    package var limits: [RlimitSetting]
 
     package init(
         executable: String,
@@ -28,9 +32,13 @@ package struct LaunchRequest: Sendable {
         environment: [String: String] = [:],
         workingDirectory: String? = nil,
         descriptors: [(parentFD: Int32, childFD: Int32)] = [],
-        newProcessGroup: Bool = true
+        newProcessGroup: Bool = true,
+        image: ExecutableImage? = nil,
+        limits: [RlimitSetting] = []
     ) {
         self.executable = executable
+        self.image = image
+        self.limits = limits
         self.arguments = arguments
         self.environment = environment
         self.workingDirectory = workingDirectory
@@ -39,21 +47,44 @@ package struct LaunchRequest: Sendable {
     }
 }
 
+/// One `setrlimit` for a child: `resource` is an `RLIMIT_*` constant.
+package struct RlimitSetting: Sendable, Hashable {
+    package var resource: Int32
+    package var soft: UInt64
+    package var hard: UInt64
+
+    package init(resource: Int32, soft: UInt64, hard: UInt64) {
+        self.resource = resource
+        self.soft = soft
+        self.hard = hard
+    }
+}
+
 /// Why a child could not be started.
 package struct SpawnFailure: Error, Sendable, CustomStringConvertible {
     package var executable: String
     package var errno: Int32
+    /// What the child was doing when it failed, when it got that far ("exec", "chdir", ...).
+    package var stage: String?
+
+    package init(executable: String, errno: Int32, stage: String? = nil) {
+        self.executable = executable
+        self.errno = errno
+        self.stage = stage
+    }
 
     package var description: String {
-        switch errno {
+        let what = switch errno {
         case ENOENT: "\(executable): no such file"
         case EACCES: "\(executable): not executable (permission denied)"
         default: "\(executable): \(String(cString: strerror(errno)))"
         }
+        return stage.map { "\(what) (at \($0))" } ?? what
     }
 }
 
-/// Starts child processes with `posix_spawn`, always from one long-lived thread.
+/// Starts child processes (`titan_spawn`: clone + exec, as `posix_spawn` does, but able to
+/// execute an open file), always from one long-lived thread.
 ///
 /// Children ask for PR_SET_PDEATHSIG, which fires when the *thread* that created them exits,
 /// not the process. Swift's pool threads may exit when idle, so spawning from them could kill
@@ -96,50 +127,58 @@ package final class ChildLauncher: Sendable {
     }
 
     private static func spawn(_ request: LaunchRequest) throws(SpawnFailure) -> Int32 {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        // dup2 onto a number that is itself a source would clobber it: move every source out of
-        // the way first (to numbers above all targets), then into place.
-        let high = max((request.descriptors.map(\.childFD).max() ?? 2) + 1, 3)
-        for (index, pair) in request.descriptors.enumerated() {
-            posix_spawn_file_actions_adddup2(&actions, pair.parentFD, high + Int32(index))
-        }
-        for (index, pair) in request.descriptors.enumerated() {
-            posix_spawn_file_actions_adddup2(&actions, high + Int32(index), pair.childFD)
-        }
-        titan_spawn_add_closefrom(&actions, high)
-        if let directory = request.workingDirectory {
-            titan_spawn_add_chdir(&actions, directory)
-        }
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var flags = Int32(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)
-        if request.newProcessGroup {
-            flags |= Int32(POSIX_SPAWN_SETPGROUP)
-            posix_spawnattr_setpgroup(&attributes, 0)
-        }
-        posix_spawnattr_setflags(&attributes, Int16(flags))
-        var emptyMask = sigset_t()
-        sigemptyset(&emptyMask)
-        posix_spawnattr_setsigmask(&attributes, &emptyMask)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        sigdelset(&allSignals, SIGKILL)
-        sigdelset(&allSignals, SIGSTOP)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-
         let argv = ([request.executable] + request.arguments).map { strdup($0) } + [nil]
         let envp = request.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             for pointer in argv { free(pointer) }
             for pointer in envp { free(pointer) }
         }
+        let fds = request.descriptors.map { titan_spawn_fd(parent_fd: $0.parentFD, child_fd: $0.childFD) }
+        let limits = request.limits.map { titan_spawn_limit(resource: $0.resource, soft: $0.soft, hard: $0.hard) }
         var pid: Int32 = 0
-        let rc = posix_spawn(&pid, request.executable, &actions, &attributes, argv, envp)
-        guard rc == 0 else { throw SpawnFailure(executable: request.executable, errno: rc) }
+        var stage: Int32 = 0
+        // The image stays open (and its descriptor valid) until the child has exec'd.
+        let rc = withExtendedLifetime(request.image) {
+            request.executable.withCString { path in
+                (request.workingDirectory ?? "").withCString { directory in
+                    fds.withUnsafeBufferPointer { fds in
+                        limits.withUnsafeBufferPointer { limits in
+                            argv.withUnsafeBufferPointer { argv in
+                                envp.withUnsafeBufferPointer { envp in
+                                    var spawn = titan_spawn_request(
+                                        path: path,
+                                        exec_fd: request.image?.descriptor ?? -1,
+                                        argv: argv.baseAddress,
+                                        envp: envp.baseAddress,
+                                        fds: fds.baseAddress,
+                                        fd_count: Int32(fds.count),
+                                        working_directory: request.workingDirectory == nil ? nil : directory,
+                                        new_process_group: request.newProcessGroup ? 1 : 0,
+                                        limits: limits.baseAddress,
+                                        limit_count: Int32(limits.count)
+                                    )
+                                    return titan_spawn(&spawn, &pid, &stage)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        guard rc == 0 else {
+            throw SpawnFailure(executable: request.executable, errno: rc, stage: Self.stageName(stage))
+        }
         return pid
+    }
+
+    private static func stageName(_ stage: Int32) -> String? {
+        switch UInt32(stage) {
+        case TITAN_SPAWN_STAGE_PROCESS_GROUP.rawValue: "setpgid"
+        case TITAN_SPAWN_STAGE_LIMITS.rawValue: "setrlimit"
+        case TITAN_SPAWN_STAGE_DESCRIPTORS.rawValue: "installing descriptors"
+        case TITAN_SPAWN_STAGE_DIRECTORY.rawValue: "chdir"
+        case TITAN_SPAWN_STAGE_CLONE.rawValue: "clone"
+        default: nil
+        }
     }
 }

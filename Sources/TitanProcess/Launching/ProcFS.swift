@@ -72,17 +72,21 @@ package enum ProcFS {
         return Int32(fields[1])
     }
 
-    /// Every process (zombies included) whose parent is `pid`.
-    package static func childPIDs(of pid: Int32) -> [Int32] {
-        guard let dir = opendir("/proc") else { return [] }
+    /// The names in `directory`, without `.` and `..`; nil if it cannot be read.
+    package static func entries(of directory: String) -> [String]? {
+        guard let dir = opendir(directory) else { return nil }
         defer { closedir(dir) }
-        var children: [Int32] = []
+        var names: [String] = []
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-            guard let candidate = Int32(name), parent(of: candidate) == pid else { continue }
-            children.append(candidate)
+            if name != "." && name != ".." { names.append(name) }
         }
-        return children.sorted()
+        return names
+    }
+
+    /// Every process (zombies included) whose parent is `pid`.
+    package static func childPIDs(of pid: Int32) -> [Int32] {
+        (entries(of: "/proc") ?? []).compactMap { Int32($0) }.filter { parent(of: $0) == pid }.sorted()
     }
 
     /// How many descriptors process `pid` has open; nil if its /proc entry cannot be read.
@@ -108,13 +112,7 @@ package enum ProcFS {
 
     /// How many descriptors this process has open.
     package static func openDescriptorCount() -> Int {
-        guard let dir = opendir("/proc/self/fd") else { return -1 }
-        defer { closedir(dir) }
-        var count = 0
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-            if name != "." && name != ".." { count += 1 }
-        }
-        return count - 1 // the directory stream's own descriptor
+        // Less the directory stream's own descriptor.
+        (entries(of: "/proc/self/fd")?.count ?? 0) - 1
     }
 }

@@ -8,9 +8,10 @@ import TitanWire
 
 /// One running incarnation of a child: launched, ready, connected, watched until it exits.
 ///
-/// The whole start lives here, in order: a socketpair for control, `posix_spawn`, a pidfd,
-/// the exit watch, the configuration written on the control socket, the child's one readiness
-/// report, the connection for calls and its hello/welcome. A start that fails at any step
+/// The whole start lives here, in order: a socketpair for the start, one for the control
+/// channel and pipes for the output, the launch, the output's and the channel's reading on
+/// the ``PollLoop``, a pidfd, the exit watch, the configuration written on the control socket,
+/// the child's one readiness report, the connection for calls and its hello/welcome. A start that fails at any step
 /// kills what it started, waits for it to be reaped, and throws a ``ProcessError`` whose code
 /// says which step: ``ProcessError/Code/executableNotFound``, ``ProcessError/Code/startTimedOut``,
 /// ``ProcessError/Code/configurationFailed`` or ``ProcessError/Code/startFailed``.
@@ -24,6 +25,8 @@ package final class ChildProcess: Sendable {
         var exit: Termination?
         var client: CallClient?
         var stopRequested = false
+        /// Why the parent killed the child on its own account, if it did.
+        var killReason: String?
         var controlFD: Int32
         var pidfd: Int32
     }
@@ -35,11 +38,21 @@ package final class ChildProcess: Sendable {
     private let state: Mutex<State>
     private let exited: WaiterTable<Termination>
     private let clock: any RuntimeClock
-    private let onExit: @Sendable (Termination) -> Void
+    private let onExit: @Sendable (ChildExit) -> Void
+    /// The child's output: its standard error's tail says why the child ended.
+    private let output: ChildOutputReader
+    /// The control channel: stop, health, heartbeat and cancellation, on a path the child
+    /// reads even while its service keeps every other thread busy.
+    private let link: ControlLink
     private let nextWaiter = Atomic<UInt64>(0)
 
-    private init(id: ProcessID, pid: Int32, pidfd: Int32, controlFD: Int32, clock: any RuntimeClock, onExit: @escaping @Sendable (Termination) -> Void) {
+    private init(
+        id: ProcessID, pid: Int32, pidfd: Int32, controlFD: Int32, link: ControlLink, output: ChildOutputReader, clock: any RuntimeClock,
+        onExit: @escaping @Sendable (ChildExit) -> Void
+    ) {
         self.id = id
+        self.link = link
+        self.output = output
         self.pid = pid
         self.clock = clock
         self.onExit = onExit
@@ -62,63 +75,81 @@ package final class ChildProcess: Sendable {
     /// Starts a child from `spec` and returns once it takes calls, within `timeout`.
     ///
     /// `onExit` runs once, on the exit watcher's thread, after the child has been reaped —
-    /// also when the start fails after the launch. The calls' connection reports to `system`'s
-    /// streams; `onUnreachable` runs when that connection ends without a stop being requested
-    /// (the child is then killed and `onExit` follows). When `spec` captures outputs,
-    /// `output` makes the handler for this incarnation's lines and records, given its pid.
+    /// also when the start fails after the launch — with how it ended, the summary of its
+    /// last output on standard error (a trap's message), and why the parent killed it, if so.
+    /// The calls' connection reports to `system`'s streams; `onUnreachable` runs when that
+    /// connection ends without a stop being requested (the child is then killed and `onExit`
+    /// follows).
+    ///
+    /// The child's standard error is always read (for the crash's message); `output` makes,
+    /// given the child's pid, the handler of the streams `spec` captures. Standard error that
+    /// no handler takes is forwarded to this process's standard error.
     package static func start(
         _ spec: ChildSpec,
         timeout: Duration,
         system: ProcessActorSystem,
         output: (@Sendable (Int32) -> any ChildOutputHandler)? = nil,
-        onExit: @escaping @Sendable (Termination) -> Void,
+        onExit: @escaping @Sendable (ChildExit) -> Void,
         onUnreachable: @escaping @Sendable (ConnectionCloseReason) -> Void = { _ in }
     ) async throws -> ChildProcess {
         let clock = system.clock
         let deadline = clock.deadline(after: timeout)
         let (parentEnd, childEnd): (Int32, Int32)
+        let (linkEnd, channelEnd): (Int32, Int32)
         do {
             (parentEnd, childEnd) = try UnixSocket.pair()
         } catch {
             throw ProcessError.startFailed("cannot create the control socket: \(error)", cause: error)
         }
-        var pipes: ChildOutputPipes?
-        if output != nil, !spec.captured.isEmpty {
-            do {
-                pipes = try ChildOutputPipes.make(spec.captured)
-            } catch {
-                close(parentEnd)
-                close(childEnd)
-                throw error
-            }
+        do {
+            (linkEnd, channelEnd) = try UnixSocket.pair()
+        } catch {
+            for fd in [parentEnd, childEnd] { close(fd) }
+            throw ProcessError.startFailed("cannot create the control channel: \(error)", cause: error)
+        }
+        let handled = output == nil ? [] : spec.captured
+        let pipes: ChildOutputPipes
+        do {
+            pipes = try ChildOutputPipes.make(handled.contains(.stderr) ? handled : handled + [.stderr])
+        } catch {
+            for fd in [parentEnd, childEnd, linkEnd, channelEnd] { close(fd) }
+            throw error
         }
         let request = LaunchRequest(
             executable: spec.executable,
             arguments: spec.arguments,
             environment: spec.environment,
             workingDirectory: spec.workingDirectory,
-            descriptors: [(parentFD: childEnd, childFD: ChildEnvironment.controlFD)] + (pipes?.childEnds ?? [])
+            descriptors: [
+                (parentFD: childEnd, childFD: ChildEnvironment.controlFD),
+                (parentFD: channelEnd, childFD: ChildEnvironment.controlChannelFD),
+            ] + pipes.childEnds,
+            image: spec.image,
+            limits: spec.limits
         )
         let pid: Int32
         do {
             pid = try await ChildLauncher.shared.launch(request)
         } catch let failure as SpawnFailure {
-            close(parentEnd)
-            close(childEnd)
-            pipes?.closeAll()
+            for fd in [parentEnd, childEnd, linkEnd, channelEnd] { close(fd) }
+            pipes.closeAll()
             let code: ProcessError.Code = failure.errno == ENOENT || failure.errno == EACCES ? .executableNotFound : .startFailed
             throw ProcessError(code, "process failed to start: \(failure)", cause: failure)
         }
-        close(childEnd)
-        if let pipes, let output {
-            pipes.closeChildEnds()
-            ChildOutputReader.start(pipes, name: String(pid), handler: output(pid))
-        }
+        for fd in [childEnd, channelEnd] { close(fd) }
+        pipes.closeChildEnds()
+        let reader = ChildOutputReader.start(pipes, handler: handled.isEmpty ? nil : output?(pid), handled: handled)
+        let link = ControlLink(fd: linkEnd, process: spec.child.processID, clock: clock)
+        link.start()
         // Until the exit watcher reaps it, the pid stays ours: the pidfd names exactly this child.
         let pidfd = titan_pidfd_open(pid)
-        let child = ChildProcess(id: spec.child.processID, pid: pid, pidfd: pidfd, controlFD: parentEnd, clock: clock, onExit: onExit)
+        let child = ChildProcess(
+            id: spec.child.processID, pid: pid, pidfd: pidfd, controlFD: parentEnd, link: link, output: reader, clock: clock, onExit: onExit
+        )
         do {
-            try ExitWatcher.shared.watch(pid: pid) { [child] status in child.reaped(status) }
+            // Nothing the child started outlives it (systemd's KillMode=mixed: the child gets the
+            // graceful stop, what is left of its process group SIGKILL when it has exited).
+            try ExitWatcher.shared.watch(pid: pid, endingItsGroup: true) { [child] status in child.reaped(status) }
         } catch {
             Glibc.kill(pid, SIGKILL)
             throw ProcessError.startFailed("cannot watch child \(pid): \(error)", cause: error)
@@ -152,8 +183,12 @@ package final class ChildProcess: Sendable {
             throw await exitedDuringStart("the child closed its control socket before reading its configuration")
         }
         switch await Self.awaitReadiness(fd: control, timeout: clock.remaining(until: deadline), maxSize: spec.child.maxFrameSize) {
-        case .ready:
-            break
+        case .ready(let image):
+            // The child runs the file it was started from; a different build (the file was
+            // rewritten in place since the image was opened) must not take calls.
+            if let expected = spec.image?.identity, image != expected.description {
+                throw ProcessError.imageMismatch(expected: "\(spec.executable) (\(expected))", reported: image)
+            }
         case .failed(let stage, let reason):
             let code: ProcessError.Code = switch stage {
             case .serviceNotFound: .serviceNotFound
@@ -176,6 +211,7 @@ package final class ChildProcess: Sendable {
         ) { [weak self] _, reason in
             self?.connectionEnded(reason, onUnreachable: onUnreachable)
         }
+        client.routeCancellations { [link] id in link.post(.cancel(callID: id)) }
         let alive = state.withLock { state -> Bool in
             guard state.exit == nil else { return false }
             state.client = client
@@ -194,7 +230,7 @@ package final class ChildProcess: Sendable {
     }
 
     private enum Readiness {
-        case ready
+        case ready(image: String)
         case failed(ReadinessReport.Stage, String)
         case closed
         case timedOut
@@ -219,7 +255,7 @@ package final class ChildProcess: Sendable {
                     return
                 }
                 switch report {
-                case .ready: continuation.resume(returning: .ready)
+                case .ready(let image): continuation.resume(returning: .ready(image: image))
                 case .failed(let stage, let reason): continuation.resume(returning: .failed(stage, reason))
                 }
             }
@@ -239,18 +275,23 @@ package final class ChildProcess: Sendable {
 
     /// Called once the exit watcher has reaped the child.
     private func reaped(_ status: Termination) {
-        let (client, controlFD, pidfd) = state.withLock { state -> (CallClient?, Int32, Int32) in
+        let (client, controlFD, pidfd, reason) = state.withLock { state -> (CallClient?, Int32, Int32, String?) in
             state.exit = status
             defer {
                 state.controlFD = -1
                 state.pidfd = -1
             }
-            return (state.client, state.controlFD, state.pidfd)
+            return (state.client, state.controlFD, state.pidfd, state.killReason)
         }
         if controlFD >= 0 { close(controlFD) }
         if pidfd >= 0 { close(pidfd) }
-        onExit(status)
-        client?.failAll(ProcessError.processExited(id, status))
+        // The child is gone: everything it wrote is in the pipe now.
+        output.drain()
+        let exit = ChildExit(termination: status, lastOutput: output.lastOutput, reason: reason)
+        onExit(exit)
+        var error = ProcessError.processExited(id, status, lastOutput: exit.lastOutput)
+        if let reason { error.message += " (\(reason))" }
+        client?.failAll(error)
         exited.resumeAll(with: .success(status))
     }
 
@@ -269,11 +310,13 @@ package final class ChildProcess: Sendable {
     // MARK: Signals and stopping
 
     /// Sends `signal` to this child through its pidfd: never to a later process that reused
-    /// its pid. False once the child has been reaped.
+    /// its pid. False once the child has been reaped. `reason`, for a signal the parent sends
+    /// on its own account (a limit crossed), travels with the exit.
     @discardableResult
-    package func signal(_ signal: Signal) -> Bool {
+    package func signal(_ signal: Signal, reason: String? = nil) -> Bool {
         state.withLock { state -> Bool in
             guard state.pidfd >= 0 else { return false }
+            if let reason, state.killReason == nil { state.killReason = reason }
             return titan_pidfd_send_signal(state.pidfd, signal.rawValue) == 0
         }
     }
@@ -281,5 +324,20 @@ package final class ChildProcess: Sendable {
     /// From now on an end of the calls' connection is expected (a stop is under way).
     package func stopRequested() {
         state.withLock { $0.stopRequested = true }
+    }
+
+    // MARK: Control channel
+
+    /// Sends `request` on the control channel and returns the reply's payload within `timeout`
+    /// (see ``ControlLink/request(_:timeout:clock:)``).
+    package func control(_ request: ControlRequest, timeout: Duration) async throws -> [UInt8] {
+        try await link.request(request, timeout: timeout, clock: clock)
+    }
+
+    /// Asks the child to stop gracefully and to exit by `timeout` at the latest; false if the
+    /// request could not be sent.
+    @discardableResult
+    package func requestShutdown(timeout: Duration) -> Bool {
+        link.post(.shutdown(timeout: timeout))
     }
 }

@@ -1,11 +1,16 @@
 import TitanCore
 import TitanWire
 
-/// Stops a child in escalating steps, each with its own deadline: a graceful request (the
-/// service's shutdown hook runs after its calls drain), then SIGTERM, then SIGKILL.
+/// Stops a child in escalating steps, each with its own deadline: a graceful request on the
+/// control channel (the service's shutdown hook runs after its calls drain, and the child
+/// exits by the end of the step whatever it is doing), then SIGTERM, then SIGKILL.
 package struct KillLadder: Sendable {
     /// How long each of the first two steps may take before the next.
     package var grace: Duration
+
+    /// When set for a task, every ladder run in it has sent SIGKILL by this instant at the
+    /// latest: the hard deadline of a whole shutdown, however its steps were sized.
+    @TaskLocal package static var deadline: ClockInstant?
 
     package init(grace: Duration) {
         self.grace = grace
@@ -14,12 +19,19 @@ package struct KillLadder: Sendable {
     /// Runs the ladder on `child` and returns how it ended.
     package func stop(_ child: ChildProcess, clock: any RuntimeClock) async -> Termination? {
         child.stopRequested()
-        if let client = child.client {
-            let deadline = clock.deadline(after: grace)
-            _ = try? await client.control(.shutdown(timeout: grace), timeout: grace)
-            if let exit = await child.waitForExit(until: deadline) { return exit }
+        let hard = Self.deadline
+        func stepEnd() -> ClockInstant {
+            let end = clock.deadline(after: grace)
+            return hard.map { min($0, end) } ?? end
         }
-        if child.signal(.terminate), let exit = await child.waitForExit(until: clock.deadline(after: grace)) {
+        let gracefulEnd = stepEnd()
+        let allowed = clock.remaining(until: gracefulEnd)
+        // The child's own deadline falls a little before ours, so that its exit is what we see.
+        if allowed > .zero, child.requestShutdown(timeout: allowed - min(allowed / 10, .milliseconds(50))) {
+            if let exit = await child.waitForExit(until: gracefulEnd) { return exit }
+        }
+        let terminateEnd = stepEnd()
+        if clock.remaining(until: terminateEnd) > .zero, child.signal(.terminate), let exit = await child.waitForExit(until: terminateEnd) {
             return exit
         }
         child.signal(.kill)

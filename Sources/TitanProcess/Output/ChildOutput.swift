@@ -15,18 +15,17 @@ public enum LogSource: String, Sendable, Hashable, Codable, CustomStringConverti
     public var description: String { rawValue }
 }
 
-/// Receives what a child writes, from the thread that reads its pipes.
+/// Receives what a child writes, from the thread that reads its pipes (the ``PollLoop``).
 ///
 /// Called on that thread, in order per stream; must not block (a slow receiver would stall
-/// the child's writes once the pipe fills): copy what you keep, and drop what you cannot keep.
+/// the child's writes once the pipe fills, and every other child's exits and output with
+/// them): copy what you keep, and drop what you cannot keep.
 package protocol ChildOutputHandler: AnyObject, Sendable {
     /// One line of `stream`, without its newline; a line longer than
     /// ``ChildOutputReader/maxLineLength`` arrives in pieces.
     func line(_ bytes: UnsafeRawBufferPointer, stream: LogSource)
     /// One record from the child's log pipe.
     func record(_ record: LogRecord)
-    /// Every pipe reached its end: the child (and whatever inherited its pipes) closed them.
-    func closed()
 }
 
 /// The pipes that carry a child's stdout, stderr and log records to this process.
@@ -36,7 +35,8 @@ package struct ChildOutputPipes: Sendable {
     /// This process's ends, with the stream each carries.
     package var readEnds: [(fd: Int32, stream: LogSource)]
 
-    /// Creates the pipes for the streams in `streams`; closes what it made if one fails.
+    /// Creates the pipes for the streams in `streams` (this process's ends non-blocking, so
+    /// that what a pipe holds can be read without waiting); closes what it made if one fails.
     package static func make(_ streams: [LogSource]) throws -> ChildOutputPipes {
         var pipes = ChildOutputPipes(childEnds: [], readEnds: [])
         for stream in streams {
@@ -46,6 +46,7 @@ package struct ChildOutputPipes: Sendable {
                 pipes.closeAll()
                 throw error
             }
+            _ = fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK)
             // A larger pipe absorbs bursts while the reader is scheduled (best effort: the
             // system's pipe-max-size may refuse).
             _ = fcntl(fds[1], 1031 /* F_SETPIPE_SZ */, 1 << 20)
@@ -65,7 +66,7 @@ package struct ChildOutputPipes: Sendable {
         for end in childEnds { close(end.parentFD) }
     }
 
-    /// Closes everything (a launch that failed).
+    /// Closes everything (a launch that failed; the reader was never started).
     package func closeAll() {
         closeChildEnds()
         for end in readEnds { close(end.fd) }

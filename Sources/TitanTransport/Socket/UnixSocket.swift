@@ -21,12 +21,21 @@ package struct SocketError: Error, CustomStringConvertible, Sendable {
 }
 
 /// Plain POSIX Unix-domain stream sockets. Every descriptor is close-on-exec.
+///
+/// A path that starts with `@` names a socket in Linux's abstract namespace (the `@` stands
+/// for the leading zero byte): nothing in the file system, so nothing is left behind however
+/// the process that listens on it ends.
 package enum UnixSocket {
     /// `sun_path` holds 108 bytes including the terminator.
     package static let maxPathLength = 107
 
+    /// Whether `path` names an abstract socket.
+    package static func isAbstract(_ path: String) -> Bool { path.hasPrefix("@") }
+
     private static func withAddress<T>(_ path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> T) throws(SocketError) -> T {
-        let utf8 = Array(path.utf8)
+        var utf8 = Array(path.utf8)
+        let abstract = isAbstract(path)
+        if abstract { utf8[0] = 0 }
         guard utf8.count <= maxPathLength else {
             throw SocketError("socket path longer than \(maxPathLength) bytes:", path: path, errno: ENAMETOOLONG)
         }
@@ -36,9 +45,11 @@ package enum UnixSocket {
             raw.copyBytes(from: utf8)
             raw[utf8.count] = 0
         }
+        // An abstract name is exactly its bytes (no terminator counts).
+        let length = abstract ? MemoryLayout<sa_family_t>.size + utf8.count : MemoryLayout<sockaddr_un>.size
         return withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                body($0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                body($0, socklen_t(length))
             }
         }
     }
@@ -52,18 +63,19 @@ package enum UnixSocket {
     /// Binds and listens on `path`, replacing a stale socket file left by a dead process.
     package static func listen(path: String, backlog: Int32 = 128) throws(SocketError) -> Int32 {
         let fd = try makeSocket(path: path)
-        unlink(path)
+        let abstract = isAbstract(path)
+        if !abstract { unlink(path) }
         let rc = try withAddress(path) { bind(fd, $0, $1) }
         guard rc == 0 else {
             let error = SocketError("bind", path: path)
             close(fd)
             throw error
         }
-        chmod(path, 0o600)
+        if !abstract { chmod(path, 0o600) }
         guard Glibc.listen(fd, backlog) == 0 else {
             let error = SocketError("listen", path: path)
             close(fd)
-            unlink(path)
+            if !abstract { unlink(path) }
             throw error
         }
         return fd

@@ -1,17 +1,29 @@
 import TitanCore
 
-/// Requests in `control` frames: to the hosting runtime, not to the service's actor.
+/// Requests to the hosting runtime, not to the service's actor. The manager sends every one of
+/// them — health, stop, heartbeat, cancellation, metrics — on the child's control channel
+/// (descriptor 4, see ``ControlChannelMessage``), which a thread no user code runs on reads, so
+/// a busy service still answers; a `control` frame on a calls' connection carries the same
+/// requests to the same handler. Op codes: health 1, shutdown 2, metrics 3, heartbeat 4,
+/// cancel 5; any other is a ``WireError/malformed(_:)`` error.
 package enum ControlRequest: Sendable, Equatable {
     /// Ask the service's ``ProcessService/health()``.
     case health
-    /// Stop taking calls, let running ones finish within `timeout`, run the shutdown hook, exit 0.
+    /// Stop taking calls, let running ones finish within `timeout`, run the shutdown hook, exit 0
+    /// — at `timeout` at the latest, whatever the service is doing.
     case shutdown(timeout: Duration)
     /// A snapshot of the process's metrics registry (the reply carries it, wire-encoded).
     case metrics
+    /// Answer once the service's actor has run a job: the service is not stuck.
+    case heartbeat
+    /// The caller of call `callID` on the manager's connection gave up: cancel its task.
+    case cancel(callID: UInt64)
 
     private static let healthOp: UInt8 = 1
     private static let shutdownOp: UInt8 = 2
     private static let metricsOp: UInt8 = 3
+    private static let heartbeatOp: UInt8 = 4
+    private static let cancelOp: UInt8 = 5
 
     package var payload: [UInt8] {
         var writer = ByteWriter()
@@ -25,6 +37,11 @@ package enum ControlRequest: Sendable, Equatable {
             writer.writeInteger(Int64(attoseconds / 1_000_000_000))
         case .metrics:
             writer.writeByte(Self.metricsOp)
+        case .heartbeat:
+            writer.writeByte(Self.heartbeatOp)
+        case .cancel(let callID):
+            writer.writeByte(Self.cancelOp)
+            writer.writeInteger(callID)
         }
         return writer.bytes
     }
@@ -40,8 +57,53 @@ package enum ControlRequest: Sendable, Equatable {
             self = .shutdown(timeout: .seconds(seconds) + .nanoseconds(nanoseconds))
         case Self.metricsOp:
             self = .metrics
+        case Self.heartbeatOp:
+            self = .heartbeat
+        case Self.cancelOp:
+            self = .cancel(callID: try reader.readInteger(UInt64.self))
         case let op:
             throw .malformed("unknown control request \(op)")
+        }
+    }
+}
+
+/// One message on a child's control channel — a socketpair of its own, read in the child by a
+/// thread that never runs user code — in either direction: a request with its id, or the
+/// reply to the request with that id.
+package enum ControlChannelMessage: Sendable, Equatable {
+    case request(id: UInt64, ControlRequest)
+    /// Done, with the reply's payload (a ``HealthStatus`` for `health`, empty otherwise).
+    case done(id: UInt64, [UInt8])
+    case failed(id: UInt64, String)
+
+    package var bytes: [UInt8] {
+        var writer = ByteWriter()
+        switch self {
+        case .request(let id, let request):
+            writer.writeByte(0)
+            writer.writeInteger(id)
+            writer.writeBytes(request.payload)
+        case .done(let id, let payload):
+            writer.writeByte(1)
+            writer.writeInteger(id)
+            writer.writeBytes(payload)
+        case .failed(let id, let why):
+            writer.writeByte(2)
+            writer.writeInteger(id)
+            writer.writeString(why)
+        }
+        return writer.bytes
+    }
+
+    package init(bytes: [UInt8]) throws(WireError) {
+        var reader = ByteReader(bytes)
+        let tag = try reader.readByte()
+        let id = try reader.readInteger(UInt64.self)
+        switch tag {
+        case 0: self = .request(id: id, try ControlRequest(payload: Array(try reader.readBytes(count: reader.remaining))))
+        case 1: self = .done(id: id, Array(try reader.readBytes(count: reader.remaining)))
+        case 2: self = .failed(id: id, try reader.readString())
+        default: throw .malformed("unknown control channel message \(tag)")
         }
     }
 }
@@ -58,14 +120,17 @@ package enum ReadinessReport: Sendable, Equatable {
         case start = 3
     }
 
-    case ready
+    /// Ready to take calls; `image` identifies the program file the child runs (its device,
+    /// inode, size and modification time), which the parent checks against what it started.
+    case ready(image: String)
     case failed(Stage, String)
 
     package var bytes: [UInt8] {
         var writer = ByteWriter()
         switch self {
-        case .ready:
+        case .ready(let image):
             writer.writeByte(0)
+            writer.writeString(image)
         case .failed(let stage, let why):
             writer.writeByte(stage.rawValue)
             writer.writeString(why)
@@ -77,7 +142,7 @@ package enum ReadinessReport: Sendable, Equatable {
         var reader = ByteReader(bytes)
         let tag = try reader.readByte()
         if tag == 0 {
-            self = .ready
+            self = .ready(image: try reader.readString())
         } else if let stage = Stage(rawValue: tag) {
             self = .failed(stage, try reader.readString())
         } else {

@@ -52,3 +52,53 @@ final class AsyncCounter: Sendable {
     }
     var value: Int { count.withLock { $0 } }
 }
+
+/// The package's root directory, from this file's path.
+let packageRoot: String = {
+    var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+    while let last = parts.last, last != "Tests" { parts.removeLast() }
+    parts.removeLast()
+    return parts.joined(separator: "/")
+}()
+
+/// Every Swift file below `directory`.
+func swiftFiles(under directory: String) -> [String] {
+    (ProcFS.entries(of: directory) ?? []).flatMap { name -> [String] in
+        let path = "\(directory)/\(name)"
+        if name.hasSuffix(".swift") { return [path] }
+        return ProcFS.entries(of: path) == nil ? [] : swiftFiles(under: path)
+    }
+}
+
+/// A `titan-test-host parent N` run: its pid, its children and its socket prefix.
+struct HostParent {
+    var pid: Int32
+    var children: [Int32]
+    var sockets: String
+    var output: Int32
+
+    static func start(_ arguments: [String]) async throws -> HostParent {
+        let (readEnd, writeEnd) = try UnixSocket.pair()
+        let pid = try await ChildLauncher.shared.launch(LaunchRequest(
+            executable: testHostPath, arguments: arguments, environment: ["PATH": "/usr/bin:/bin"],
+            descriptors: [(parentFD: writeEnd, childFD: 1)]
+        ))
+        close(writeEnd)
+        var lines: [String] = []
+        var buffer: [UInt8] = []
+        while !lines.contains("ready") {
+            guard let chunk = UnixSocket.readSome(readEnd, timeout: .seconds(20)) else { break }
+            buffer += chunk
+            while let newline = buffer.firstIndex(of: 10) {
+                lines.append(String(decoding: buffer[..<newline], as: UTF8.self))
+                buffer.removeSubrange(...newline)
+            }
+        }
+        return HostParent(
+            pid: pid,
+            children: lines.compactMap { $0.hasPrefix("child ") ? Int32($0.dropFirst(6)) : nil },
+            sockets: lines.first { $0.hasPrefix("sockets ") }.map { String($0.dropFirst(8)) } ?? "",
+            output: readEnd
+        )
+    }
+}
