@@ -96,7 +96,7 @@ let package = Package(
         .target(
             name: "TitanPM",
             dependencies: [
-                "TitanCore", "TitanWire", "TitanTransport", "TitanTelemetry", "TitanActorSystem", "TitanProcess",
+                "CTitan", "TitanCore", "TitanWire", "TitanTransport", "TitanTelemetry", "TitanActorSystem", "TitanProcess",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),

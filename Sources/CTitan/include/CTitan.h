@@ -103,4 +103,12 @@ enum titan_spawn_stage {
 /// failed; a child that failed has been reaped.
 int titan_spawn(const struct titan_spawn_request *request, pid_t *pid, int *stage);
 
+/// Installs a SIGHUP handler that writes one byte to `fd` (non-blocking, async-signal-safe)
+/// and keeps the handler it replaces for `titan_hangup_restore`. Returns 0, or -1 with errno
+/// (EBUSY when one is installed already).
+int titan_hangup_install(int fd);
+
+/// Puts back the SIGHUP handler `titan_hangup_install` replaced. Returns 0, or -1 with errno.
+int titan_hangup_restore(void);
+
 #endif

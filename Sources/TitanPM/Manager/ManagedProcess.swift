@@ -16,15 +16,22 @@ import TitanWire
 /// wait in one ``WaiterTable``; they are resumed after the lock is released.
 final class ManagedProcess: CallRoute, Sendable {
     /// What the manager wants from the process, which decides what an exit means.
-    private enum Intent {
+    enum Intent {
         case run
         case stop
         case restart
     }
 
-    private struct State {
+    struct State {
         var status: ProcessStatus = .starting
         var incarnation = 0
+        /// The last incarnation number handed out: a reload takes one for the incarnation it
+        /// starts beside the current one, so no later start reuses it.
+        var issued = 0
+        /// The recipe of the next incarnation: a reload to a new executable replaces it.
+        var spec: ChildSpec
+        /// A reload is under way (``reload(_:)``): a second one is refused.
+        var reloading = false
         var child: ChildProcess?
         var startTime: Date?
         var restarts = 0
@@ -45,19 +52,18 @@ final class ManagedProcess: CallRoute, Sendable {
     let id: ProcessID
     let name: String
     let version: String
-    private let spec: ChildSpec
     let options: SpawnOptions
     private let events: EventHub
-    private let system: ProcessActorSystem
-    private let state: Mutex<State>
+    let system: ProcessActorSystem
+    let state: Mutex<State>
     /// Callers waiting for a running incarnation.
-    private let ready: WaiterTable<CallClient>
+    let ready: WaiterTable<CallClient>
     private let nextWaiter = Atomic<UInt64>(0)
     /// Set for a process a ``Supervisor`` looks after: told of every exit it did not request,
     /// with the incarnation that exited; the restart policy is then the supervisor's.
     private let supervisorHook: (@Sendable (Int, Termination) -> Void)?
     /// Makes the handler of an incarnation's captured output, given its pid.
-    private let output: (@Sendable (Int32) -> any ChildOutputHandler)?
+    let output: (@Sendable (Int32) -> any ChildOutputHandler)?
 
     var clock: any RuntimeClock { system.clock }
 
@@ -70,10 +76,9 @@ final class ManagedProcess: CallRoute, Sendable {
         self.id = id
         self.name = name
         self.version = version
-        self.spec = spec
         self.options = options
         self.events = events
-        state = Mutex(State(scheduler: RestartScheduler(policy: options.restartPolicy)))
+        state = Mutex(State(spec: spec, scheduler: RestartScheduler(policy: options.restartPolicy)))
         ready = WaiterTable(clock: system.clock)
     }
 
@@ -94,7 +99,7 @@ final class ManagedProcess: CallRoute, Sendable {
 
     var inFlightCalls: Int { state.withLock { $0.child?.client }?.inFlight ?? 0 }
 
-    var serviceTypeName: String? { spec.child.serviceType }
+    var serviceTypeName: String? { state.withLock { $0.spec.child.serviceType } }
 
     var info: ProcessInfo {
         let snapshot = state.withLock { ($0.child?.pid, $0.status, $0.startTime, $0.restarts, $0.lastExit) }
@@ -112,7 +117,7 @@ final class ManagedProcess: CallRoute, Sendable {
         )
     }
 
-    private func emit(_ state: State, reason: String? = nil) {
+    func emit(_ state: State, reason: String? = nil, reload: ReloadPhase? = nil) {
         let exit: Termination? = switch state.status {
         case .stopped, .crashed, .failed: state.lastExit
         default: nil
@@ -120,7 +125,7 @@ final class ManagedProcess: CallRoute, Sendable {
         events.emit(ProcessEvent(
             process: id, name: name, status: state.status, pid: state.child?.pid,
             exitStatus: exit, restarts: state.restarts, reason: reason, time: Date(),
-            lastOutput: exit == nil ? nil : state.lastOutput
+            lastOutput: exit == nil ? nil : state.lastOutput, reload: reload
         ))
     }
 
@@ -131,6 +136,10 @@ final class ManagedProcess: CallRoute, Sendable {
             let client = try await currentClient(deadline: call.deadline, timeout: call.timeout)
             do {
                 return try await client.call(call, reportNotSent: true)
+            } catch let error as ProcessError where error.code == .shuttingDown && state.withLock({ $0.child?.client !== client }) {
+                // A reload retired the incarnation the call went to, which refused it unrun:
+                // the call goes to the incarnation that replaced it.
+                continue
             } catch let notSent as CallClient.NotSent {
                 // The child died before the call left. Once its exit is handled the call can wait
                 // for a restart like any later call; until then this incarnation is current.
@@ -220,12 +229,13 @@ final class ManagedProcess: CallRoute, Sendable {
 
     /// Starts a new incarnation and returns once it takes calls.
     func launch() async throws {
-        let incarnation = state.withLock { state -> Int in
-            state.incarnation += 1
+        let (incarnation, spec) = state.withLock { state -> (Int, ChildSpec) in
+            state.issued += 1
+            state.incarnation = state.issued
             state.status = .starting
             state.child = nil
             emit(state)
-            return state.incarnation
+            return (state.incarnation, state.spec)
         }
         let child = try await ChildProcess.start(
             spec, timeout: options.startTimeout, system: system, output: output,
@@ -250,7 +260,7 @@ final class ManagedProcess: CallRoute, Sendable {
 
     /// Sends the incarnation a heartbeat every ``Watchdog/interval`` while it lives, and kills
     /// it when one goes unanswered for ``Watchdog/timeout``.
-    private func watchHeartbeats(of child: ChildProcess) {
+    func watchHeartbeats(of child: ChildProcess) {
         guard let watchdog = options.watchdog else { return }
         clock.schedule(at: clock.deadline(after: watchdog.interval)) { [weak self, weak child] in
             guard let self, let child, child.termination == nil else { return }
@@ -277,7 +287,7 @@ final class ManagedProcess: CallRoute, Sendable {
     }
 
     /// Called on the exit watcher's thread when incarnation `incarnation` has been reaped.
-    private func childExited(incarnation: Int, exit: ChildExit) {
+    func childExited(incarnation: Int, exit: ChildExit) {
         let status = exit.termination
         // A limit the child crossed is the reason its crash is reported with.
         let reason = exit.reason ?? options.limits.explain(status)

@@ -30,6 +30,9 @@ public struct ProcessEvent: Sendable, Hashable, CustomStringConvertible {
     /// For `crashed`, `stopped` and `failed`: what the process last wrote to its standard
     /// error before it ended — a Swift trap's "Fatal error: ..." line — if it wrote anything.
     public var lastOutput: String? = nil
+    /// Set when the event marks a step of a reload (``ProcessManager/reload(_:options:)``):
+    /// the status is then the process's own, which a reload leaves `running`.
+    public var reload: ReloadPhase? = nil
 
     /// The process, status, pid, exit and reason, as `calculator-1 crashed pid=4242 (signal SIGKILL)`.
     public var description: String {
@@ -37,6 +40,7 @@ public struct ProcessEvent: Sendable, Hashable, CustomStringConvertible {
         if let pid { text += " pid=\(pid)" }
         if let exitStatus { text += " (\(exitStatus))" }
         if let reason { text += ": \(reason)" }
+        if let reload { text += " (reload \(reload))" }
         if let lastOutput { text += " [\(lastOutput)]" }
         return text
     }

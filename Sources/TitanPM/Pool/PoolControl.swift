@@ -11,5 +11,7 @@ package protocol PoolControl: AnyObject, Sendable {
     var events: AsyncStream<PoolEvent> { get }
     func scale(to size: Int) async
     func restartWorkers() async
+    @discardableResult
+    func reload(batchSize: Int, options: ReloadOptions) async throws -> [ReloadReport]
     func shutdown(timeout: Duration) async
 }

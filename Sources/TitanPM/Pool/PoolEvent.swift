@@ -28,6 +28,9 @@ public struct PoolEvent: Sendable, Hashable, CustomStringConvertible {
         /// ``ProcessPool/restartWorkers()``) has
         /// finished its calls and its process has stopped.
         public static let workerRetired = Kind(rawValue: "workerRetired")
+        /// A worker was reloaded (``ProcessPool/reload(batchSize:options:)``): its process id
+        /// stays, its pid changed (the reason names both pids).
+        public static let workerReloaded = Kind(rawValue: "workerReloaded")
         /// The pool's target size changed (``PoolEvent/size``).
         public static let scaled = Kind(rawValue: "scaled")
         /// A call was refused because the queue was full.

@@ -36,7 +36,7 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
     /// A reference whose calls the pool routes to its workers.
     public let proxy: Service
 
-    private let manager: ProcessManager
+    let manager: ProcessManager
     private let configuration: Service.Configuration
     private let options: PoolOptions
     private let workerOptions: SpawnOptions
@@ -372,6 +372,11 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
             onDeadline: { .success(()) },
             immediate: { mutate { $0.drain() } ? .success(()) : nil }
         )
+    }
+
+    /// Delivers `event` to the subscribers of ``events``.
+    func announce(_ event: PoolEvent) {
+        broadcast.emit(event)
     }
 
     /// Events of this pool's workers from the moment of the access: a new, independent stream

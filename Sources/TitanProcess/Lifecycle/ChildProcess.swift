@@ -24,6 +24,7 @@ package final class ChildProcess: Sendable {
     private struct State {
         var exit: Termination?
         var client: CallClient?
+        var welcome: Welcome?
         var stopRequested = false
         /// Why the parent killed the child on its own account, if it did.
         var killReason: String?
@@ -68,6 +69,9 @@ package final class ChildProcess: Sendable {
 
     /// The connection for calls; set once the child is ready.
     package var client: CallClient? { state.withLock { $0.client } }
+
+    /// What the child said about itself when it connected (its service's name and version).
+    package var welcome: Welcome? { state.withLock { $0.welcome } }
 
     /// How the child ended, once it has been reaped.
     package var termination: Termination? { state.withLock { $0.exit } }
@@ -201,7 +205,7 @@ package final class ChildProcess: Sendable {
         case .timedOut:
             throw ProcessError(.startTimedOut, "process failed to start: not ready within \(timeout)", timeout: timeout)
         }
-        let (client, _) = try await CallClient.connect(
+        let (client, welcome) = try await CallClient.connect(
             path: spec.child.socketPath,
             maxFrameSize: spec.child.maxFrameSize,
             timeout: clock.remaining(until: deadline),
@@ -215,6 +219,7 @@ package final class ChildProcess: Sendable {
         let alive = state.withLock { state -> Bool in
             guard state.exit == nil else { return false }
             state.client = client
+            state.welcome = welcome
             return true
         }
         guard alive else {
