@@ -285,6 +285,7 @@ package final class ChildProcess: Sendable {
         }
         if controlFD >= 0 { close(controlFD) }
         if pidfd >= 0 { close(pidfd) }
+        link.finish()
         // The child is gone: everything it wrote is in the pipe now.
         output.drain()
         let exit = ChildExit(termination: status, lastOutput: output.lastOutput, reason: reason)

@@ -49,6 +49,17 @@ package final class ControlLink: Sendable {
         }
     }
 
+    /// Ends the link now that the child has exited (on the loop's thread the descriptor is
+    /// closed at once, see ``PollLoop/finish(_:)``); waiting requests fail.
+    package func finish() {
+        let fd = state.withLock { state -> Int32 in
+            defer { state.fd = -1 }
+            return state.fd
+        }
+        if fd >= 0 { PollLoop.shared.finish(fd) }
+        replies.close(with: ProcessError.connectionLost("the child exited"))
+    }
+
     /// Sends `request` and returns the reply's payload; throws ``ProcessError/Code/timedOut``
     /// after `timeout`, ``ProcessError/Code/connectionLost`` if the request cannot be sent or
     /// the child goes away, and the child's failure otherwise.
