@@ -30,9 +30,15 @@ package final class CallClient: Sendable {
         streams = system.map { StreamLink(system: $0, connection: connection) }
     }
 
-    /// Connects to the socket at `path`; see ``connect(over:timeout:callerName:system:clock:onClose:)``.
+    /// Connects to a child's listening socket as `introduction` describes: checks that the
+    /// process at the other end is the child (SO_PEERCRED) before proving the secret in the
+    /// hello; see ``connect(over:timeout:callerName:proof:system:clock:onClose:)``.
+    ///
+    /// Throws ``ProcessError/Code/connectionLost`` if the socket cannot be reached or another
+    /// process holds it.
     package static func connect(
-        path: String,
+        to introduction: PeerIntroduction,
+        path: String? = nil,
         maxFrameSize: Int,
         timeout: Duration,
         callerName: String,
@@ -40,23 +46,33 @@ package final class CallClient: Sendable {
         clock: any RuntimeClock = SystemClock.shared,
         onClose: @escaping @Sendable (CallClient, ConnectionCloseReason) -> Void
     ) async throws -> (CallClient, Welcome) {
+        let path = path ?? introduction.socketPath
         let fd: Int32
         do {
             fd = try UnixSocket.connect(path: path)
         } catch {
             throw ProcessError.connectionLost("\(error)")
         }
+        guard let peer = UnixSocket.peerCredentials(fd), peer.pid == introduction.pid else {
+            close(fd)
+            throw ProcessError.connectionLost("the socket at \(path) is not held by process \(introduction.pid)")
+        }
         let connection = SocketConnection(fd: fd, maxFrameSize: maxFrameSize)
-        return try await connect(over: connection, timeout: timeout, callerName: callerName, system: system, clock: clock, onClose: onClose)
+        return try await connect(
+            over: connection, timeout: timeout, callerName: callerName, proof: introduction.secret.bytes,
+            system: system, clock: clock, onClose: onClose
+        )
     }
 
-    /// Starts reading `connection` and exchanges hello/welcome within `timeout`.
+    /// Starts reading `connection` and exchanges hello/welcome within `timeout`, proving
+    /// `proof` (the callee's secret; empty on the manager's private channel).
     /// `onClose` runs once on the reader thread when the connection ends; the owner then
     /// decides which error the waiting calls get (see ``failAll(_:)``).
     package static func connect(
         over connection: any FrameConnection,
         timeout: Duration,
         callerName: String,
+        proof: [UInt8] = [],
         system: ProcessActorSystem? = nil,
         clock: any RuntimeClock = SystemClock.shared,
         onClose: @escaping @Sendable (CallClient, ConnectionCloseReason) -> Void
@@ -73,7 +89,7 @@ package final class CallClient: Sendable {
             onClose(client, reason)
         })
 
-        let hello = Hello(pid: getpid(), callerName: callerName)
+        let hello = Hello(pid: getpid(), callerName: callerName, proof: proof)
         let welcome = try await client.welcome.wait(
             for: 0,
             deadline: clock.deadline(after: timeout),

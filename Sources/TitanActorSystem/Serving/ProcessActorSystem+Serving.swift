@@ -25,10 +25,15 @@ extension ProcessActorSystem {
     /// nil outside a served call or when the caller waits without bound.
     public static var currentCallDeadline: ClockInstant? { currentCall?.deadline }
 
-    /// Serves calls on an accepted connection until it closes.
-    package func serve(_ connection: any FrameConnection) {
-        let server = CallServer(connection: connection, system: self)
-        server.start { _ in }
+    /// Serves calls on an accepted connection until it closes, after checking the caller
+    /// as `authentication` says; `onClose` runs once when the connection has ended.
+    package func serve(
+        _ connection: any FrameConnection,
+        authentication: CallerAuthentication = .channel,
+        onClose: @escaping @Sendable () -> Void = {}
+    ) {
+        let server = CallServer(connection: connection, system: self, authentication: authentication)
+        server.start { _ in onClose() }
     }
 
     /// Runs a received call against the local actor it names, through the serving side's

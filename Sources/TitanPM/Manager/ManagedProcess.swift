@@ -85,6 +85,17 @@ final class ManagedProcess: CallRoute, Sendable {
 
     var inFlightCalls: Int { state.withLock { $0.child?.client }?.inFlight ?? 0 }
 
+    /// How to reach the running incarnation's listening socket; nil when none runs.
+    var introduction: PeerIntroduction? {
+        guard let directory = spec.socketDirectory,
+              let child = state.withLock({ $0.status == .running ? $0.child : nil })
+        else { return nil }
+        return PeerIntroduction(
+            process: id, pid: child.pid, socketPath: directory.socketPath(spec.socketName),
+            externalPath: "\(directory.path)/\(spec.socketName)", secret: child.secret
+        )
+    }
+
     var info: ProcessInfo {
         let snapshot = state.withLock { ($0.child?.pid, $0.status, $0.startTime, $0.restarts, $0.lastExit) }
         return ProcessInfo(
@@ -214,7 +225,7 @@ final class ManagedProcess: CallRoute, Sendable {
         let followUp = state.withLock { state -> ExitFollowUp in
             guard state.incarnation == incarnation else { return .nothing }
             // Before any event goes out: whoever sees "crashed" or "stopped" finds no socket file.
-            unlink(spec.child.socketPath)
+            spec.socketDirectory?.removeEntry(spec.socketName)
             state.lastExit = status
             switch (state.status, state.intent) {
             case (.starting, _), (_, .restart):

@@ -27,7 +27,9 @@ public final class ProcessManager: Sendable {
         var entries: [ProcessID: any ManagedEntry] = [:]
         var order: [ProcessID] = []
         var counters: [String: Int] = [:]
-        var directory: String?
+        var directory: SocketDirectory?
+        /// Where the socket directory is made; nil: TMPDIR, else /tmp.
+        var directoryBase: String?
         var isShutDown = false
         var groups: [ProcessID: any ProcessGroup] = [:]
     }
@@ -58,9 +60,7 @@ public final class ProcessManager: Sendable {
         for case let process as ManagedProcess in entries {
             try? process.kill(.kill)
         }
-        if let directory = state.withLock({ $0.directory }) {
-            Self.removeDirectory(directory)
-        }
+        state.withLock { $0.directory }?.remove()
     }
 
     // MARK: Bootstrap
@@ -194,7 +194,6 @@ public final class ProcessManager: Sendable {
     ) async throws -> ManagedProcess {
         let id = try makeID(name)
         let directory = try socketDirectory()
-        let socketPath = "\(directory)/\(id).sock"
         let configurationBytes: [UInt8]
         do {
             configurationBytes = try actorSystem.makeEncoder().encode(configuration)
@@ -205,7 +204,6 @@ public final class ProcessManager: Sendable {
             serviceType: serviceType,
             serviceName: serviceName ?? name,
             processID: id,
-            socketPath: socketPath,
             parentPID: getpid(),
             maxFrameSize: options.maxMessageSize
         )
@@ -218,7 +216,9 @@ public final class ProcessManager: Sendable {
             environment: environment,
             workingDirectory: options.workingDirectory,
             child: child,
-            configuration: configurationBytes
+            configuration: configurationBytes,
+            socketDirectory: directory,
+            limits: options.servingLimits
         )
         let process = ManagedProcess(id: id, name: name, version: version, spec: spec, options: options, events: hub, system: actorSystem, supervisorHook: supervisorHook)
         insert(process)
@@ -258,33 +258,25 @@ public final class ProcessManager: Sendable {
         }
     }
 
-    /// The per-manager directory (mode 0700) that holds the children's sockets.
-    private func socketDirectory() throws -> String {
+    /// The per-manager directory (mode 0700, handled through a descriptor: see
+    /// ``SocketDirectory``) that holds the children's listening sockets.
+    private func socketDirectory() throws -> SocketDirectory {
         try state.withLock { state in
             if let directory = state.directory { return directory }
-            var base = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
-            if base.utf8.count > 40 { base = "/tmp" }
-            var template = Array("\(base)/titan-XXXXXX".utf8CString)
-            guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
-                throw ProcessError.startFailed("cannot create a socket directory in \(base): \(String(cString: strerror(errno)))")
+            let base = state.directoryBase ?? getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+            do {
+                let directory = try SocketDirectory.create(in: base)
+                state.directory = directory
+                return directory
+            } catch {
+                throw ProcessError.startFailed("cannot create a socket directory in \(base): \(error)", cause: error)
             }
-            let directory = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            state.directory = directory
-            return directory
         }
     }
 
-    private static func removeDirectory(_ directory: String) {
-        if let dir = opendir(directory) {
-            while let entry = readdir(dir) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                    String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-                }
-                if name != "." && name != ".." { unlink("\(directory)/\(name)") }
-            }
-            closedir(dir)
-        }
-        rmdir(directory)
+    /// Makes the socket directory in `base` instead of TMPDIR; before the first spawn.
+    package func useSocketDirectory(in base: String) {
+        state.withLock { $0.directoryBase = base }
     }
 
     private static func currentExecutable() throws -> String {
@@ -377,9 +369,7 @@ public final class ProcessManager: Sendable {
                 group.addTask { await entry.stop(grace: grace) }
             }
         }
-        if let directory = state.withLock({ $0.directory }) {
-            Self.removeDirectory(directory)
-        }
+        state.withLock { $0.directory }?.remove()
         hub.finish()
         logger.debug("shut down", metadata: ["processes": "\(entries.count)"])
     }
@@ -397,6 +387,15 @@ public final class ProcessManager: Sendable {
 
     /// The socket directory, once the first child has been spawned.
     package var socketDirectoryPath: String? {
-        state.withLock { $0.directory }
+        state.withLock { $0.directory }?.path
+    }
+
+    /// What a caller needs to reach process `id`'s running incarnation on its listening
+    /// socket: for callers this manager introduces (and tests).
+    package func introduction(to id: ProcessID) throws -> PeerIntroduction {
+        guard let process = entry(id) as? ManagedProcess, let introduction = process.introduction else {
+            throw ProcessError.notRunning(id, entry(id)?.info.status ?? .stopped)
+        }
+        return introduction
     }
 }

@@ -39,6 +39,9 @@ public struct SpawnOptions: Sendable {
     public var restartPolicy: RestartPolicy
     /// The largest message accepted in either direction.
     public var maxMessageSize: Int
+    /// What the child grants callers on its listening socket (handshake deadline, connection
+    /// cap) and any caller (unsent replies); tests shorten them.
+    package var servingLimits = ServingLimits()
 
     public init(
         name: String? = nil,

@@ -8,10 +8,13 @@ import TitanWire
 
 /// The child side: hosts one service for the parent that started this process.
 ///
-/// Order of events: read the configuration from the control socket, start watching for the
-/// parent's death, construct and configure the service, listen on the socket path, report
-/// ready, serve until asked to stop (a `shutdown` control request, SIGTERM or SIGINT), then
-/// drain, run the service's shutdown hook and exit 0.
+/// Order of events: make this process non-dumpable (no process of the same user may trace it,
+/// read its memory or take its descriptors), read the ``ChildBootstrap`` from the control
+/// socket, start watching for the parent's death, construct and configure the service, listen
+/// in the inherited socket directory (callers must prove the secret), report ready, then
+/// serve the manager's calls and control requests on the control socket itself and
+/// introduced callers on the listening socket, until asked to stop (a `shutdown` control
+/// request, SIGTERM or SIGINT); then drain, run the service's shutdown hook and exit 0.
 package enum ProcessHost {
     private static let registry = Mutex<[String: any ProcessService.Type]>([:])
 
@@ -44,10 +47,13 @@ package enum ProcessHost {
         sigaddset(&stopSignals, SIGINT)
         pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
         ChildEnvironment.clear()
+        _ = titan_set_dumpable(0)
 
         let control = ChildEnvironment.controlFD
-        guard let configuration = UnixSocket.readMessage(control, limit: environment.maxFrameSize) else {
-            _exit(71) // The parent went away before sending the configuration.
+        guard let message = UnixSocket.readMessage(control, limit: environment.maxFrameSize + 4096),
+              let bootstrap = try? ChildBootstrap(bytes: message)
+        else {
+            _exit(71) // The parent went away before sending the bootstrap.
         }
         ParentWatch.start(controlFD: control, expectedParent: environment.parentPID)
 
@@ -64,7 +70,7 @@ package enum ProcessHost {
 
         Task {
             do {
-                let hosted = try await start(environment, configuration: configuration, exit: exit)
+                let hosted = try await start(environment, bootstrap: bootstrap, exit: exit)
                 let waitFor = stopSignals
                 startDetachedThread(name: "titan-signals") {
                     var signals = waitFor
@@ -72,7 +78,14 @@ package enum ProcessHost {
                     sigwait(&signals, &received)
                     Task { await hosted.stop(timeout: .seconds(10)) }
                 }
-                _ = UnixSocket.writeMessage(control, ReadinessReport.ready.bytes)
+                guard UnixSocket.writeMessage(control, ReadinessReport.ready.bytes) else { return exit(0) }
+                // From here on the control socket is the manager's connection: its calls and
+                // control requests. Holding the other end is the proof; ParentWatch ends this
+                // process when it hangs up.
+                hosted.system.serve(
+                    SocketConnection(fd: control, maxFrameSize: environment.maxFrameSize, maxUnsentBytes: bootstrap.limits.maxUnsentBytes),
+                    authentication: .channel
+                )
             } catch {
                 let stage: ReadinessReport.Stage = switch (error as? ProcessError)?.code {
                 case .serviceNotFound?: .serviceNotFound
@@ -100,24 +113,24 @@ package enum ProcessHost {
 
     private static func start(
         _ environment: ChildEnvironment,
-        configuration: [UInt8],
+        bootstrap: ChildBootstrap,
         exit: @escaping @Sendable (Int32) -> Void
     ) async throws -> HostedService {
         let type = try resolveService(environment)
         let system = ProcessActorSystem(processID: environment.processID, maxFrameSize: environment.maxFrameSize)
-        return try await host(type, system: system, environment: environment, configuration: configuration, exit: exit)
+        return try await host(type, system: system, environment: environment, bootstrap: bootstrap, exit: exit)
     }
 
     private static func host<S: ProcessService>(
         _ type: S.Type,
         system: ProcessActorSystem,
         environment: ChildEnvironment,
-        configuration: [UInt8],
+        bootstrap: ChildBootstrap,
         exit: @escaping @Sendable (Int32) -> Void
     ) async throws -> HostedService {
         let config: S.Configuration
         do {
-            config = try system.makeDecoder().decode(S.Configuration.self, from: configuration)
+            config = try system.makeDecoder().decode(S.Configuration.self, from: bootstrap.configuration)
         } catch {
             throw ProcessError(.configurationFailed, "could not decode \(S.Configuration.self): \(error)")
         }
@@ -131,7 +144,13 @@ package enum ProcessHost {
         system.setHostInfo(service: S.name, version: S.version)
         for interceptor in S.interceptors { system.addInterceptor(interceptor) }
 
-        let listener = try Listener(path: environment.socketPath)
+        let listener = try bootstrap.socketName.map { name in
+            try Listener(
+                path: SocketDirectory.socketPath(name, inheritedAs: ChildEnvironment.socketDirectoryFD),
+                maxConnections: bootstrap.limits.maxConnections,
+                allowedUID: geteuid()
+            )
+        }
         let hosted = HostedService(
             service: service,
             system: system,
@@ -141,7 +160,17 @@ package enum ProcessHost {
             exit: exit
         )
         system.setControlHandler { payload in await hosted.handleControl(payload) }
-        listener.start { fd in system.serve(SocketConnection(fd: fd, maxFrameSize: system.maxFrameSize)) }
+        if let listener {
+            let limits = bootstrap.limits
+            let authentication = CallerAuthentication.secret(bootstrap.secret, handshakeTimeout: limits.handshakeTimeout)
+            listener.start { fd in
+                let connection = SocketConnection(
+                    fd: fd, maxFrameSize: system.maxFrameSize,
+                    handshakeFrameLimit: Hello.maxSize, maxUnsentBytes: limits.maxUnsentBytes
+                )
+                system.serve(connection, authentication: authentication) { listener.connectionClosed() }
+            }
+        }
         return hosted
     }
 }
@@ -150,7 +179,7 @@ package enum ProcessHost {
 private final class HostedService: Sendable {
     let service: any ProcessService
     let system: ProcessActorSystem
-    let listener: Listener
+    let listener: Listener?
     let health: @Sendable () async -> HealthStatus
     let shutdownHook: @Sendable () async -> Void
     let exit: @Sendable (Int32) -> Void
@@ -159,7 +188,7 @@ private final class HostedService: Sendable {
     init(
         service: any ProcessService,
         system: ProcessActorSystem,
-        listener: Listener,
+        listener: Listener?,
         health: @escaping @Sendable () async -> HealthStatus,
         shutdownHook: @escaping @Sendable () async -> Void,
         exit: @escaping @Sendable (Int32) -> Void
@@ -202,7 +231,7 @@ private final class HostedService: Sendable {
             return !stopping
         }
         guard first else { return }
-        listener.stop()
+        listener?.stop()
         let system = self.system
         let shutdownHook = self.shutdownHook
         let exit = self.exit

@@ -9,8 +9,10 @@ import TitanWire
 /// One running incarnation of a child: launched, ready, connected, watched until it exits.
 ///
 /// The whole start lives here, in order: a socketpair for control, `posix_spawn`, a pidfd,
-/// the exit watch, the configuration written on the control socket, the child's one readiness
-/// report, the connection for calls and its hello/welcome. A start that fails at any step
+/// the exit watch, the ``ChildBootstrap`` (a fresh secret and the configuration) written on
+/// the control socket, the child's one readiness report, then the calls' connection over the
+/// same socketpair and its hello/welcome. No socket path is involved: only this process holds
+/// the other end, which is the proof the child asks of its manager. A start that fails at any step
 /// kills what it started, waits for it to be reaped, and throws a ``ProcessError`` whose code
 /// says which step: ``ProcessError/Code/executableNotFound``, ``ProcessError/Code/startTimedOut``,
 /// ``ProcessError/Code/configurationFailed`` or ``ProcessError/Code/startFailed``.
@@ -30,6 +32,9 @@ package final class ChildProcess: Sendable {
 
     /// The child's OS process id.
     package let pid: Int32
+    /// What a caller on the child's listening socket must prove: handed to the child over
+    /// the socketpair and to no one the manager does not introduce. New for each incarnation.
+    package let secret: PeerSecret
     /// The managed process this child is an incarnation of.
     package let id: ProcessID
     private let state: Mutex<State>
@@ -38,9 +43,10 @@ package final class ChildProcess: Sendable {
     private let onExit: @Sendable (Termination) -> Void
     private let nextWaiter = Atomic<Int>(0)
 
-    private init(id: ProcessID, pid: Int32, pidfd: Int32, controlFD: Int32, clock: any RuntimeClock, onExit: @escaping @Sendable (Termination) -> Void) {
+    private init(id: ProcessID, pid: Int32, pidfd: Int32, controlFD: Int32, secret: PeerSecret, clock: any RuntimeClock, onExit: @escaping @Sendable (Termination) -> Void) {
         self.id = id
         self.pid = pid
+        self.secret = secret
         self.clock = clock
         self.onExit = onExit
         state = Mutex(State(controlFD: controlFD, pidfd: pidfd))
@@ -86,6 +92,7 @@ package final class ChildProcess: Sendable {
             environment: spec.environment,
             workingDirectory: spec.workingDirectory,
             descriptors: [(parentFD: childEnd, childFD: ChildEnvironment.controlFD)]
+                + (spec.socketDirectory.map { [(parentFD: $0.fd, childFD: ChildEnvironment.socketDirectoryFD)] } ?? [])
         )
         let pid: Int32
         do {
@@ -99,11 +106,13 @@ package final class ChildProcess: Sendable {
         close(childEnd)
         // Until the exit watcher reaps it, the pid stays ours: the pidfd names exactly this child.
         let pidfd = titan_pidfd_open(pid)
-        let child = ChildProcess(id: spec.child.processID, pid: pid, pidfd: pidfd, controlFD: parentEnd, clock: clock, onExit: onExit)
+        let child = ChildProcess(id: spec.child.processID, pid: pid, pidfd: pidfd, controlFD: parentEnd, secret: .generate(), clock: clock, onExit: onExit)
         do {
             try ExitWatcher.shared.watch(pid: pid) { [child] status in child.reaped(status) }
         } catch {
-            Glibc.kill(pid, SIGKILL)
+            // Unwatched, the child is never reaped, so its pid cannot have been reused yet;
+            // still, signal the pidfd, never a pid.
+            child.signal(.kill)
             throw ProcessError.startFailed("cannot watch child \(pid): \(error)", cause: error)
         }
         do {
@@ -130,8 +139,15 @@ package final class ChildProcess: Sendable {
         guard control >= 0 else {
             throw ProcessError.startFailed("cannot duplicate the control socket: \(String(cString: strerror(errno)))")
         }
-        defer { close(control) }
-        guard UnixSocket.writeMessage(control, spec.configuration) else {
+        var handedOver = false
+        defer { if !handedOver { close(control) } }
+        let bootstrap = ChildBootstrap(
+            secret: secret,
+            socketName: spec.socketDirectory == nil ? nil : spec.socketName,
+            limits: spec.limits,
+            configuration: spec.configuration
+        )
+        guard UnixSocket.writeMessage(control, bootstrap.bytes) else {
             throw await exitedDuringStart("the child closed its control socket before reading its configuration")
         }
         switch await Self.awaitReadiness(fd: control, timeout: clock.remaining(until: deadline), maxSize: spec.child.maxFrameSize) {
@@ -149,9 +165,10 @@ package final class ChildProcess: Sendable {
         case .timedOut:
             throw ProcessError(.startTimedOut, "process failed to start: not ready within \(timeout)", timeout: timeout)
         }
+        // The copy becomes the connection's descriptor; the original stays with the exit path.
+        handedOver = true
         let (client, _) = try await CallClient.connect(
-            path: spec.child.socketPath,
-            maxFrameSize: spec.child.maxFrameSize,
+            over: SocketConnection(fd: control, maxFrameSize: spec.child.maxFrameSize),
             timeout: clock.remaining(until: deadline),
             callerName: "manager",
             system: system,

@@ -1,4 +1,5 @@
 import TitanCore
+import TitanTransport
 
 /// The recipe for launching a child; every incarnation of a managed process uses the same one.
 package struct ChildSpec: Sendable {
@@ -14,13 +15,25 @@ package struct ChildSpec: Sendable {
     package var child: ChildEnvironment
     /// The encoded configuration, sent on the control socket once the child runs.
     package var configuration: [UInt8]
+    /// Where the child listens for callers the manager introduces; nil: it does not listen.
+    package var socketDirectory: SocketDirectory?
+    /// The listening socket's name in ``socketDirectory``.
+    package var socketName: String
+    package var limits: ServingLimits
 
-    package init(executable: String, arguments: [String], environment: [String: String], workingDirectory: String?, child: ChildEnvironment, configuration: [UInt8]) {
+    package init(
+        executable: String, arguments: [String], environment: [String: String], workingDirectory: String?,
+        child: ChildEnvironment, configuration: [UInt8],
+        socketDirectory: SocketDirectory? = nil, limits: ServingLimits = ServingLimits()
+    ) {
         self.executable = executable
         self.arguments = arguments
         self.environment = environment
         self.workingDirectory = workingDirectory
         self.child = child
         self.configuration = configuration
+        self.socketDirectory = socketDirectory
+        socketName = "\(child.processID).sock"
+        self.limits = limits
     }
 }

@@ -5,25 +5,42 @@ import TitanCore
 import TitanWire
 
 /// A listening Unix-domain socket with one thread accepting connections.
+///
+/// It admits at most `maxConnections` at a time (each costs the owner a reader thread) and
+/// only peers whose user id the kernel reports (SO_PEERCRED) as `allowedUID`; others are
+/// closed at once, before a byte is read from them.
 package final class Listener: Sendable {
     package let path: String
+    package let maxConnections: Int
+    package let allowedUID: UInt32?
     private let fd: Int32
     private let stopped = Mutex(false)
+    private let open = Atomic<Int>(0)
 
     /// Binds `path` (replacing a stale socket file) and listens.
-    package init(path: String) throws(SocketError) {
+    package init(path: String, maxConnections: Int = .max, allowedUID: UInt32? = nil) throws(SocketError) {
         self.path = path
+        self.maxConnections = maxConnections
+        self.allowedUID = allowedUID
         fd = try UnixSocket.listen(path: path)
     }
 
-    /// Starts accepting; `onAccept` receives each new connected descriptor (close-on-exec) on
-    /// the accept thread.
+    /// Connections admitted and not yet reported closed.
+    package var openConnections: Int { open.load(ordering: .relaxed) }
+
+    /// Starts accepting; `onAccept` receives each admitted connected descriptor
+    /// (close-on-exec) on the accept thread, and must call ``connectionClosed()`` once that
+    /// connection has ended.
     package func start(onAccept: @escaping @Sendable (Int32) -> Void) {
         startDetachedThread(name: "titan-accept") { [self] in
             while true {
                 let client = titan_accept_cloexec(fd)
                 if client >= 0 {
-                    onAccept(client)
+                    if admit(client) {
+                        onAccept(client)
+                    } else {
+                        Glibc.close(client)
+                    }
                     continue
                 }
                 if errno == EINTR || errno == ECONNABORTED { continue }
@@ -33,6 +50,23 @@ package final class Listener: Sendable {
             }
             Glibc.close(fd)
         }
+    }
+
+    private func admit(_ client: Int32) -> Bool {
+        if let allowedUID {
+            guard let peer = UnixSocket.peerCredentials(client), peer.uid == allowedUID else { return false }
+        }
+        let (admitted, _) = open.wrappingAdd(1, ordering: .relaxed)
+        guard admitted < maxConnections else {
+            open.wrappingSubtract(1, ordering: .relaxed)
+            return false
+        }
+        return true
+    }
+
+    /// A connection handed to `onAccept` has ended: its place is free.
+    package func connectionClosed() {
+        open.wrappingSubtract(1, ordering: .relaxed)
     }
 
     /// Stops accepting and removes the socket file. Connections already accepted stay open.

@@ -15,6 +15,11 @@ import TitanWire
 /// (writes coalesce under load). If the socket buffer is full, the rest goes to a flusher
 /// thread that waits for the socket to drain — a sender never blocks, so a stopped peer
 /// cannot starve the cooperative thread pool.
+///
+/// Limits for a serving side that does not trust its peer yet (see the initializer): frames
+/// before the handshake are small, and the reader stops reading while too many bytes wait to
+/// be sent, so a peer that sends calls without reading the replies stalls instead of
+/// growing this process.
 package final class SocketConnection: FrameConnection {
     private struct State {
         var pending: [UInt8] = []
@@ -26,18 +31,45 @@ package final class SocketConnection: FrameConnection {
         var fdClosed = false
         var shutdownDone = false
         var reason: ConnectionCloseReason?
+        /// The reader waits for `pending` to drain below `maxUnsentBytes`.
+        var readerParked = false
     }
 
     package let fd: Int32
     package let maxFrameSize: Int
+    /// Unsent bytes above which the reader stops reading; nil: no limit (a calling side,
+    /// which must always read the replies that let its peer make progress).
+    package let maxUnsentBytes: Int?
     private let state = Mutex(State())
     private let flusherWakeup = Semaphore()
+    private let readerWakeup = Semaphore()
     private let flusher = LazyThread(name: "titan-flush")
+    /// The largest payload the reader accepts now: `handshakeFrameLimit` until
+    /// ``handshakeCompleted()``, then `maxFrameSize`. Written and read on the reader thread
+    /// (the handler calls `handshakeCompleted`), atomic for the others' reads.
+    private let frameLimit: Atomic<Int>
+    private let handshakePending: Atomic<Bool>
 
     /// Wraps a connected socket. Nothing is read until ``start(name:onStart:handler:onBatchEnd:onClose:)``.
-    package init(fd: Int32, maxFrameSize: Int) {
+    ///
+    /// - Parameters:
+    ///   - handshakeFrameLimit: for an accepting side, the largest frame read before
+    ///     ``handshakeCompleted()``; a larger one ends the connection before a byte of its
+    ///     payload is stored. Nil: frames up to `maxFrameSize` from the start.
+    ///   - maxUnsentBytes: for a serving side, stop reading while more than this many bytes
+    ///     wait to be sent (see ``maxUnsentBytes``).
+    package init(fd: Int32, maxFrameSize: Int, handshakeFrameLimit: Int? = nil, maxUnsentBytes: Int? = nil) {
         self.fd = fd
         self.maxFrameSize = maxFrameSize
+        self.maxUnsentBytes = maxUnsentBytes
+        frameLimit = Atomic(min(handshakeFrameLimit ?? maxFrameSize, maxFrameSize))
+        handshakePending = Atomic(handshakeFrameLimit != nil)
+    }
+
+    /// The peer has proven who it is: frames up to `maxFrameSize` from now on.
+    package func handshakeCompleted() {
+        frameLimit.store(maxFrameSize, ordering: .relaxed)
+        handshakePending.store(false, ordering: .relaxed)
     }
 
     /// Starts the reader thread. `onStart` runs on it first; `handler` receives every frame; `onBatchEnd` runs after the
@@ -81,6 +113,7 @@ package final class SocketConnection: FrameConnection {
             shutdown(fd, Int32(SHUT_RDWR))
         }
         flusherWakeup.signal()
+        readerWakeup.signal()
     }
 
     /// Sends one complete frame (header included). Frames from one thread arrive in order.
@@ -158,7 +191,32 @@ package final class SocketConnection: FrameConnection {
         var out: [UInt8] = []
         out.reserveCapacity(state.pending.capacity)
         swap(&out, &state.pending)
+        if state.readerParked {
+            // What the reader waited for: pending is empty again (the bytes in hand are at most
+            // the limit plus one batch, so unsent bytes stay below twice the limit).
+            state.readerParked = false
+            readerWakeup.signal()
+        }
         return out
+    }
+
+    /// Back-pressure: after a batch, the reader waits while more than ``maxUnsentBytes`` wait
+    /// to be sent. Whoever made them pending is writing them (the batch's flush hands what the
+    /// socket cannot take to the flusher), and the next swap wakes the reader.
+    private func waitWhileBacklogged() {
+        guard let limit = maxUnsentBytes else { return }
+        while true {
+            let park = state.withLock { state -> Bool in
+                guard !state.closed, state.pending.count > limit else {
+                    state.readerParked = false
+                    return false
+                }
+                state.readerParked = true
+                return true
+            }
+            guard park else { return }
+            readerWakeup.wait()
+        }
     }
 
     private enum WriteOutcome {
@@ -272,8 +330,16 @@ package final class SocketConnection: FrameConnection {
                 }
                 let length = Int(header.length)
                 let available = end - start - FrameHeader.size
+                let limit = frameLimit.load(ordering: .relaxed)
 
-                if length > maxFrameSize {
+                if length > limit && handshakePending.load(ordering: .relaxed) {
+                    // A peer nobody vouched for gets no memory for its announcements.
+                    let why = "frame of \(length) bytes before the handshake (at most \(limit))"
+                    reportViolation(why)
+                    return .protocolViolation(why)
+                }
+
+                if length > limit {
                     // Skip the payload without storing it, then report the frame.
                     var toSkip = length
                     let here = min(available, toSkip)
@@ -330,6 +396,7 @@ package final class SocketConnection: FrameConnection {
                 break
             }
             onBatchEnd?()
+            waitWhileBacklogged()
 
             if start == end {
                 start = 0

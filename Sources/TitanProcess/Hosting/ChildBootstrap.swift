@@ -1,0 +1,51 @@
+import TitanCore
+import TitanWire
+
+/// The first message on a child's private socketpair: what the child must know and nobody
+/// else may read, so it never goes through the environment or the arguments (both are
+/// readable in `/proc/<pid>/`).
+package struct ChildBootstrap: Sendable, Equatable {
+    /// What a caller on the listening socket must prove.
+    package var secret: PeerSecret
+    /// The listening socket's name in the socket directory the child inherits as
+    /// ``ChildEnvironment/socketDirectoryFD``; nil: the child does not listen.
+    package var socketName: String?
+    package var limits: ServingLimits
+    /// The service's encoded configuration.
+    package var configuration: [UInt8]
+
+    package init(secret: PeerSecret, socketName: String?, limits: ServingLimits, configuration: [UInt8]) {
+        self.secret = secret
+        self.socketName = socketName
+        self.limits = limits
+        self.configuration = configuration
+    }
+
+    package var bytes: [UInt8] {
+        var writer = ByteWriter(capacity: 64 + configuration.count)
+        writer.writeLengthPrefixed(secret.bytes)
+        writer.writeString(socketName ?? "")
+        let (seconds, attoseconds) = limits.handshakeTimeout.components
+        writer.writeInteger(Int64(seconds))
+        writer.writeInteger(Int64(attoseconds / 1_000_000_000))
+        writer.writeVarint(limits.maxConnections)
+        writer.writeVarint(limits.maxUnsentBytes)
+        writer.writeLengthPrefixed(configuration)
+        return writer.bytes
+    }
+
+    package init(bytes: [UInt8]) throws(WireError) {
+        var reader = ByteReader(bytes)
+        secret = PeerSecret(bytes: Array(try reader.readLengthPrefixed()))
+        let name = try reader.readString()
+        socketName = name.isEmpty ? nil : name
+        let seconds = try reader.readInteger(Int64.self)
+        let nanoseconds = try reader.readInteger(Int64.self)
+        limits = ServingLimits(
+            handshakeTimeout: .seconds(seconds) + .nanoseconds(nanoseconds),
+            maxConnections: Int(clamping: try reader.readVarint()),
+            maxUnsentBytes: Int(clamping: try reader.readVarint())
+        )
+        configuration = Array(try reader.readLengthPrefixed())
+    }
+}
