@@ -360,4 +360,4 @@ public distributed actor PoolWorkerService: ProcessService {
 }
 
 /// Every service the test host can run by name.
-public let allTestServices: [any ProcessService.Type] = [Calculator.self, KeyValueStore.self, Greeter.self, Streamer.self, PoolWorkerService.self]
+public let allTestServices: [any ProcessService.Type] = [Calculator.self, KeyValueStore.self, Greeter.self, Streamer.self, PoolWorkerService.self, Intruder.self]

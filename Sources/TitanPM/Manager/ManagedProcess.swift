@@ -79,6 +79,9 @@ final class ManagedProcess: CallRoute, Sendable {
 
     var pid: Int32? { state.withLock { $0.child?.pid } }
 
+    /// The running incarnation, if any.
+    var currentChild: ChildProcess? { state.withLock { $0.child } }
+
     var affinityExecutor: (any TaskExecutor)? { state.withLock { $0.child?.client }?.executor }
 
     var incarnation: Int { state.withLock { $0.incarnation } }

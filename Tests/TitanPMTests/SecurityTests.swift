@@ -1,0 +1,183 @@
+import CTitan
+import Glibc
+import Testing
+import TitanPMTestKit
+import TitanTestServices
+@testable import TitanPM
+import TitanActorSystem
+import TitanCore
+import TitanProcess
+import TitanTransport
+import TitanWire
+
+/// Runs `titan-test-host intrude PATH PID` (an unrelated process of the same user) and
+/// returns its "attempt: outcome" lines.
+private func intrudeFromAnotherProcess(path: String, pid: Int32) throws -> [String: String] {
+    var pipe: [Int32] = [-1, -1]
+    #expect(Glibc.pipe(&pipe) == 0)
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, pipe[1], 1)
+    posix_spawn_file_actions_addclose(&actions, pipe[0])
+    var child: pid_t = 0
+    let words: [String] = [testHostPath, "intrude", path, String(pid)]
+    let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    #expect(posix_spawn(&child, testHostPath, &actions, nil, argv, environ) == 0)
+    close(pipe[1])
+    var output: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let n = read(pipe[0], &buffer, buffer.count)
+        if n <= 0 { break }
+        output += buffer[0..<n]
+    }
+    close(pipe[0])
+    var status: Int32 = 0
+    waitpid(child, &status, 0)
+    var results: [String: String] = [:]
+    for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
+        guard let colon = line.firstIndex(of: ":") else { continue }
+        results[String(line[..<colon])] = String(line[line.index(colon, offsetBy: 2)...])
+    }
+    return results
+}
+
+/// Every attempt must have been refused, and there must have been five.
+private func expectAllRefused(_ results: [String: String], _ who: String) {
+    #expect(results.count == 5, "\(who): \(results)")
+    for (attempt, outcome) in results {
+        #expect(outcome.hasPrefix("refused"), "\(who) \(attempt): \(outcome)")
+    }
+    #expect(results["helloWithoutProof"]?.contains("authentication failed") == true, "\(results)")
+    #expect(results["helloWithGuessedProof"]?.contains("authentication failed") == true, "\(results)")
+}
+
+extension TitanPMTests {
+    /// Issue #13: only the manager commands a child, and no peer can crash, exhaust or trick it.
+    @Suite struct Security {
+        // MARK: 1. Targets of another type
+
+        @Test func aMethodOfAnotherActorTypeIsRefusedAndTheChildKeepsServing() async throws {
+            try await withProcessManager { pm in
+                let calc = try await pm.spawn(Calculator.self)
+                let pid = try await calc.pid()
+                // The calculator's id resolved as a key-value store: `get` is not a Calculator method.
+                let store = try KeyValueStore.resolve(id: calc.id, using: pm.actorSystem)
+                do {
+                    _ = try await store.get("key")
+                    Issue.record("a KeyValueStore method ran on a Calculator")
+                } catch let error as ProcessError {
+                    #expect(error.code == .unknownTarget, "\(error)")
+                    #expect(error.message.contains("KeyValueStore"))
+                }
+                await #expect(throws: ProcessError.self) { try await store.set("key", "value") }
+                #expect(try await calc.add(2, 3) == 5)
+                #expect(try await calc.pid() == pid)
+                #expect(pm.process(id: calc.id.process)?.restarts == 0)
+            }
+        }
+
+        @Test func aWrongResolvableProtocolIsRefusedAndTheChildKeepsServing() async throws {
+            try await withProcessManager { pm in
+                // A calculator spawned by name as a Greeting: `greet` is not among its methods.
+                let wrong = try await pm.spawn(service: "calculator", as: $Greeting.self, options: SpawnOptions(executable: testHostPath))
+                do {
+                    _ = try await wrong.greet("titan")
+                    Issue.record("greet ran on a Calculator")
+                } catch let error as ProcessError {
+                    #expect(error.code == .unknownTarget, "\(error)")
+                }
+                let calc = try Calculator.resolve(id: wrong.id, using: pm.actorSystem)
+                #expect(try await calc.add(40, 2) == 42)
+                #expect(pm.process(id: wrong.id.process)?.status == .running)
+                // The right protocol on a conforming service still works.
+                let greeter = try await pm.spawn(service: "greeter", as: $Greeting.self, options: SpawnOptions(executable: testHostPath))
+                #expect(try await greeter.greet("titan").hasPrefix("hello titan"))
+            }
+        }
+
+        // MARK: 2. Authentication
+
+        @Test func anotherProcessOfTheSameUserIsRefused() async throws {
+            try await withProcessManager { pm in
+                let calc = try await pm.spawn(Calculator.self)
+                let introduction = try pm.introduction(to: calc.id.process)
+                let results = try intrudeFromAnotherProcess(path: introduction.externalPath, pid: introduction.pid)
+                expectAllRefused(results, "another process")
+                // Nothing reached the service, and the shutdown request did not stop it.
+                #expect(try await calc.callCount() == 0)
+                #expect(try await calc.add(1, 1) == 2)
+                #expect(pm.process(id: calc.id.process)?.status == .running)
+            }
+        }
+
+        @Test func aSiblingChildIsRefused() async throws {
+            try await withProcessManager { pm in
+                let calc = try await pm.spawn(Calculator.self)
+                let intruder = try await pm.spawn(Intruder.self)
+                let introduction = try pm.introduction(to: calc.id.process)
+                let results = try await intruder.attack(path: introduction.externalPath, pid: introduction.pid)
+                expectAllRefused(results, "a sibling")
+                #expect(try await calc.callCount() == 0)
+                #expect(pm.process(id: calc.id.process)?.status == .running)
+            }
+        }
+
+        @Test func theSecretAndTheSocketAreNotInTheChildsEnvironmentOrArguments() async throws {
+            try await withProcessManager { pm in
+                let calc = try await pm.spawn(Calculator.self)
+                let introduction = try pm.introduction(to: calc.id.process)
+                for file in ["environ", "cmdline"] {
+                    let bytes = try #require(ProcFS.read("/proc/\(introduction.pid)/\(file)"))
+                    let text = String(decoding: bytes, as: UTF8.self)
+                    #expect(!text.contains("TITAN_PM_SOCKET"))
+                    #expect(!text.contains("\(calc.id.process).sock"))
+                    #expect(!bytes.indices.contains { bytes[$0...].starts(with: introduction.secret.bytes) })
+                }
+                // What the child itself sees in its environment: no Titan variable at all.
+                #expect(try await calc.environment("TITAN_PM_PROCESS_ID") == nil)
+            }
+        }
+
+        @Test func anIntroducedCallerMayCallButNotCommand() async throws {
+            try await withProcessManager { pm in
+                let calc = try await pm.spawn(Calculator.self)
+                let client = try await connectRaw(pm, calc.id.process)
+                defer { client.connection.close() }
+                do {
+                    _ = try await client.control(.shutdown(timeout: .zero), timeout: .seconds(5))
+                    Issue.record("an introduced caller shut the child down")
+                } catch let error as ProcessError {
+                    #expect(error.code == .unsupported, "\(error)")
+                }
+                #expect(try await calc.add(2, 2) == 4)
+                #expect(pm.process(id: calc.id.process)?.status == .running)
+                // The manager, on its private channel, still can.
+                try await pm.stop(calc.id.process)
+                #expect(pm.process(id: calc.id.process)?.status == .stopped)
+            }
+        }
+
+        @Test func theSecretIsSentOnlyToTheIntroducedProcess() async throws {
+            try await withProcessManager { pm in
+                let calc = try await pm.spawn(Calculator.self)
+                let real = try pm.introduction(to: calc.id.process)
+                // A socket planted by another process (here: this one) where the child's should be.
+                let base = try #require(pm.socketDirectoryPath)
+                let plantedPath = "\(base)/planted.sock"
+                let planted = try UnixSocket.listen(path: plantedPath)
+                defer { close(planted); unlink(plantedPath) }
+                await #expect(throws: ProcessError.self) {
+                    _ = try await CallClient.connect(to: real, path: plantedPath, maxFrameSize: 1 << 20, timeout: .seconds(5), callerName: "test") { _, _ in }
+                }
+                // The connection was made, and closed without a byte: no hello, no secret.
+                let accepted = titan_accept_cloexec(planted)
+                #expect(accepted >= 0)
+                defer { close(accepted) }
+                #expect(UnixSocket.readSome(accepted, timeout: .seconds(5)) == nil)
+            }
+        }
+    }
+}
