@@ -48,8 +48,10 @@ package final class CallServer: Sendable {
     package func start(onClose: @escaping @Sendable (CallServer) -> Void) {
         if case .secret(_, let timeout) = authentication {
             let clock = system.clock
-            let token = clock.schedule(at: clock.deadline(after: timeout)) { [weak self] in
-                self?.handshakeDeadlinePassed(timeout)
+            // Holds the server until the hello or the end of the connection cancels it (both
+            // always come), or until it fires.
+            let token = clock.schedule(at: clock.deadline(after: timeout)) { [self] in
+                handshakeDeadlinePassed(timeout)
             }
             state.withLock { $0.handshakeTimer = token }
         }

@@ -39,10 +39,8 @@ package struct ChildBootstrap: Sendable, Equatable {
         secret = PeerSecret(bytes: Array(try reader.readLengthPrefixed()))
         let name = try reader.readString()
         socketName = name.isEmpty ? nil : name
-        let seconds = try reader.readInteger(Int64.self)
-        let nanoseconds = try reader.readInteger(Int64.self)
         limits = ServingLimits(
-            handshakeTimeout: .seconds(seconds) + .nanoseconds(nanoseconds),
+            handshakeTimeout: try ControlRequest.readTimeout(&reader),
             maxConnections: Int(clamping: try reader.readVarint()),
             maxUnsentBytes: Int(clamping: try reader.readVarint())
         )

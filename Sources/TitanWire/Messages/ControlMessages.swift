@@ -24,15 +24,24 @@ package enum ControlRequest: Sendable, Equatable {
         return writer.bytes
     }
 
+    /// A non-negative duration as whole seconds and nanoseconds; anything else (which would
+    /// not survive `Duration.components`) is malformed.
+    package static func readTimeout(_ reader: inout ByteReader) throws(WireError) -> Duration {
+        let seconds = try reader.readInteger(Int64.self)
+        let nanoseconds = try reader.readInteger(Int64.self)
+        guard seconds >= 0, (0..<1_000_000_000).contains(nanoseconds) else {
+            throw .malformed("duration of \(seconds) s and \(nanoseconds) ns")
+        }
+        return .seconds(seconds) + .nanoseconds(nanoseconds)
+    }
+
     package init(payload: [UInt8]) throws(WireError) {
         var reader = ByteReader(payload)
         switch try reader.readByte() {
         case Self.healthOp:
             self = .health
         case Self.shutdownOp:
-            let seconds = try reader.readInteger(Int64.self)
-            let nanoseconds = try reader.readInteger(Int64.self)
-            self = .shutdown(timeout: .seconds(seconds) + .nanoseconds(nanoseconds))
+            self = .shutdown(timeout: try Self.readTimeout(&reader))
         case let op:
             throw .malformed("unknown control request \(op)")
         }
