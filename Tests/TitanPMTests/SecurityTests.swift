@@ -160,6 +160,22 @@ extension TitanPMTests {
             }
         }
 
+        @Test func aHostileChildCannotCrashItsManagerWithAForgedErrorType() async throws {
+            try await withProcessManager { pm in
+                let intruder = try await pm.spawn(Intruder.self)
+                // The forged failure answers this very call (its id is among those forged).
+                do {
+                    let written = try await intruder.forgeFailures(count: 64)
+                    Issue.record("the real reply won over 64 forged failures (\(written) written)")
+                } catch let error as ProcessError {
+                    #expect(error.code == .remote, "\(error)")
+                    #expect(error.remoteType == "Forged")
+                }
+                // This process is alive to say so, and the child still answers.
+                #expect(try await intruder.forgeFailures(count: 0) == 0)
+            }
+        }
+
         @Test func theSecretIsSentOnlyToTheIntroducedProcess() async throws {
             try await withProcessManager { pm in
                 let calc = try await pm.spawn(Calculator.self)

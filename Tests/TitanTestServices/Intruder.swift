@@ -87,9 +87,33 @@ public enum Intrusion {
     }
 }
 
-/// A sibling child that tries to reach another child it was not introduced to.
+/// A sibling child that tries to reach another child it was not introduced to, and a
+/// hostile child that turns on its manager.
 public distributed actor Intruder: ProcessService {
     public static let name = "intruder"
+
+    /// Writes, on its own connection to the manager (descriptor 3), failure frames for call
+    /// ids 1...`count` whose error type is a mangled name with a symbolic reference and NULs:
+    /// what would make the runtime's type lookup read wild memory in the manager.
+    public distributed func forgeFailures(count: Int) -> Int {
+        let mangled: [UInt8] = [0x24, 0x01, 0xFF, 0xFF, 0xFF, 0x7F, 0x00, 0x00, 0x00]
+        let typeName = Array("Forged".utf8)
+        let message = Array("forged by the child".utf8)
+        var payload: [UInt8] = [0] // a Codable error, by mangled type name
+        payload += [UInt8(mangled.count)] + mangled
+        payload += [UInt8(typeName.count)] + typeName
+        payload += [UInt8(message.count)] + message
+        payload += [0] // an empty body
+        var written = 0
+        for id in UInt64(1)..<UInt64(count + 1) {
+            var bytes: [UInt8] = [0xC7, 5, 0, 0] // magic, failure
+            withUnsafeBytes(of: UInt32(payload.count).littleEndian) { bytes += $0 }
+            withUnsafeBytes(of: id.littleEndian) { bytes += $0 }
+            bytes += payload
+            if bytes.withUnsafeBytes({ send(3, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == bytes.count { written += 1 }
+        }
+        return written
+    }
 
     public distributed func attack(path: String, pid: Int32) -> [String: String] {
         Intrusion.attack(path: path, pid: pid)

@@ -50,7 +50,7 @@ package enum TargetOwnership {
     /// `Module.Type` for a target naming `distributed thunk Module.Type.method(...)`; nil for
     /// anything that is not a distributed thunk.
     package static func owner(ofTarget target: String) -> String? {
-        guard target.hasPrefix("$s"), target.hasSuffix("TE"), let text = demangle(target) else { return nil }
+        guard target.hasPrefix("$s"), target.hasSuffix("TE"), TypeName.isPlausible(target), let text = demangle(target) else { return nil }
         let prefix = "distributed thunk "
         guard text.hasPrefix(prefix) else { return nil }
         var body = Substring(text.dropFirst(prefix.count))
@@ -77,7 +77,7 @@ package enum TargetOwnership {
         guard !module.isEmpty, !name.isEmpty else { return nil }
         // A plain (not word-substituted) mangling: the runtime resolves names, not spellings.
         let mangled = "\(module.utf8.count)\(module)\(name.utf8.count)\(name)P"
-        guard let type = _typeByName(mangled), String(reflecting: type) == "\(module).\(name)" else { return nil }
+        guard let type = TypeName.resolve(mangled), String(reflecting: type) == "\(module).\(name)" else { return nil }
         return type
     }
 

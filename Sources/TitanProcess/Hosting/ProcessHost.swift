@@ -102,7 +102,7 @@ package enum ProcessHost {
     }
 
     private static func resolveService(_ environment: ChildEnvironment) throws -> any ProcessService.Type {
-        if let mangled = environment.serviceType, let type = _typeByName(mangled) as? any ProcessService.Type {
+        if let mangled = environment.serviceType, let type = TypeName.resolve(mangled) as? any ProcessService.Type {
             return type
         }
         if let type = registry.withLock({ $0[environment.serviceName] }) {
