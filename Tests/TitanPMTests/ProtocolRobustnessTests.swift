@@ -22,7 +22,7 @@ private final class RecordingRoute: CallRoute {
 }
 
 /// The target identifier and frame that a real `Calculator.add` call produces.
-private func recordedAddCall(_ system: ProcessActorSystem) async throws -> FrameBuilder {
+func recordedAddCall(_ system: ProcessActorSystem) async throws -> FrameBuilder {
     let route = RecordingRoute()
     let id = ProcessID("recorder-\(UInt32.random(in: 0...UInt32.max))")
     system.register(route: route, for: id)
@@ -32,14 +32,14 @@ private func recordedAddCall(_ system: ProcessActorSystem) async throws -> Frame
     return try #require(route.frames.withLock { $0.first })
 }
 
-private func callMessage(of builder: FrameBuilder) throws -> CallEnvelope {
+func callMessage(of builder: FrameBuilder) throws -> CallEnvelope {
     var builder = builder
     let bytes = builder.finish(id: 1)
     return try CallEnvelope(payload: Array(bytes[FrameHeader.size...]))
 }
 
 /// A call frame with the given parts, built the way the runtime builds one.
-private func callFrame(target: String, instance: UInt64 = 0, arguments: (inout ByteWriter) -> Void) -> FrameBuilder {
+func callFrame(target: String, instance: UInt64 = 0, arguments: (inout ByteWriter) -> Void) -> FrameBuilder {
     var builder = FrameBuilder(kind: .call)
     builder.writer.writeVarint(0) // no generic substitutions
     arguments(&builder.writer)
