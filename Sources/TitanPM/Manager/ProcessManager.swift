@@ -380,6 +380,11 @@ public final class ProcessManager: Sendable {
         hub.subscribe()
     }
 
+    /// The running incarnation of process `id`, for tests that signal it directly.
+    package func currentChild(of id: ProcessID) -> ChildProcess? {
+        (entry(id) as? ManagedProcess)?.currentChild
+    }
+
     /// Calls in flight to process `id` on its current connection.
     package func inFlightCalls(_ id: ProcessID) -> Int {
         (entry(id) as? ManagedProcess)?.inFlightCalls ?? 0
