@@ -50,7 +50,7 @@ package enum TargetOwnership {
     /// `Module.Type` for a target naming `distributed thunk Module.Type.method(...)`; nil for
     /// anything that is not a distributed thunk.
     package static func owner(ofTarget target: String) -> String? {
-        guard target.hasPrefix("$s"), target.hasSuffix("TE"), TypeName.isPlausible(target), let text = demangle(target) else { return nil }
+        guard target.hasPrefix("$s"), target.hasSuffix("TE"), TypeName.isPrintable(target), let text = demangle(target) else { return nil }
         let prefix = "distributed thunk "
         guard text.hasPrefix(prefix) else { return nil }
         var body = Substring(text.dropFirst(prefix.count))

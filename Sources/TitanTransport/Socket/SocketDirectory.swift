@@ -1,4 +1,5 @@
 import Glibc
+import Synchronization
 
 /// The private directory (mode 0700) that holds a manager's listening sockets, handled only
 /// through descriptors so that nobody who can write to its parent can redirect it.
@@ -20,6 +21,9 @@ package final class SocketDirectory: Sendable {
     private let name: String
     private let device: UInt64
     private let inode: UInt64
+    /// Set by ``remove()``, which closes the descriptors: from then on nothing may use their
+    /// numbers (another file may have them). Held while a descriptor is used.
+    private let removed = Mutex(false)
 
     private init(path: String, fd: Int32, parentFD: Int32, name: String, device: UInt64, inode: UInt64) {
         self.path = path
@@ -31,8 +35,10 @@ package final class SocketDirectory: Sendable {
     }
 
     deinit {
-        close(fd)
-        close(parentFD)
+        if !removed.withLock({ $0 }) {
+            close(fd)
+            close(parentFD)
+        }
     }
 
     /// Creates a fresh `titan-XXXXXXXX` directory in `base`.
@@ -79,11 +85,24 @@ package final class SocketDirectory: Sendable {
 
     /// Removes `entry` from this directory (never through a link).
     package func removeEntry(_ entry: String) {
-        unlinkat(fd, entry, 0)
+        removed.withLock { removed in
+            if !removed { unlinkat(fd, entry, 0) }
+        }
     }
 
-    /// Removes every entry, then the directory itself if its name still leads to it.
+    /// Removes every entry, then the directory itself if its name still leads to it, and
+    /// closes the descriptors.
     package func remove() {
+        removed.withLock { removed in
+            guard !removed else { return }
+            removed = true
+            removeContents()
+            close(fd)
+            close(parentFD)
+        }
+    }
+
+    private func removeContents() {
         let listing = fcntl(fd, F_DUPFD_CLOEXEC, 0)
         if listing >= 0, let stream = fdopendir(listing) {
             var entries: [String] = []
