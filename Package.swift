@@ -1,4 +1,5 @@
 // swift-tools-version: 6.1
+import CompilerPluginSupport
 import PackageDescription
 
 // Titan PM runs on Linux only: it relies on /proc, pidfd, prctl and posix_spawn's Linux
@@ -19,12 +20,20 @@ let package = Package(
     products: [
         .library(name: "TitanPM", targets: ["TitanPM"]),
         .library(name: "TitanPMTestKit", targets: ["TitanPMTestKit"]),
+        // Policy state machines and the service manifest's value types: no dependencies.
+        .library(name: "TitanPolicies", targets: ["TitanPolicies"]),
+        // `@ServiceContract` and the policy attributes. Only users who import this product
+        // compile swift-syntax; `TitanPM` never depends on it.
+        .library(name: "TitanPMMacros", targets: ["TitanPMMacros"]),
+        .library(name: "TitanWorkflows", targets: ["TitanWorkflows"]),
         .executable(name: "titan-demo", targets: ["titan-demo"]),
         .executable(name: "titan-bench", targets: ["titan-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swiftlang/swift-syntax", from: "603.0.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // Linux calls Glibc does not export (prctl, pipe2, accept4, pidfd_open, posix_spawn _np actions).
@@ -48,10 +57,33 @@ let package = Package(
         // Helpers for testing services: a manager scoped to a test, awaiting events, crash
         // simulation, the manual clock and the in-memory transport.
         .target(name: "TitanPMTestKit", dependencies: ["TitanPM", "CTitanTestKit"]),
+        // Rate limiters, circuit breaker, retry, cache, idempotency, validation and the service
+        // manifest: pure state machines that take the time as a parameter.
+        .target(name: "TitanPolicies"),
+        // The compiler plugin behind `TitanPMMacros`; it shares the manifest types (and so the
+        // canonical text and interface hash) with the runtime through `TitanPolicies`.
+        .macro(
+            name: "TitanMacrosPlugin",
+            dependencies: [
+                "TitanPolicies",
+                .product(name: "SwiftSyntax", package: "swift-syntax"),
+                .product(name: "SwiftSyntaxBuilder", package: "swift-syntax"),
+                .product(name: "SwiftSyntaxMacros", package: "swift-syntax"),
+                .product(name: "SwiftDiagnostics", package: "swift-syntax"),
+                .product(name: "SwiftCompilerPlugin", package: "swift-syntax"),
+            ]
+        ),
+        .target(name: "TitanPMMacros", dependencies: ["TitanPolicies", "TitanMacrosPlugin"]),
+        // Durable workflows with saga compensation; the journal is SQLite (GRDB) by default.
+        // GRDB stays out of TitanPM: only programs that use workflows link it.
+        .target(
+            name: "TitanWorkflows",
+            dependencies: ["TitanPM", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .executableTarget(name: "titan-demo", dependencies: ["TitanPM"]),
         // Speed and memory figures against a raw floor measured in the same run:
-        // `swift run -c release titan-bench`.
-        .executableTarget(name: "titan-bench", dependencies: ["TitanPM", "TitanWire", "TitanTransport", "CTitan"]),
+        // `swift run -c release titan-bench` (`--workflows` for the workflow journal's figures).
+        .executableTarget(name: "titan-bench", dependencies: ["TitanPM", "TitanWire", "TitanTransport", "CTitan", "TitanWorkflows"]),
 
         // Services used by the tests, shared with `titan-test-host`, the "other executable".
         .target(name: "TitanTestServices", dependencies: ["TitanPM"], path: "Tests/TitanTestServices"),
@@ -59,6 +91,25 @@ let package = Package(
             name: "titan-test-host",
             dependencies: ["TitanPM", "TitanTestServices"],
             path: "Tests/titan-test-host"
+        ),
+        // Services the workflow tests call, shared with `titan-workflow-host`.
+        .target(
+            name: "TitanWorkflowTestServices",
+            dependencies: ["TitanPM"],
+            path: "Tests/TitanWorkflowTestServices"
+        ),
+        // A program that runs a durable workflow; the crash tests SIGKILL it and start it again.
+        .executableTarget(
+            name: "titan-workflow-host",
+            dependencies: ["TitanPM", "TitanWorkflows", "TitanWorkflowTestServices"],
+            path: "Tests/titan-workflow-host"
+        ),
+        .testTarget(
+            name: "TitanWorkflowsTests",
+            dependencies: [
+                "TitanPM", "TitanPMTestKit", "TitanWorkflows", "TitanWorkflowTestServices", "titan-workflow-host",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(
             name: "TitanPMTests",
@@ -68,5 +119,17 @@ let package = Package(
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]
         ),
+        .testTarget(name: "TitanPoliciesTests", dependencies: ["TitanPolicies"]),
+        // Expansion and diagnostics of every macro, run against the plugin's code directly.
+        .testTarget(
+            name: "TitanMacrosTests",
+            dependencies: [
+                "TitanMacrosPlugin",
+                .product(name: "SwiftSyntaxMacrosGenericTestSupport", package: "swift-syntax"),
+                .product(name: "SwiftSyntaxMacroExpansion", package: "swift-syntax"),
+            ]
+        ),
+        // The generated manifest, hash and dispatch table, compiled and run on real actors.
+        .testTarget(name: "TitanPMMacrosTests", dependencies: ["TitanPMMacros", "TitanPM"]),
     ]
 )

@@ -10,6 +10,8 @@ import TitanWire
 //   titan-bench --pin                           only the figures pinned to CPU 0
 //   titan-bench --split                         only the figures with this process on CPU 0, peers on CPU 1
 //   titan-bench --quick                         fewer iterations (a smoke test)
+//   titan-bench --scale [N]                     only the scale figures: one manager, N idle children (500)
+//   titan-bench --workflows [--quick] [--json]  workflow figures: journaling cost per stage, durable vs in-memory
 
 ProcessManager.bootstrap()
 
@@ -60,6 +62,22 @@ if arguments.contains("--latency-loop") {
     exit(0)
 }
 
+if let index = CommandLine.arguments.firstIndex(of: "--scale") {
+    // One manager with N idle children (500 by default).
+    let count = CommandLine.arguments.dropFirst(index + 1).first.flatMap { Int($0) } ?? 500
+    let report = Report(json: arguments.contains("--json"))
+    try await measureScale(children: count, report: report)
+    if report.json { report.printJSON() }
+    exit(0)
+}
+
+if arguments.contains("--workflows") {
+    let report = Report(json: arguments.contains("--json"))
+    try await workflowFigures(report: report, quick: arguments.contains("--quick"))
+    if report.json { report.printJSON() }
+    exit(0)
+}
+
 if arguments.contains("--idle-child") {
     // For memory investigations: spawn one child, print its pid, wait for a line on stdin.
     let pm = ProcessManager()
@@ -74,7 +92,8 @@ if arguments.contains("--idle-child") {
 
 /// 200k round trips of `add`, off the main actor like the figures in the report.
 func latencyLoop(_ service: BenchService) async throws -> Samples {
-    try await measureLatency(warmup: 2_000, iterations: 200_000) { _ = try await service.add(1, 2) }
+    let iterations = getenv("TITAN_BENCH_ITERATIONS").flatMap { Int(String(cString: $0)) } ?? 200_000
+    return try await measureLatency(warmup: min(2_000, iterations / 10), iterations: iterations) { _ = try await service.add(1, 2) }
 }
 
 // `--pin`: this process and its children on CPU 0. `--split`: this process on CPU 0 and each
@@ -226,6 +245,11 @@ if !pinned {
     }
 }
 await pm.shutdown()
+
+if !pinned {
+    // Scale: one manager, many idle children.
+    try await measureScale(children: quick ? 50 : 500, report: report)
+}
 
 if !pinned {
     // The pinned and split figures come from copies of this program pinned from their first

@@ -129,7 +129,7 @@ extension TitanPMTests {
                 // (intensity 0) gives up.
                 Glibc.kill(replacement, SIGKILL)
                 let failure = try await nextEvent(rootEvents, "root failure") { if case .failed = $0 { true } else { false } }
-                guard case .failed("root", .intensityExceeded("root", _, _)) = failure else {
+                guard case .failed("root", let error) = failure, error.code == .intensityExceeded, error.supervisor == "root" else {
                     Issue.record("unexpected \(failure)")
                     return
                 }

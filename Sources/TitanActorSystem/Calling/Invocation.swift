@@ -56,10 +56,14 @@ public struct ProcessInvocationEncoder: DistributedTargetInvocationEncoder {
     /// Takes the recorded call (generic substitutions and arguments) out of the encoder.
     mutating func takeFrame() -> FrameBuilder {
         startArguments()
-        var taken = FrameBuilder(kind: .call, capacity: 0)
+        // The encoder is done: leave it an empty builder that costs no allocation, so the
+        // frame taken is the buffer's only owner and the trailer is written in place.
+        var taken = Self.spent
         swap(&taken, &frame)
         return taken
     }
+
+    private static let spent = FrameBuilder(kind: .call, capacity: 0)
 }
 
 /// Decodes a received call's generic substitutions and arguments for
@@ -105,9 +109,10 @@ public struct ProcessInvocationDecoder: DistributedTargetInvocationDecoder {
 public struct ProcessResultHandler: DistributedTargetInvocationResultHandler {
     public typealias SerializationRequirement = any Codable
 
-    // Written once by the runtime, read after `executeDistributedTarget` returns.
-    private final class Box: Sendable {
-        let outcome = Mutex<Result<CallReply, any Error>>(.failure(CancellationError()))
+    // Written once by the runtime inside `executeDistributedTarget`, read after it returns:
+    // the await orders the write before the read, so no lock is needed.
+    private final class Box: @unchecked Sendable {
+        var outcome: Result<CallReply, any Error> = .failure(CancellationError())
     }
 
     private let box = Box()
@@ -117,10 +122,10 @@ public struct ProcessResultHandler: DistributedTargetInvocationResultHandler {
         self.encoder = encoder
     }
 
-    var outcome: Result<CallReply, any Error> { box.outcome.withLock { $0 } }
+    var outcome: Result<CallReply, any Error> { box.outcome }
 
     private func record(_ outcome: Result<CallReply, any Error>) {
-        box.outcome.withLock { $0 = outcome }
+        box.outcome = outcome
     }
 
     public func onReturn<Success: Codable>(value: Success) async throws {

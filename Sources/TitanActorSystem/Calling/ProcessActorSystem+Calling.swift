@@ -6,15 +6,33 @@ import TitanWire
 extension ProcessActorSystem {
     // MARK: Per-call settings
 
-    /// The timeout for calls made inside ``withCallTimeout(_:isolation:_:)``; nil uses the callee's default.
-    @TaskLocal package static var callTimeoutOverride: CallTimeout?
-
-    /// Metadata added to every call made inside ``withCallMetadata(_:isolation:_:)``.
-    @TaskLocal package static var taskMetadata: CallMetadata?
+    /// What the enclosing `with...` functions set for the calls of this task; one task-local
+    /// value, so a call looks it up once.
+    package struct CallSettings: Sendable {
+        /// The timeout for calls made inside ``withCallTimeout(_:isolation:_:)``; nil uses the callee's default.
+        package var timeout: CallTimeout?
+        /// Metadata added to every call made inside ``withCallMetadata(_:isolation:_:)``.
+        package var metadata: CallMetadata?
+    }
 
     package enum CallTimeout: Sendable {
         case after(Duration)
         case never
+    }
+
+    @TaskLocal package static var callSettings = CallSettings()
+
+    /// The metadata the enclosing `with...` functions add to this task's calls.
+    package static var taskMetadata: CallMetadata? { callSettings.metadata }
+
+    private static func with<T>(
+        _ change: (inout CallSettings) -> Void,
+        isolation: isolated (any Actor)?,
+        _ body: () async throws -> T
+    ) async rethrows -> T {
+        var settings = callSettings
+        change(&settings)
+        return try await $callSettings.withValue(settings, operation: body, isolation: isolation)
     }
 
     /// Runs `body` with every remote call in it bounded by `timeout` instead of the default
@@ -24,7 +42,7 @@ extension ProcessActorSystem {
         isolation: isolated (any Actor)? = #isolation,
         _ body: () async throws -> T
     ) async rethrows -> T {
-        try await $callTimeoutOverride.withValue(.after(timeout), operation: body, isolation: isolation)
+        try await with({ $0.timeout = .after(timeout) }, isolation: isolation, body)
     }
 
     /// Runs `body` with no timeout on its remote calls (they still fail if the process dies).
@@ -32,7 +50,7 @@ extension ProcessActorSystem {
         isolation: isolated (any Actor)? = #isolation,
         _ body: () async throws -> T
     ) async rethrows -> T {
-        try await $callTimeoutOverride.withValue(.never, operation: body, isolation: isolation)
+        try await with({ $0.timeout = .never }, isolation: isolation, body)
     }
 
     /// Runs `body` with `metadata` added to every remote call it makes (on top of metadata
@@ -42,9 +60,11 @@ extension ProcessActorSystem {
         isolation: isolated (any Actor)? = #isolation,
         _ body: () async throws -> T
     ) async rethrows -> T {
-        var merged = taskMetadata ?? CallMetadata()
-        merged.merge(metadata)
-        return try await $taskMetadata.withValue(merged, operation: body, isolation: isolation)
+        try await with({ settings in
+            var merged = settings.metadata ?? CallMetadata()
+            merged.merge(metadata)
+            settings.metadata = merged
+        }, isolation: isolation, body)
     }
 
     /// Runs `body` with `key` as the idempotency key of every remote call it makes: a service
@@ -61,7 +81,11 @@ extension ProcessActorSystem {
 
     /// The timeout for a call now: the task's override, else the callee's default.
     package static func effectiveTimeout(default fallback: Duration?) -> Duration? {
-        switch callTimeoutOverride {
+        effectiveTimeout(callSettings.timeout, default: fallback)
+    }
+
+    private static func effectiveTimeout(_ setting: CallTimeout?, default fallback: Duration?) -> Duration? {
+        switch setting {
         case .after(let timeout): timeout
         case .never: nil
         case nil: fallback
@@ -124,7 +148,8 @@ extension ProcessActorSystem {
         guard let route = route(for: id.process) else {
             throw ProcessError.unknownProcess(id.process)
         }
-        var timeout = Self.effectiveTimeout(default: route.defaultCallTimeout)
+        let settings = Self.callSettings
+        var timeout = Self.effectiveTimeout(settings.timeout, default: route.defaultCallTimeout)
         var deadline = timeout.map { clock.deadline(after: $0) }
         // A call made while serving one never outlives the caller's patience for the outer call.
         if let outer = Self.currentCall?.deadline, deadline.map({ outer < $0 }) ?? true {
@@ -134,7 +159,7 @@ extension ProcessActorSystem {
         let call = OutgoingCall(
             target: CallTarget(identifier: target.identifier),
             recipient: id,
-            metadata: Self.taskMetadata ?? CallMetadata(),
+            metadata: settings.metadata ?? CallMetadata(),
             deadline: deadline,
             timeout: timeout,
             arguments: invocation.takeFrame()

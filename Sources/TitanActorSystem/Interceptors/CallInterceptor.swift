@@ -99,6 +99,15 @@ public struct OutgoingCall: Sendable {
     public var timeout: Duration?
     /// The encoded generic substitutions and arguments; the trailer is written at sending.
     package var arguments: FrameBuilder
+
+    package init(target: CallTarget, recipient: ProcessActorID, metadata: CallMetadata, deadline: ClockInstant?, timeout: Duration?, arguments: FrameBuilder) {
+        self.target = target
+        self.recipient = recipient
+        self.metadata = metadata
+        self.deadline = deadline
+        self.timeout = timeout
+        self.arguments = arguments
+    }
 }
 
 /// A call arriving, as the serving side's interceptors see it.
@@ -120,54 +129,40 @@ public struct IncomingCall: Sendable {
 /// answers later calls with it (a reply carrying a stream cannot be reused: streams are
 /// consumed once).
 public struct CallReply: Sendable {
-    package enum Storage: Sendable {
-        /// A reply received from the callee.
-        case received(payload: [UInt8], channel: (any WireChannel)?)
-        /// A reply built in this process, with room for the frame header in front.
-        case built(FrameBuilder)
-    }
-
-    package var storage: Storage
+    /// A reply built in this process, with room for the frame header in front (no copy
+    /// when it is sent); nil for a reply received from the callee.
+    private var built: FrameBuilder?
+    /// A reply received from the callee.
+    private var received: [UInt8]
+    /// The connection a received reply came over, for values that are streams.
+    package let channel: (any WireChannel)?
 
     package init(payload: [UInt8], channel: (any WireChannel)?) {
-        storage = .received(payload: payload, channel: channel)
+        built = nil
+        received = payload
+        self.channel = channel
     }
 
     package init(frame: FrameBuilder) {
-        storage = .built(frame)
+        built = frame
+        received = []
+        channel = nil
     }
 
     /// The size of the encoded value in bytes.
-    public var byteCount: Int {
-        switch storage {
-        case .received(let payload, _): payload.count
-        case .built(let frame): frame.payloadCount
-        }
-    }
+    public var byteCount: Int { built?.payloadCount ?? received.count }
 
     /// The encoded value.
     package var payload: [UInt8] {
-        switch storage {
-        case .received(let payload, _): payload
-        case .built(let frame): Array(frame.writer.bytes[FrameHeader.size...])
-        }
-    }
-
-    /// The connection a received reply came over, for values that are streams.
-    package var channel: (any WireChannel)? {
-        if case .received(_, let channel) = storage { return channel }
-        return nil
+        guard let built else { return received }
+        return Array(built.writer.bytes[FrameHeader.size...])
     }
 
     /// The reply as a frame to send, built without a copy when it was built here.
     package var frame: FrameBuilder {
-        switch storage {
-        case .built(let frame):
-            return frame
-        case .received(let payload, _):
-            var frame = FrameBuilder(kind: .reply, capacity: FrameHeader.size + payload.count)
-            frame.writer.writeBytes(payload)
-            return frame
-        }
+        if let built { return built }
+        var frame = FrameBuilder(kind: .reply, capacity: FrameHeader.size + received.count)
+        frame.writer.writeBytes(received)
+        return frame
     }
 }

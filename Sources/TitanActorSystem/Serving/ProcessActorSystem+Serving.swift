@@ -64,6 +64,7 @@ extension ProcessActorSystem {
 
     /// Runs the target itself, once it is known to be a method of `actor`'s type (see
     /// ``TargetOwnership``): the standard library runs whatever it is given.
+    @inline(__always)
     private func invoke(_ envelope: CallEnvelope, on actor: any DistributedActor, channel: StreamLink?) async -> Result<CallReply, any Error> {
         guard TargetOwnership.allows(envelope.target, on: actor) else {
             return .failure(ProcessError.unknownTarget(envelope.target))

@@ -59,7 +59,7 @@ extension RuntimeClock {
     }
 
     private func timerSleep(until deadline: ClockInstant) async throws {
-        let waiter = WaiterTable<Int, Void>(clock: self)
+        let waiter = WaiterTable<Void>(clock: self)
         // The table's deadline is the sleep: reaching it is success, not a timeout.
         try await waiter.wait(for: 0, deadline: deadline, onDeadline: { .success(()) })
     }

@@ -46,7 +46,7 @@ final class ManagedProcess: CallRoute, Sendable {
     private let system: ProcessActorSystem
     private let state: Mutex<State>
     /// Callers waiting for a running incarnation.
-    private let ready: WaiterTable<UInt64, CallClient>
+    private let ready: WaiterTable<CallClient>
     private let nextWaiter = Atomic<UInt64>(0)
     /// Set for a process a ``Supervisor`` looks after: told of every exit it did not request,
     /// with the incarnation that exited; the restart policy is then the supervisor's.
@@ -148,6 +148,10 @@ final class ManagedProcess: CallRoute, Sendable {
     /// The connection to the running incarnation; waits while the process is starting or
     /// restarting, at most until `deadline`.
     func currentClient(deadline: ClockInstant?, timeout: Duration?) async throws -> CallClient {
+        // The common case, a running process, without parking anything.
+        if let client = state.withLock({ $0.status == .running ? $0.child?.client : nil }) {
+            return client
+        }
         let id = self.id
         return try await ready.wait(
             for: nextWaiter.wrappingAdd(1, ordering: .relaxed).oldValue,

@@ -36,9 +36,9 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
     private let workerOptions: SpawnOptions
     private let state: Mutex<PoolState>
     /// Calls waiting for a worker, keyed by their place in the queue.
-    private let waiting: WaiterTable<UInt64, ManagedProcess>
+    private let waiting: WaiterTable<ManagedProcess>
     /// Callers of ``drain()``.
-    private let drainers: WaiterTable<UInt64, Void>
+    private let drainers: WaiterTable<Void>
     private let nextDrainer = Atomic<UInt64>(0)
     private let broadcast = Broadcast<PoolEvent>()
     private let listener = Mutex<Int?>(nil)

@@ -60,33 +60,6 @@ public enum AutoShutdown: Sendable, Hashable {
     case allSignificant
 }
 
-/// Why a supervisor failed.
-public enum SupervisorError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// More restarts than the intensity allows within the period.
-    case intensityExceeded(supervisor: String, restarts: Int, within: Duration)
-    /// A child's failure was escalated (by a hook, or from a nested supervisor).
-    case escalated(supervisor: String, child: String, reason: String)
-    /// A child could not be started when the supervisor started.
-    case startFailed(supervisor: String, child: String, reason: String)
-    /// The supervisor has no child with this id, or it is not of the requested kind.
-    case noSuchChild(String)
-    /// The operation needs a running supervisor (or a simple-one-for-one one).
-    case notAllowed(String)
-
-    public var description: String {
-        switch self {
-        case .intensityExceeded(let supervisor, let restarts, let within):
-            "supervisor \(supervisor) gave up: \(restarts) restarts within \(within)"
-        case .escalated(let supervisor, let child, let reason):
-            "supervisor \(supervisor) failed: child \(child) escalated (\(reason))"
-        case .startFailed(let supervisor, let child, let reason):
-            "supervisor \(supervisor) could not start child \(child): \(reason)"
-        case .noSuchChild(let id): "no such child: \(id)"
-        case .notAllowed(let why): "not allowed: \(why)"
-        }
-    }
-}
-
 /// A child declared in a supervisor's body.
 public struct Child: Sendable {
     enum Kind: Sendable {

@@ -85,6 +85,15 @@ package enum ProcFS {
         return children.sorted()
     }
 
+    /// How many threads `pid` has (the `Threads:` line of /proc/PID/status).
+    package static func threadCount(of pid: Int32) -> Int? {
+        guard let bytes = read("/proc/\(pid)/status") else { return nil }
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") where line.hasPrefix("Threads:") {
+            return Int(line.dropFirst("Threads:".count).trimmingPrefix(while: { $0 == " " || $0 == "\t" }))
+        }
+        return nil
+    }
+
     /// How many descriptors this process has open.
     package static func openDescriptorCount() -> Int {
         guard let dir = opendir("/proc/self/fd") else { return -1 }

@@ -38,10 +38,10 @@ package final class ChildProcess: Sendable {
     /// The managed process this child is an incarnation of.
     package let id: ProcessID
     private let state: Mutex<State>
-    private let exited: WaiterTable<Int, Termination>
+    private let exited: WaiterTable<Termination>
     private let clock: any RuntimeClock
     private let onExit: @Sendable (Termination) -> Void
-    private let nextWaiter = Atomic<Int>(0)
+    private let nextWaiter = Atomic<UInt64>(0)
 
     private init(id: ProcessID, pid: Int32, pidfd: Int32, controlFD: Int32, secret: PeerSecret, clock: any RuntimeClock, onExit: @escaping @Sendable (Termination) -> Void) {
         self.id = id

@@ -1,0 +1,22 @@
+@_exported import TitanPolicies
+
+/// Generates a distributed actor's service contract at compile time: its
+/// ``TitanPolicies/ServiceManifest`` (every `distributed func` with its argument labels and
+/// types, result, streaming, and the policies its attributes declare), its
+/// ``TitanPolicies/InterfaceHash``, and a dispatch table that runs a call on a local
+/// instance by method index, without the runtime's per-call lookup of the target's mangled
+/// name. The actor conforms to ``TitanPolicies/ContractedService``.
+///
+/// ```swift
+/// @ServiceContract
+/// distributed actor Accounts: ProcessService {
+///     @RateLimit(100, per: .seconds(1), key: "userID")
+///     @Validate("amount", .range(1...10_000))
+///     distributed func transfer(userID: String, amount: Int) -> Receipt { ... }
+/// }
+/// ```
+///
+/// Misuse is a compile-time error: the macro on anything but a `distributed actor`, or a
+/// policy that names a method or argument the actor does not have.
+@attached(extension, conformances: ContractedService, names: named(manifest), named(interfaceHash), named(dispatch), named(policyKeys), named(heal))
+public macro ServiceContract() = #externalMacro(module: "TitanMacrosPlugin", type: "ServiceContractMacro")
