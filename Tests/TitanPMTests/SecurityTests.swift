@@ -1,4 +1,5 @@
 import CTitan
+import Distributed
 import Glibc
 import Testing
 import TitanPMTestKit
@@ -54,6 +55,18 @@ private func expectAllRefused(_ results: [String: String], _ who: String) {
     #expect(results["helloWithGuessedProof"]?.contains("authentication failed") == true, "\(results)")
 }
 
+/// A service whose type is private to this file: its methods' targets name it with a private
+/// discriminator, which the runtime cannot resolve.
+private distributed actor PrivateCounter: ProcessService {
+    static let name = "private-counter"
+    var count = 0
+
+    distributed func increment() -> Int {
+        count += 1
+        return count
+    }
+}
+
 extension TitanPMTests {
     /// Issue #13: only the manager commands a child, and no peer can crash, exhaust or trick it.
     @Suite struct Security {
@@ -76,6 +89,21 @@ extension TitanPMTests {
                 #expect(try await calc.add(2, 3) == 5)
                 #expect(try await calc.pid() == pid)
                 #expect(pm.process(id: calc.id.process)?.restarts == 0)
+            }
+        }
+
+        @Test func aPrivateServiceTypeIsRefusedWithAnErrorThatSaysWhy() async throws {
+            try await withProcessManager { pm in
+                // Its methods' targets carry a discriminator the runtime cannot resolve, so they
+                // cannot be proven to be its own: refused, and told so.
+                let counter = try await pm.spawn(PrivateCounter.self, options: SpawnOptions(isolation: .inProcess))
+                do {
+                    _ = try await counter.increment()
+                    Issue.record("a method of a private type ran unchecked")
+                } catch let error as ProcessError {
+                    #expect(error.code == .unknownTarget)
+                    #expect(error.message.contains("must be internal or public"), "\(error)")
+                }
             }
         }
 

@@ -66,8 +66,8 @@ extension ProcessActorSystem {
     /// ``TargetOwnership``): the standard library runs whatever it is given.
     @inline(__always)
     private func invoke(_ envelope: CallEnvelope, on actor: any DistributedActor, channel: StreamLink?) async -> Result<CallReply, any Error> {
-        guard TargetOwnership.allows(envelope.target, on: actor) else {
-            return .failure(ProcessError.unknownTarget(envelope.target))
+        if let refusal = TargetOwnership.refusal(envelope.target, on: actor) {
+            return .failure(refusal)
         }
         var decoder = ProcessInvocationDecoder(envelope: envelope, decoder: makeDecoder(channel: channel))
         let handler = ProcessResultHandler(encoder: makeEncoder())

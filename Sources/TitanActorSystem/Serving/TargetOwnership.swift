@@ -17,7 +17,8 @@ import TitanCore
 /// Anything else is refused with ``ProcessError/Code/unknownTarget``. Verdicts for accepted
 /// pairs are remembered (their number is bounded by the program's distributed functions),
 /// so the hot path is one dictionary lookup. Not supported (refused): methods of generic
-/// actor types and of protocols nested in a type.
+/// actor types, of private or fileprivate actor types (the runtime cannot look them up by
+/// name) and of protocols nested in a type.
 ///
 /// The argument types need no check of their own: the target's accessor decodes each
 /// argument as its declared type, and a failure there is ``ProcessError/Code/invalidArguments``.
@@ -36,7 +37,7 @@ package enum TargetOwnership {
         if accepted.withLock({ $0.contains(key) }) { return true }
         guard let owner = owner(ofTarget: target) else { return false }
         let allowed: Bool
-        if owner == String(reflecting: actorType) {
+        if owner == name(of: actorType) {
             allowed = true
         } else if let stubProtocol = protocolOfStub(owner) {
             allowed = conforms(actor, to: stubProtocol)
@@ -45,6 +46,20 @@ package enum TargetOwnership {
         }
         if allowed { accepted.withLock { _ = $0.insert(key) } }
         return allowed
+    }
+
+    /// Why `target` may not run on `actor`, or nil if it may.
+    package static func refusal(_ target: String, on actor: any DistributedActor) -> ProcessError? {
+        guard !allows(target, on: actor) else { return nil }
+        if let owner = owner(ofTarget: target), owner.contains(" in _") {
+            // `Module.(Type in _DISCRIMINATOR)`: the runtime cannot look such a type up by name,
+            // so it cannot be told apart from another private type of the same name.
+            return ProcessError(
+                .unknownTarget,
+                "\(target) is a method of a private type (\(owner)); a distributed actor called through Titan must be internal or public"
+            )
+        }
+        return ProcessError.unknownTarget(target)
     }
 
     /// `Module.Type` for a target naming `distributed thunk Module.Type.method(...)`; nil for
@@ -58,14 +73,46 @@ package enum TargetOwnership {
             body = body[close.upperBound...]
         }
         // The name ends where the signature starts: `(`, `<` (generic) or ` : ` (a property).
-        var end = body.endIndex
-        for marker in ["(", "<", " : "] {
-            if let found = body.firstRange(of: marker), found.lowerBound < end { end = found.lowerBound }
+        // A `(` right after a dot opens a context, not a signature: `Module.(Type in _XYZ)`.
+        var components: [String] = []
+        var current = ""
+        var depth = 0
+        var previous: Character = " "
+        scan: for character in body {
+            switch character {
+            case "(" where previous == "." || depth > 0:
+                depth += 1
+            case ")" where depth > 0:
+                depth -= 1
+            case "<" where depth > 0:
+                break
+            case "(", "<":
+                // depth is 0 here: the cases above took every other parenthesis.
+                break scan
+            case ":" where depth == 0 && previous == " ":
+                current.removeLast()
+                break scan
+            case "." where depth == 0:
+                components.append(current)
+                current = ""
+                previous = character
+                continue scan
+            default:
+                break
+            }
+            current.append(character)
+            previous = character
         }
-        var components = body[..<end].split(separator: ".", omittingEmptySubsequences: false)
+        components.append(current)
         if components.last == "getter" { components.removeLast() }
         guard components.count >= 3 else { return nil }
         return components.dropLast().joined(separator: ".")
+    }
+
+    /// The type's name as the demangler spells it in a target (`Module.(Type in _XYZ)` for a
+    /// private type, where `String(reflecting:)` says `Module.(unknown context at $…).Type`).
+    private static func name(of type: Any.Type) -> String {
+        _mangledTypeName(type).flatMap { demangle("$s\($0)D") } ?? String(reflecting: type)
     }
 
     /// For a `@Resolvable` stub `Module.$Protocol`, the protocol's existential type.
