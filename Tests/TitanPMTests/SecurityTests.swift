@@ -107,6 +107,22 @@ extension TitanPMTests {
             }
         }
 
+        @Test func theOwnerOfATargetIsReadFromItsMangledName() {
+            let cases: [(String, String?)] = [
+                ("$s17TitanTestServices10CalculatorC3addyS2i_SitYaKFTE", "TitanTestServices.Calculator"),
+                ("$s17TitanTestServices9$GreetingC5greetyS2SYaKFTE", "TitanTestServices.$Greeting"),
+                ("$s17TitanTestServices10CalculatorC4echoyxxYaKSeRzSERzs8SendableRzlFTE", "TitanTestServices.Calculator"),
+                ("$s12TitanPMTests14PrivateCounter33_7F2CF9E1F1AA70C1C3D42B2FF79DA13ELLC9incrementSiyYaKFTE",
+                 "TitanPMTests.(PrivateCounter in _7F2CF9E1F1AA70C1C3D42B2FF79DA13E)"),
+                ("$s17TitanTestServices10CalculatorC5InnerC3addyS2i_SitYaKFTE", "TitanTestServices.Calculator.Inner"),
+                ("$s17TitanTestServices10CalculatorC3addyS2i_SitF", nil),   // not a distributed thunk
+                ("$", nil), ("$sTE", nil), ("", nil), ("$s\u{1}\u{0}TE", nil), (String(repeating: "$s1", count: 500) + "TE", nil),
+            ]
+            for (target, owner) in cases {
+                #expect(TargetOwnership.owner(ofTarget: target) == owner, "\(target)")
+            }
+        }
+
         @Test func aWrongResolvableProtocolIsRefusedAndTheChildKeepsServing() async throws {
             try await withProcessManager { pm in
                 // A calculator spawned by name as a Greeting: `greet` is not among its methods.

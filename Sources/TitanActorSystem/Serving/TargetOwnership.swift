@@ -77,7 +77,7 @@ package enum TargetOwnership {
         var components: [String] = []
         var current = ""
         var depth = 0
-        var previous: Character = " "
+        var previous: Character = "\0"
         scan: for character in body {
             switch character {
             case "(" where previous == "." || depth > 0:
@@ -89,7 +89,7 @@ package enum TargetOwnership {
             case "(", "<":
                 // depth is 0 here: the cases above took every other parenthesis.
                 break scan
-            case ":" where depth == 0 && previous == " ":
+            case ":" where depth == 0 && previous == " " && !current.isEmpty:
                 current.removeLast()
                 break scan
             case "." where depth == 0:
