@@ -18,6 +18,12 @@ package struct ChildSpec: Sendable {
     package var child: ChildEnvironment
     /// The encoded configuration, sent on the control socket once the child runs.
     package var configuration: [UInt8]
+    /// Where the children of one manager listen for callers it introduces: an abstract socket
+    /// name (`@...`) that each incarnation extends with its process id and a random part of its
+    /// own (see ``ChildProcess/listenAddress``); nil: the child does not listen.
+    package var listenPrefix: String?
+    /// What the child grants callers on its listening socket, and any caller.
+    package var servingLimits: ServingLimits
 
     package init(
         executable: String,
@@ -26,7 +32,9 @@ package struct ChildSpec: Sendable {
         environment: [String: String],
         workingDirectory: String?,
         child: ChildEnvironment,
-        configuration: [UInt8]
+        configuration: [UInt8],
+        listenPrefix: String? = nil,
+        servingLimits: ServingLimits = ServingLimits()
     ) {
         self.executable = executable
         self.image = image
@@ -35,5 +43,7 @@ package struct ChildSpec: Sendable {
         self.workingDirectory = workingDirectory
         self.child = child
         self.configuration = configuration
+        self.listenPrefix = listenPrefix
+        self.servingLimits = servingLimits
     }
 }

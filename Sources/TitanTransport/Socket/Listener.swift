@@ -6,33 +6,42 @@ import TitanWire
 
 /// A listening Unix-domain socket with one thread accepting connections.
 ///
-/// Only processes of this process's user (or root) are served: a connection from any other
-/// user is closed at once. That is what a `0700` directory around a socket file gives, and
-/// what an abstract socket (which has no file permissions) needs.
+/// It admits at most `maxConnections` at a time (each costs the owner a reader thread) and
+/// only peers whose user id the kernel reports (SO_PEERCRED) as `allowedUID`; others are
+/// closed at once, before a byte is read from them. An abstract socket (a path starting with
+/// `@`) has no file permissions: `allowedUID` is what keeps other users out of it.
 package final class Listener: Sendable {
     package let path: String
+    package let maxConnections: Int
+    package let allowedUID: UInt32?
     private let fd: Int32
     private let stopped = Mutex(false)
+    private let open = Atomic<Int>(0)
 
-    /// Binds `path` (replacing a stale socket file) and listens.
-    package init(path: String) throws(SocketError) {
+    /// Binds `path` (replacing a stale socket file; see ``UnixSocket`` for abstract names) and listens.
+    package init(path: String, maxConnections: Int = .max, allowedUID: UInt32? = nil) throws(SocketError) {
         self.path = path
+        self.maxConnections = maxConnections
+        self.allowedUID = allowedUID
         fd = try UnixSocket.listen(path: path)
     }
 
-    /// Starts accepting; `onAccept` receives each new connected descriptor (close-on-exec) on
-    /// the accept thread.
+    /// Connections admitted and not yet reported closed.
+    package var openConnections: Int { open.load(ordering: .relaxed) }
+
+    /// Starts accepting; `onAccept` receives each admitted connected descriptor
+    /// (close-on-exec) on the accept thread, and must call ``connectionClosed()`` once that
+    /// connection has ended.
     package func start(onAccept: @escaping @Sendable (Int32) -> Void) {
         startDetachedThread(name: "titan-accept") { [self] in
             while true {
                 let client = titan_accept_cloexec(fd)
                 if client >= 0 {
-                    var peer: uid_t = 0
-                    guard titan_peer_uid(client, &peer) == 0, peer == geteuid() || peer == 0 else {
+                    if admit(client) {
+                        onAccept(client)
+                    } else {
                         Glibc.close(client)
-                        continue
                     }
-                    onAccept(client)
                     continue
                 }
                 if errno == EINTR || errno == ECONNABORTED { continue }
@@ -44,7 +53,24 @@ package final class Listener: Sendable {
         }
     }
 
-    /// Stops accepting and removes the socket file. Connections already accepted stay open.
+    private func admit(_ client: Int32) -> Bool {
+        if let allowedUID {
+            guard let peer = UnixSocket.peerCredentials(client), peer.uid == allowedUID else { return false }
+        }
+        let (admitted, _) = open.wrappingAdd(1, ordering: .relaxed)
+        guard admitted < maxConnections else {
+            open.wrappingSubtract(1, ordering: .relaxed)
+            return false
+        }
+        return true
+    }
+
+    /// A connection handed to `onAccept` has ended: its place is free.
+    package func connectionClosed() {
+        open.wrappingSubtract(1, ordering: .relaxed)
+    }
+
+    /// Stops accepting and removes the socket file, if it has one. Connections already accepted stay open.
     package func stop() {
         let first = stopped.withLock { stopped -> Bool in
             defer { stopped = true }
