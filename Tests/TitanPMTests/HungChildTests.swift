@@ -12,9 +12,14 @@ import TitanWire
 /// Starts `hog.burn` for `milliseconds` in the background and returns once the call is in
 /// flight; the child's actor and the reader thread it runs on are then busy.
 private func startBurning(_ hog: ResourceHog, _ pm: ProcessManager, milliseconds: Int = 60_000) async throws -> Task<Void, Never> {
+    let pid = try #require(pm.process(id: hog.id.process)?.pid)
+    let cpuBefore = ProcFS.cpuTime(of: pid) ?? .zero
     let before = pm.inFlightCalls(hog.id.process)
     let task = Task { _ = try? await hog.burn(milliseconds: milliseconds) }
     #expect(await eventually { pm.inFlightCalls(hog.id.process) > before })
+    // Sent is not started: a request on the control channel can overtake the call's frame.
+    // An idle child uses next to no CPU; a burning one a whole core.
+    #expect(await eventually { (ProcFS.cpuTime(of: pid) ?? .zero) > cpuBefore + .milliseconds(50) }, "the burn did not start")
     return task
 }
 

@@ -27,7 +27,14 @@ package final class CallServer: Sendable {
         var greeted = false
         var running: [UInt64: Running] = [:]
         var handshakeTimer: TimerToken?
+        /// The highest call id started so far (a caller numbers its calls upwards).
+        var highestStarted: UInt64 = 0
+        /// Calls cancelled from the control channel before this connection started them.
+        var cancelledEarly: Set<UInt64> = []
     }
+
+    /// At most this many early cancellations are remembered.
+    private static let maxCancelledEarly = 4096
 
     package let connection: any FrameConnection
     private let system: ProcessActorSystem
@@ -103,7 +110,7 @@ package final class CallServer: Sendable {
             case .call:
                 startCall(frame)
             case .cancel:
-                cancel(frame.id)
+                cancelRunning(frame.id)
             case .control:
                 // Control requests travel only on the control channel, which only the manager
                 // holds; on a calls' connection they are refused, the manager's included.
@@ -164,9 +171,26 @@ package final class CallServer: Sendable {
         reject("no hello within \(timeout)")
     }
 
-    /// Cancels the task of call `id`, if it is running: from a `cancel` frame, or from the
-    /// control channel, which a reader thread busy with a call does not hold up.
+    /// Cancels call `id` on behalf of the control channel, which a reader thread busy with
+    /// a call does not hold up — and which can overtake the call's own frame: a call this
+    /// connection has not started yet is cancelled as it starts.
     package func cancel(_ id: UInt64) {
+        let running = state.withLock { state -> Running? in
+            let running = state.running[id]
+            let notYet = running == nil && id > state.highestStarted
+            if case .starting? = running {
+                state.cancelledEarly.insert(id)
+            } else if notYet, state.cancelledEarly.count < Self.maxCancelledEarly {
+                state.cancelledEarly.insert(id)
+            }
+            return running
+        }
+        if case .task(let task) = running { task.cancel() }
+    }
+
+    /// Cancels the task of call `id`, if it is running (a `cancel` frame, which follows its
+    /// call on the same connection).
+    private func cancelRunning(_ id: UInt64) {
         let running = state.withLock { $0.running[id] }
         if case .task(let task) = running { task.cancel() }
     }
@@ -197,11 +221,16 @@ package final class CallServer: Sendable {
     /// Records the task for `id` so a `cancel` frame can reach it; a task that finished
     /// before `start` returned leaves no entry behind.
     private func track(_ id: UInt64, _ start: () -> Task<Void, Never>) {
-        state.withLock { $0.running[id] = .starting }
-        let task = start()
         state.withLock { state in
-            if state.running[id] != nil { state.running[id] = .task(task) }
+            state.running[id] = .starting
+            state.highestStarted = max(state.highestStarted, id)
         }
+        let task = start()
+        let cancelled = state.withLock { state -> Bool in
+            if state.running[id] != nil { state.running[id] = .task(task) }
+            return state.cancelledEarly.remove(id) != nil
+        }
+        if cancelled { task.cancel() }
     }
 
     private func finish(_ id: UInt64, _ outcome: Result<CallReply, any Error>) {
