@@ -58,7 +58,6 @@ public final class ProcessActorSystem: DistributedActorSystem, Sendable {
     let admission = Mutex(Admission())
     private let hostInfo: Mutex<Welcome>
     let telemetryBox = Mutex<ProcessTelemetry?>(nil)
-    private let controlHandler = Mutex<(@Sendable ([UInt8]) async -> Result<CallReply, any Error>)?>(nil)
     /// The serving side of the manager's connection, which cancellations from the control
     /// channel reach.
     private let managerServer = Mutex(WeakServer())
@@ -188,11 +187,6 @@ public final class ProcessActorSystem: DistributedActorSystem, Sendable {
         }
     }
 
-    /// Installs the handler for `control` frames (health, graceful shutdown).
-    package func setControlHandler(_ handler: @escaping @Sendable ([UInt8]) async -> Result<CallReply, any Error>) {
-        controlHandler.withLock { $0 = handler }
-    }
-
     /// Remembers `server` as the one serving the manager's calls.
     func setManagerServer(_ server: CallServer) {
         managerServer.withLock { $0.server = server }
@@ -201,13 +195,6 @@ public final class ProcessActorSystem: DistributedActorSystem, Sendable {
     /// Cancels call `id` of the manager's connection, if it is running.
     package func cancelManagerCall(_ id: UInt64) {
         managerServer.withLock { $0.server }?.cancel(id)
-    }
-
-    package func handleControl(_ payload: [UInt8]) async -> Result<CallReply, any Error> {
-        guard let handler = controlHandler.withLock({ $0 }) else {
-            return .failure(ProcessError.unsupported("this process does not take control requests"))
-        }
-        return await handler(payload)
     }
 }
 

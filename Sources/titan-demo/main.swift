@@ -190,7 +190,8 @@ let supervisor = try await pm.supervisor("demo", strategy: .oneForAll, intensity
 let supervisorEvents = supervisor.events
 let before = await supervisor.children
 say("  before: " + before.map { "\($0.id) pid \($0.pid ?? 0)" }.joined(separator: ", "))
-kill(before[0].pid ?? 0, SIGKILL)
+// Through the manager, which signals the child's pidfd: never a raw pid that may have been reused.
+if let left = before[0].process { try pm.kill(left) }
 for await event in supervisorEvents {
     if case .restarted(_, let cause, let children) = event {
         say("  \(cause) was killed; restarted \(children)")

@@ -369,7 +369,7 @@ public distributed actor PoolWorkerService: ProcessService {
 }
 
 /// Every service the test host can run by name.
-public let allTestServices: [any ProcessService.Type] = [Calculator.self, KeyValueStore.self, Greeter.self, Streamer.self, PoolWorkerService.self, TraceRelay.self, TraceLeaf.self, Chatter.self]
+public let allTestServices: [any ProcessService.Type] = [Calculator.self, KeyValueStore.self, Greeter.self, Streamer.self, PoolWorkerService.self, TraceRelay.self, TraceLeaf.self, Chatter.self, Intruder.self]
 
 /// Keeps the calling thread busy for `milliseconds` of wall time without suspending; returns a
 /// value the optimiser cannot drop the loop for.

@@ -25,10 +25,19 @@ extension ProcessActorSystem {
     /// nil outside a served call or when the caller waits without bound.
     public static var currentCallDeadline: ClockInstant? { currentCall?.deadline }
 
-    /// Serves calls on an accepted connection until it closes.
-    package func serve(_ connection: any FrameConnection) {
-        let server = CallServer(connection: connection, system: self)
-        server.start { _ in }
+    /// Serves calls on an accepted connection until it closes, after checking the caller
+    /// as `authentication` says; `onClose` runs once when the connection has ended.
+    /// `isManager` marks the manager's own connection (a child's descriptor 3), whose calls
+    /// the control channel's cancellations reach (see ``cancelManagerCall(_:)``).
+    package func serve(
+        _ connection: any FrameConnection,
+        authentication: CallerAuthentication = .channel,
+        isManager: Bool = false,
+        onClose: @escaping @Sendable () -> Void = {}
+    ) {
+        let server = CallServer(connection: connection, system: self, authentication: authentication)
+        if isManager { setManagerServer(server) }
+        server.start { _ in onClose() }
     }
 
     /// Runs a received call against the local actor it names, through the serving side's
@@ -57,9 +66,13 @@ extension ProcessActorSystem {
         }
     }
 
-    /// Runs the target itself.
+    /// Runs the target itself, once it is known to be a method of `actor`'s type (see
+    /// ``TargetOwnership``): the standard library runs whatever it is given.
     @inline(__always)
     private func invoke(_ envelope: CallEnvelope, on actor: any DistributedActor, channel: StreamLink?) async -> Result<CallReply, any Error> {
+        if let refusal = TargetOwnership.refusal(envelope.target, on: actor) {
+            return .failure(refusal)
+        }
         var decoder = ProcessInvocationDecoder(envelope: envelope, decoder: makeDecoder(channel: channel))
         let handler = ProcessResultHandler(encoder: makeEncoder())
         do {

@@ -39,7 +39,7 @@ public final class AdminServer: Sendable {
         try Self.prepare(path: path, isDefault: options.socketPath == nil && getenv(AdminEndpoint.socketVariable) == nil)
         do {
             // The endpoint checks peer credentials itself, against its allowed users.
-            unixListener = try Listener(path: path, sameUserOnly: false)
+            unixListener = try Listener(path: path)
         } catch {
             throw AdminError(.failed, "cannot listen on \(path): \(error)")
         }

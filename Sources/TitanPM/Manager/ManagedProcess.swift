@@ -88,6 +88,9 @@ final class ManagedProcess: CallRoute, Sendable {
 
     var pid: Int32? { state.withLock { $0.child?.pid } }
 
+    /// The running incarnation, if any.
+    var currentChild: ChildProcess? { state.withLock { $0.child } }
+
     var affinityExecutor: (any TaskExecutor)? { state.withLock { $0.child?.client }?.executor }
 
     var incarnation: Int { state.withLock { $0.incarnation } }
@@ -95,6 +98,14 @@ final class ManagedProcess: CallRoute, Sendable {
     var inFlightCalls: Int { state.withLock { $0.child?.client }?.inFlight ?? 0 }
 
     var serviceTypeName: String? { spec.child.serviceType }
+
+    /// How to reach the running incarnation's listening socket; nil when none runs.
+    var introduction: PeerIntroduction? {
+        guard let child = state.withLock({ $0.status == .running ? $0.child : nil }),
+              let address = child.listenAddress
+        else { return nil }
+        return PeerIntroduction(process: id, pid: child.pid, socketPath: address, secret: child.secret)
+    }
 
     var info: ProcessInfo {
         let snapshot = state.withLock { ($0.child?.pid, $0.status, $0.startTime, $0.restarts, $0.lastExit) }

@@ -27,6 +27,7 @@ public final class ProcessManager: Sendable {
         var entries: [ProcessID: any ManagedEntry] = [:]
         var order: [ProcessID] = []
         var counters: [String: Int] = [:]
+        /// The prefix of the children's abstract socket names, from the first spawn on.
         var directory: String?
         var isShutDown = false
         var groups: [ProcessID: any ProcessGroup] = [:]
@@ -239,8 +240,7 @@ public final class ProcessManager: Sendable {
         supervisorHook: (@Sendable (Int, Termination) -> Void)? = nil
     ) async throws -> ManagedProcess {
         let id = try makeID(name)
-        let directory = try socketDirectory()
-        let socketPath = "\(directory)/\(id).sock"
+        let listenPrefix = socketDirectory()
         let configurationBytes: [UInt8]
         do {
             configurationBytes = try actorSystem.makeEncoder().encode(configuration)
@@ -251,7 +251,6 @@ public final class ProcessManager: Sendable {
             serviceType: serviceType,
             serviceName: serviceName ?? name,
             processID: id,
-            socketPath: socketPath,
             parentPID: getpid(),
             maxFrameSize: options.maxMessageSize,
             telemetry: telemetry.childTelemetry,
@@ -271,7 +270,9 @@ public final class ProcessManager: Sendable {
             environment: environment,
             workingDirectory: options.workingDirectory,
             child: child,
-            configuration: configurationBytes
+            configuration: configurationBytes,
+            listenPrefix: listenPrefix,
+            servingLimits: options.servingLimits
         )
         spec.captured = telemetry.captured
         spec.limits = options.limits.rlimits
@@ -320,15 +321,17 @@ public final class ProcessManager: Sendable {
         }
     }
 
-    /// The prefix of the children's socket addresses: a name in the abstract namespace, unique
+    /// The prefix of the children's listening sockets: a name in the abstract namespace, unique
     /// to this manager, so that nothing lands in the file system and nothing is left there
-    /// however this process ends (SIGKILL included). Only this user's processes are served
-    /// on those sockets (see `Listener`).
-    private func socketDirectory() throws -> String {
+    /// however this process ends (SIGKILL included), and nothing on disk can be swapped or
+    /// removed under the manager. Each incarnation adds its process id and a random part (see
+    /// `ChildProcess.listenAddress`); only this user's processes that prove the child's secret
+    /// are served there (see `Listener` and SECURITY.md).
+    private func socketDirectory() -> String {
         state.withLock { state in
             if let directory = state.directory { return directory }
             var random = SystemRandomNumberGenerator()
-            let directory = "@titan-\(getpid())-\(String(random.next(), radix: 16))\(String(random.next(), radix: 16))"
+            let directory = "@titan-\(getpid())-\(String(random.next(), radix: 16))"
             state.directory = directory
             return directory
         }
@@ -485,13 +488,18 @@ public final class ProcessManager: Sendable {
         hub.subscribe()
     }
 
+    /// The running incarnation of process `id`, for tests that signal it directly.
+    package func currentChild(of id: ProcessID) -> ChildProcess? {
+        (entry(id) as? ManagedProcess)?.currentChild
+    }
+
     /// Calls in flight to process `id` on its current connection.
     package func inFlightCalls(_ id: ProcessID) -> Int {
         (entry(id) as? ManagedProcess)?.inFlightCalls ?? 0
     }
 
     /// The prefix of the children's (abstract) socket addresses, once the first child has been
-    /// spawned: a child's socket is `<prefix>/<process id>.sock`.
+    /// spawned: a child's socket is `<prefix>/<process id>-<random>` (see ``introduction(to:)``).
     package var socketDirectoryPath: String? {
         state.withLock { $0.directory }
     }
@@ -514,5 +522,14 @@ public final class ProcessManager: Sendable {
     /// The mangled name of the service type process `id` runs; nil for one spawned by name.
     package func serviceTypeName(of id: ProcessID) -> String? {
         entry(id)?.serviceTypeName
+    }
+
+    /// What a caller needs to reach process `id`'s running incarnation on its listening
+    /// socket: for callers this manager introduces (and tests).
+    package func introduction(to id: ProcessID) throws -> PeerIntroduction {
+        guard let process = entry(id) as? ManagedProcess, let introduction = process.introduction else {
+            throw ProcessError.notRunning(id, entry(id)?.info.status ?? .stopped)
+        }
+        return introduction
     }
 }

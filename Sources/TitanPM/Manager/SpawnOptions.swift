@@ -65,6 +65,9 @@ public struct SpawnOptions: Sendable {
     /// Restarts a child whose service stops answering heartbeats (see ``Watchdog``); nil,
     /// the default, sends none.
     public var watchdog: Watchdog?
+    /// What the child grants callers on its listening socket (handshake deadline, connection
+    /// cap) and any caller (unsent replies); tests shorten them.
+    package var servingLimits = ServingLimits()
 
     /// Options with every default: a child process re-executing this program, 10 s to start,
     /// 30 s per call, 5 s per stop step, no restarts, 64 MiB messages.

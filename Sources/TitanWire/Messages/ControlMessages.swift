@@ -1,11 +1,11 @@
 import TitanCore
 
-/// Requests to the hosting runtime, not to the service's actor. The manager sends every one of
-/// them — health, stop, heartbeat, cancellation, metrics — on the child's control channel
-/// (descriptor 4, see ``ControlChannelMessage``), which a thread no user code runs on reads, so
-/// a busy service still answers; a `control` frame on a calls' connection carries the same
-/// requests to the same handler. Op codes: health 1, shutdown 2, metrics 3, heartbeat 4,
-/// cancel 5; any other is a ``WireError/malformed(_:)`` error.
+/// Requests to the hosting runtime, not to the service's actor — health, stop, heartbeat,
+/// cancellation, metrics. They travel only on a child's control channel (descriptor 4, see
+/// ``ControlChannelMessage``), whose other end only the manager holds and which a thread no user
+/// code runs on reads, so a busy service still answers; a `control` frame on a calls'
+/// connection is refused. Op codes: health 1, shutdown 2, metrics 3, heartbeat 4, cancel 5; any
+/// other is a ``WireError/malformed(_:)`` error.
 package enum ControlRequest: Sendable, Equatable {
     /// Ask the service's ``ProcessService/health()``.
     case health
@@ -32,9 +32,7 @@ package enum ControlRequest: Sendable, Equatable {
             writer.writeByte(Self.healthOp)
         case .shutdown(let timeout):
             writer.writeByte(Self.shutdownOp)
-            let (seconds, attoseconds) = timeout.components
-            writer.writeInteger(Int64(seconds))
-            writer.writeInteger(Int64(attoseconds / 1_000_000_000))
+            Self.writeTimeout(timeout, to: &writer)
         case .metrics:
             writer.writeByte(Self.metricsOp)
         case .heartbeat:
@@ -46,15 +44,31 @@ package enum ControlRequest: Sendable, Equatable {
         return writer.bytes
     }
 
+    /// Writes `timeout` as ``readTimeout(_:)`` reads it.
+    package static func writeTimeout(_ timeout: Duration, to writer: inout ByteWriter) {
+        let (seconds, attoseconds) = timeout.components
+        writer.writeInteger(Int64(seconds))
+        writer.writeInteger(Int64(attoseconds / 1_000_000_000))
+    }
+
+    /// A non-negative duration as whole seconds and nanoseconds; anything else (which would
+    /// not survive `Duration.components`) is malformed.
+    package static func readTimeout(_ reader: inout ByteReader) throws(WireError) -> Duration {
+        let seconds = try reader.readInteger(Int64.self)
+        let nanoseconds = try reader.readInteger(Int64.self)
+        guard seconds >= 0, (0..<1_000_000_000).contains(nanoseconds) else {
+            throw .malformed("duration of \(seconds) s and \(nanoseconds) ns")
+        }
+        return .seconds(seconds) + .nanoseconds(nanoseconds)
+    }
+
     package init(payload: [UInt8]) throws(WireError) {
         var reader = ByteReader(payload)
         switch try reader.readByte() {
         case Self.healthOp:
             self = .health
         case Self.shutdownOp:
-            let seconds = try reader.readInteger(Int64.self)
-            let nanoseconds = try reader.readInteger(Int64.self)
-            self = .shutdown(timeout: .seconds(seconds) + .nanoseconds(nanoseconds))
+            self = .shutdown(timeout: try Self.readTimeout(&reader))
         case Self.metricsOp:
             self = .metrics
         case Self.heartbeatOp:
@@ -71,6 +85,10 @@ package enum ControlRequest: Sendable, Equatable {
 /// thread that never runs user code — in either direction: a request with its id, or the
 /// reply to the request with that id.
 package enum ControlChannelMessage: Sendable, Equatable {
+    /// The largest message either side reads: requests and replies are small (a health
+    /// status at most); a larger one ends the channel.
+    package static let maxSize = 1 << 16
+
     case request(id: UInt64, ControlRequest)
     /// Done, with the reply's payload (a ``HealthStatus`` for `health`, empty otherwise).
     case done(id: UInt64, [UInt8])
