@@ -11,6 +11,7 @@ import PackageDescription
 //   TitanActorSystem  ProcessActorSystem: calling and serving sides, interceptors, streaming
 //   TitanTransport    frame connections: Unix sockets, and an in-memory one for tests
 //   TitanWire         bytes, the binary Codable format, frames, the call envelope
+//   TitanPolicies     method policies as pure state machines, the service manifest, dispatch protocols
 //   TitanCore         vocabulary: ids, errors, signals, backoff, clocks, waiters (no I/O)
 //   CTitan            Linux calls Glibc does not export
 //
@@ -20,7 +21,7 @@ let package = Package(
     products: [
         .library(name: "TitanPM", targets: ["TitanPM"]),
         .library(name: "TitanPMTestKit", targets: ["TitanPMTestKit"]),
-        // Policy state machines and the service manifest's value types: no dependencies.
+        // Policy state machines and the service manifest's value types (on TitanCore only).
         .library(name: "TitanPolicies", targets: ["TitanPolicies"]),
         // `@ServiceContract` and the policy attributes. Only users who import this product
         // compile swift-syntax; `TitanPM` never depends on it.
@@ -31,6 +32,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swiftlang/swift-syntax", from: "603.0.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -41,12 +44,20 @@ let package = Package(
         .target(name: "TitanCore", dependencies: ["CTitan"]),
         .target(name: "TitanWire", dependencies: ["TitanCore"]),
         .target(name: "TitanTransport", dependencies: ["TitanCore", "TitanWire", "CTitan"]),
-        .target(name: "TitanActorSystem", dependencies: ["TitanCore", "TitanWire", "TitanTransport"]),
-        .target(name: "TitanProcess", dependencies: ["TitanCore", "TitanWire", "TitanTransport", "TitanActorSystem", "CTitan"]),
+        .target(name: "TitanActorSystem", dependencies: ["TitanCore", "TitanPolicies", "TitanWire", "TitanTransport"]),
+        .target(
+            name: "TitanProcess",
+            dependencies: [
+                "TitanCore", "TitanPolicies", "TitanWire", "TitanTransport", "TitanActorSystem", "CTitan",
+                // @Metric and @Trace record through these API packages (no backend, no I/O).
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]
+        ),
         .target(
             name: "TitanPM",
             dependencies: [
-                "TitanCore", "TitanWire", "TitanTransport", "TitanActorSystem", "TitanProcess",
+                "TitanCore", "TitanPolicies", "TitanWire", "TitanTransport", "TitanActorSystem", "TitanProcess",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -58,8 +69,9 @@ let package = Package(
         // simulation, the manual clock and the in-memory transport.
         .target(name: "TitanPMTestKit", dependencies: ["TitanPM", "CTitanTestKit"]),
         // Rate limiters, circuit breaker, retry, cache, idempotency, validation and the service
-        // manifest: pure state machines that take the time as a parameter.
-        .target(name: "TitanPolicies"),
+        // manifest: pure state machines that take the time as a parameter. The actor system
+        // dispatches contracted services through its protocols; the runtime enforces them.
+        .target(name: "TitanPolicies", dependencies: ["TitanCore"]),
         // The compiler plugin behind `TitanPMMacros`; it shares the manifest types (and so the
         // canonical text and interface hash) with the runtime through `TitanPolicies`.
         .macro(

@@ -20,6 +20,8 @@ public final class ProcessActorSystem: DistributedActorSystem, Sendable {
 
     private struct WeakActor {
         weak var actor: (any DistributedActor)?
+        /// The dispatch table of a `@ServiceContract` actor.
+        var contract: (any ContractDispatch)?
     }
 
     private struct LocalActors {
@@ -100,9 +102,10 @@ public final class ProcessActorSystem: DistributedActorSystem, Sendable {
     }
 
     public func actorReady<Act>(_ actor: Act) where Act: DistributedActor, Act.ID == ProcessActorID {
+        let contract = ContractTables.table(for: Act.self)
         local.withLock { local in
             local.reserved.remove(actor.id)
-            local.actors[actor.id] = WeakActor(actor: actor)
+            local.actors[actor.id] = WeakActor(actor: actor, contract: contract)
         }
     }
 
@@ -115,6 +118,14 @@ public final class ProcessActorSystem: DistributedActorSystem, Sendable {
 
     package func localActor(_ id: ProcessActorID) -> (any DistributedActor)? {
         local.withLock { $0.actors[id]?.actor }
+    }
+
+    /// The local actor `id` and, for a `@ServiceContract` actor, its dispatch table.
+    package func localTarget(_ id: ProcessActorID) -> (actor: any DistributedActor, contract: (any ContractDispatch)?)? {
+        local.withLock { local in
+            guard let entry = local.actors[id], let actor = entry.actor else { return nil }
+            return (actor, entry.contract)
+        }
     }
 
     public func resolve<Act>(id: ProcessActorID, as actorType: Act.Type) throws -> Act? where Act: DistributedActor, Act.ID == ProcessActorID {

@@ -7,17 +7,20 @@ import Testing
 private let layers: [(module: String, mayImport: Set<String>)] = [
     ("CTitan", []),
     ("TitanCore", ["CTitan"]),
+    ("TitanPolicies", ["TitanCore"]),
     ("TitanWire", ["TitanCore"]),
     ("TitanTransport", ["CTitan", "TitanCore", "TitanWire"]),
-    ("TitanActorSystem", ["TitanCore", "TitanWire", "TitanTransport"]),
-    ("TitanProcess", ["CTitan", "TitanCore", "TitanWire", "TitanTransport", "TitanActorSystem"]),
-    ("TitanPM", ["TitanCore", "TitanWire", "TitanTransport", "TitanActorSystem", "TitanProcess"]),
+    ("TitanActorSystem", ["TitanCore", "TitanPolicies", "TitanWire", "TitanTransport"]),
+    ("TitanProcess", ["CTitan", "TitanCore", "TitanPolicies", "TitanWire", "TitanTransport", "TitanActorSystem"]),
+    ("TitanPM", ["TitanCore", "TitanPolicies", "TitanWire", "TitanTransport", "TitanActorSystem", "TitanProcess"]),
     ("TitanPMTestKit", ["TitanPM"]),
 ]
 
 /// Modules from outside the package that a layer may use.
 private let external: Set<String> = [
     "Distributed", "Synchronization", "Glibc", "FoundationEssentials", "Logging", "ServiceLifecycle", "_Concurrency",
+    // The observability API packages (no backends, no I/O), for @Metric and @Trace.
+    "CoreMetrics", "Tracing",
 ]
 
 private let packageRoot: String = {

@@ -83,8 +83,7 @@ package final class CallServer: Sendable {
             case .call:
                 startCall(frame)
             case .cancel:
-                let running = state.withLock { $0.running[frame.id] }
-                if case .task(let task) = running { task.cancel() }
+                cancelCall(frame.id)
             case .control:
                 startControl(frame)
             case .streamElements, .streamEnd, .streamCredit, .streamCancel:
@@ -140,11 +139,17 @@ package final class CallServer: Sendable {
         }
         track(id) {
             Task.immediate(executorPreference: executor) { [self] in
-                let outcome = await system.execute(envelope, channel: streams)
+                let outcome = await system.execute(envelope, channel: streams, origin: (self, id))
                 finish(id, outcome)
                 system.callFinished()
             }
         }
+    }
+
+    /// Cancels the task of call `id`, if it is running.
+    package func cancelCall(_ id: UInt64) {
+        let running = state.withLock { $0.running[id] }
+        if case .task(let task) = running { task.cancel() }
     }
 
     private func startControl(_ frame: Frame) {

@@ -1,6 +1,7 @@
 import Glibc
 import TitanActorSystem
 import TitanCore
+import TitanPolicies
 import TitanTransport
 import TitanWire
 
@@ -17,6 +18,7 @@ package struct ChildEnvironment: Sendable, Equatable {
     static let socketKey = "TITAN_PM_SOCKET"
     static let parentKey = "TITAN_PM_PARENT_PID"
     static let maxFrameKey = "TITAN_PM_MAX_FRAME"
+    static let policiesKey = "TITAN_PM_POLICIES"
     /// The control socket is always this descriptor in the child.
     package static let controlFD: Int32 = 3
 
@@ -28,14 +30,32 @@ package struct ChildEnvironment: Sendable, Equatable {
     package var socketPath: String
     package var parentPID: Int32
     package var maxFrameSize: Int
+    /// Method policies given at spawn, by method key, encoded for the environment.
+    private var encodedPolicies: String?
 
-    package init(serviceType: String?, serviceName: String, processID: ProcessID, socketPath: String, parentPID: Int32, maxFrameSize: Int) {
+    package init(
+        serviceType: String?, serviceName: String, processID: ProcessID, socketPath: String, parentPID: Int32, maxFrameSize: Int,
+        policies: [String: MethodPolicies] = [:]
+    ) {
         self.serviceType = serviceType
         self.serviceName = serviceName
         self.processID = processID
         self.socketPath = socketPath
         self.parentPID = parentPID
         self.maxFrameSize = maxFrameSize
+        encodedPolicies = policies.isEmpty ? nil : (try? WireEncoder().encode(policies)).map(Hex.encode)
+    }
+
+    /// Method policies given at spawn, by method key.
+    ///
+    /// Throws ``ProcessError/Code/configurationFailed`` if they do not decode (a parent of
+    /// another version started this child).
+    package func policies() throws -> [String: MethodPolicies] {
+        guard let encodedPolicies else { return [:] }
+        guard let bytes = Hex.decode(encodedPolicies), let policies = try? WireDecoder().decode([String: MethodPolicies].self, from: bytes) else {
+            throw ProcessError(.configurationFailed, "the method policies given at spawn do not decode")
+        }
+        return policies
     }
 
     /// The variables to add to the child's environment.
@@ -49,6 +69,7 @@ package struct ChildEnvironment: Sendable, Equatable {
             Self.maxFrameKey: String(maxFrameSize),
         ]
         variables[Self.serviceTypeKey] = serviceType
+        variables[Self.policiesKey] = encodedPolicies
         return variables
     }
 
@@ -64,7 +85,7 @@ package struct ChildEnvironment: Sendable, Equatable {
               let socket = value(socketKey),
               let parent = value(parentKey).flatMap({ Int32($0) })
         else { return nil }
-        return ChildEnvironment(
+        var environment = ChildEnvironment(
             serviceType: value(serviceTypeKey),
             serviceName: name,
             processID: ProcessID(process),
@@ -72,11 +93,13 @@ package struct ChildEnvironment: Sendable, Equatable {
             parentPID: parent,
             maxFrameSize: value(maxFrameKey).flatMap { Int($0) } ?? ProcessActorSystem.defaultMaxFrameSize
         )
+        environment.encodedPolicies = value(policiesKey)
+        return environment
     }
 
     /// Removes the variables so that processes this child starts are not mistaken for children.
     package static func clear() {
-        for key in [roleKey, serviceTypeKey, serviceNameKey, processIDKey, socketKey, parentKey, maxFrameKey] {
+        for key in [roleKey, serviceTypeKey, serviceNameKey, processIDKey, socketKey, parentKey, maxFrameKey, policiesKey] {
             unsetenv(key)
         }
     }

@@ -3,6 +3,7 @@ import Glibc
 import Synchronization
 import TitanActorSystem
 import TitanCore
+import TitanPolicies
 import TitanTransport
 import TitanWire
 
@@ -130,11 +131,18 @@ package enum ProcessHost {
         }
         system.setHostInfo(service: S.name, version: S.version)
         for interceptor in S.interceptors { system.addInterceptor(interceptor) }
+        let contract: HostedContract
+        do {
+            contract = try HostedContract.install(service, overrides: try environment.policies(), in: system)
+        } catch let error as PolicyError {
+            throw ProcessError(.configurationFailed, "\(error)")
+        }
 
         let listener = try Listener(path: environment.socketPath)
         let hosted = HostedService(
             service: service,
             system: system,
+            contract: contract,
             listener: listener,
             health: { await service.whenLocal { await $0.health() } ?? .healthy },
             shutdownHook: { await service.whenLocal { await $0.shutdown() } },
@@ -150,6 +158,7 @@ package enum ProcessHost {
 private final class HostedService: Sendable {
     let service: any ProcessService
     let system: ProcessActorSystem
+    let contract: HostedContract
     let listener: Listener
     let health: @Sendable () async -> HealthStatus
     let shutdownHook: @Sendable () async -> Void
@@ -159,6 +168,7 @@ private final class HostedService: Sendable {
     init(
         service: any ProcessService,
         system: ProcessActorSystem,
+        contract: HostedContract,
         listener: Listener,
         health: @escaping @Sendable () async -> HealthStatus,
         shutdownHook: @escaping @Sendable () async -> Void,
@@ -166,6 +176,7 @@ private final class HostedService: Sendable {
     ) {
         self.service = service
         self.system = system
+        self.contract = contract
         self.listener = listener
         self.health = health
         self.shutdownHook = shutdownHook
@@ -192,6 +203,8 @@ private final class HostedService: Sendable {
         case .shutdown(let timeout):
             Task { await stop(timeout: timeout) }
             return .success(CallReply(frame: FrameBuilder(kind: .reply)))
+        case .contract, .policyStatistics:
+            return contract.answer(request, encoder: system.makeEncoder()) ?? .failure(ProcessError.unsupported("\(request)"))
         }
     }
 

@@ -6,9 +6,15 @@ package enum ControlRequest: Sendable, Equatable {
     case health
     /// Stop taking calls, let running ones finish within `timeout`, run the shutdown hook, exit 0.
     case shutdown(timeout: Duration)
+    /// Describe the hosted service's contract: its manifest, with the policies in force.
+    case contract
+    /// Report the state of the hosted service's method policies (cache hits and misses).
+    case policyStatistics
 
     private static let healthOp: UInt8 = 1
     private static let shutdownOp: UInt8 = 2
+    private static let contractOp: UInt8 = 3
+    private static let policyStatisticsOp: UInt8 = 4
 
     package var payload: [UInt8] {
         var writer = ByteWriter()
@@ -20,6 +26,10 @@ package enum ControlRequest: Sendable, Equatable {
             let (seconds, attoseconds) = timeout.components
             writer.writeInteger(Int64(seconds))
             writer.writeInteger(Int64(attoseconds / 1_000_000_000))
+        case .contract:
+            writer.writeByte(Self.contractOp)
+        case .policyStatistics:
+            writer.writeByte(Self.policyStatisticsOp)
         }
         return writer.bytes
     }
@@ -33,6 +43,10 @@ package enum ControlRequest: Sendable, Equatable {
             let seconds = try reader.readInteger(Int64.self)
             let nanoseconds = try reader.readInteger(Int64.self)
             self = .shutdown(timeout: .seconds(seconds) + .nanoseconds(nanoseconds))
+        case Self.contractOp:
+            self = .contract
+        case Self.policyStatisticsOp:
+            self = .policyStatistics
         case let op:
             throw .malformed("unknown control request \(op)")
         }
