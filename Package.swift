@@ -98,7 +98,7 @@ let package = Package(
         .executableTarget(name: "titan-bench", dependencies: ["TitanPM", "TitanWire", "TitanTransport", "CTitan", "TitanWorkflows"]),
 
         // Services used by the tests, shared with `titan-test-host`, the "other executable".
-        .target(name: "TitanTestServices", dependencies: ["TitanPM"], path: "Tests/TitanTestServices"),
+        .target(name: "TitanTestServices", dependencies: ["TitanPM", "TitanPMMacros"], path: "Tests/TitanTestServices"),
         .executableTarget(
             name: "titan-test-host",
             dependencies: ["TitanPM", "TitanTestServices"],
@@ -127,7 +127,7 @@ let package = Package(
             name: "TitanPMTests",
             dependencies: [
                 "TitanCore", "TitanWire", "TitanTransport", "TitanActorSystem", "TitanProcess",
-                "TitanPM", "TitanPMTestKit", "TitanTestServices", "titan-test-host",
+                "TitanPM", "TitanPMMacros", "TitanPMTestKit", "TitanTestServices", "titan-test-host",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]
         ),

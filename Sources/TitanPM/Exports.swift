@@ -2,4 +2,5 @@
 // clocks), the actor system (references, streams, interceptors) and hosting (services).
 @_exported import TitanActorSystem
 @_exported import TitanCore
+@_exported import TitanPolicies
 @_exported import TitanProcess

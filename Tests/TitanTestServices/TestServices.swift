@@ -360,4 +360,6 @@ public distributed actor PoolWorkerService: ProcessService {
 }
 
 /// Every service the test host can run by name.
-public let allTestServices: [any ProcessService.Type] = [Calculator.self, KeyValueStore.self, Greeter.self, Streamer.self, PoolWorkerService.self]
+public let allTestServices: [any ProcessService.Type] = [
+    Calculator.self, KeyValueStore.self, Greeter.self, Streamer.self, PoolWorkerService.self, Ledger.self, PolicyLab.self, Patient.self,
+]

@@ -3,6 +3,7 @@ import Glibc
 import Synchronization
 import TitanActorSystem
 import TitanCore
+import TitanPolicies
 import TitanProcess
 import TitanTransport
 import TitanWire
@@ -15,6 +16,10 @@ protocol ManagedEntry: Sendable {
     func kill(_ signal: Signal) throws
     func restart() async throws
     func health() async throws -> HealthStatus
+    /// The service's manifest with the policies in force; nil without a contract.
+    func contractManifest() async throws -> ServiceManifest?
+    /// Each `@Cache` method's statistics, by method key.
+    func cacheStatistics() async throws -> [String: CacheStatistics]
 }
 
 extension ManagedProcess: ManagedEntry {}
@@ -35,8 +40,17 @@ final class InProcessService: ManagedEntry, CallRoute {
     private let shutdownHook: @Sendable () async -> Void
     private let events: EventHub
     private let state: Mutex<(status: ProcessStatus, startTime: Date)>
+    /// The service's contract and serving policies, in its own actor system.
+    private let contract: HostedContract
+    /// The caller's side of its policies.
+    private let policies: CallerPolicies?
 
-    private init(id: ProcessID, name: String, version: String, options: SpawnOptions, service: some ProcessService, client: CallClient, events: EventHub) {
+    private init(
+        id: ProcessID, name: String, version: String, options: SpawnOptions, service: some ProcessService, client: CallClient, events: EventHub,
+        contract: HostedContract, policies: CallerPolicies?
+    ) {
+        self.contract = contract
+        self.policies = policies
         self.id = id
         self.name = name
         self.version = version
@@ -60,7 +74,8 @@ final class InProcessService: ManagedEntry, CallRoute {
         configuration: S.Configuration,
         options: SpawnOptions,
         caller: ProcessActorSystem,
-        events: EventHub
+        events: EventHub,
+        policies: CallerPolicies?
     ) async throws -> InProcessService {
         let host = ProcessActorSystem(processID: id, maxFrameSize: options.maxMessageSize, clock: caller.clock)
         let service = ProcessActorSystem.$presetID.withValue(ProcessActorID(process: id, instance: 0)) { S(actorSystem: host) }
@@ -71,6 +86,7 @@ final class InProcessService: ManagedEntry, CallRoute {
         }
         host.setHostInfo(service: S.name, version: version)
         for interceptor in S.interceptors { host.addInterceptor(interceptor) }
+        let contract = try HostedContract.install(service, overrides: options.policies, in: host)
         let (callerEnd, serviceEnd) = InMemoryConnection.pair(maxFrameSize: options.maxMessageSize)
         host.serve(serviceEnd)
         let (client, _) = try await CallClient.connect(
@@ -78,7 +94,10 @@ final class InProcessService: ManagedEntry, CallRoute {
         ) { client, reason in
             client.failAll(.connectionLost("\(reason)"))
         }
-        return InProcessService(id: id, name: name, version: version, options: options, service: service, client: client, events: events)
+        return InProcessService(
+            id: id, name: name, version: version, options: options, service: service, client: client, events: events,
+            contract: contract, policies: policies
+        )
     }
 
     private func emit(_ status: ProcessStatus) {
@@ -90,7 +109,16 @@ final class InProcessService: ManagedEntry, CallRoute {
     func call(_ call: OutgoingCall) async throws -> CallReply {
         let status = state.withLock { $0.status }
         guard status == .running else { throw ProcessError.notRunning(id, status) }
-        return try await client.call(call)
+        guard let policies else { return try await client.call(call) }
+        return try await policies.interceptOutgoing(call) { [client] in try await client.call($0) }
+    }
+
+    func contractManifest() async throws -> ServiceManifest? {
+        contract.manifest
+    }
+
+    func cacheStatistics() async throws -> [String: CacheStatistics] {
+        contract.policies?.cacheStatistics ?? [:]
     }
 
     var info: ProcessInfo {

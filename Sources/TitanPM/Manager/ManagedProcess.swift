@@ -3,6 +3,7 @@ import Glibc
 import Synchronization
 import TitanActorSystem
 import TitanCore
+import TitanPolicies
 import TitanProcess
 import TitanTransport
 import TitanWire
@@ -35,6 +36,11 @@ final class ManagedProcess: CallRoute, Sendable {
         /// A supervised process that exited on its own: callers wait for the supervisor's
         /// decision (a new incarnation, or ``releaseWaiters()``).
         var awaitingSupervisor = false
+        /// The last answer of the service's `@HealthCheck` method.
+        var health: HealthStatus?
+        /// The service's manifest: the caller's, or the one the process reported.
+        var manifest: ServiceManifest?
+        var healthMonitor: HealthMonitor?
     }
 
     let id: ProcessID
@@ -51,20 +57,30 @@ final class ManagedProcess: CallRoute, Sendable {
     /// Set for a process a ``Supervisor`` looks after: told of every exit it did not request,
     /// with the incarnation that exited; the restart policy is then the supervisor's.
     private let supervisorHook: (@Sendable (Int, Termination) -> Void)?
+    /// The caller's side of the service's method policies (breaker, retry, timeout).
+    private let policies: CallerPolicies?
+    /// Whether an owner (a pool, a supervisor) replaces this process when it dies, so a
+    /// critical failed health check kills it instead of restarting it here.
+    private let ownerReplacesIt: Bool
 
     private var clock: any RuntimeClock { system.clock }
 
     init(id: ProcessID, name: String, version: String, spec: ChildSpec, options: SpawnOptions, events: EventHub, system: ProcessActorSystem,
-         supervisorHook: (@Sendable (Int, Termination) -> Void)? = nil) {
+         supervisorHook: (@Sendable (Int, Termination) -> Void)? = nil, policies: CallerPolicies? = nil, manifest: ServiceManifest? = nil,
+         ownerReplacesIt: Bool = false) {
         self.system = system
         self.supervisorHook = supervisorHook
+        self.policies = policies
+        self.ownerReplacesIt = ownerReplacesIt || supervisorHook != nil
         self.id = id
         self.name = name
         self.version = version
         self.spec = spec
         self.options = options
         self.events = events
-        state = Mutex(State(scheduler: RestartScheduler(policy: options.restartPolicy)))
+        var initial = State(scheduler: RestartScheduler(policy: options.restartPolicy))
+        initial.manifest = manifest
+        state = Mutex(initial)
         ready = WaiterTable(clock: system.clock)
     }
 
@@ -86,7 +102,7 @@ final class ManagedProcess: CallRoute, Sendable {
     var inFlightCalls: Int { state.withLock { $0.child?.client }?.inFlight ?? 0 }
 
     var info: ProcessInfo {
-        let snapshot = state.withLock { ($0.child?.pid, $0.status, $0.startTime, $0.restarts, $0.lastExit) }
+        let snapshot = state.withLock { ($0.child?.pid, $0.status, $0.startTime, $0.restarts, $0.lastExit, $0.health) }
         return ProcessInfo(
             id: id,
             pid: snapshot.0,
@@ -97,7 +113,8 @@ final class ManagedProcess: CallRoute, Sendable {
             restarts: snapshot.3,
             residentMemory: snapshot.0.flatMap { ProcFS.residentBytes(of: $0) },
             lastExit: snapshot.4,
-            isolation: .process
+            isolation: .process,
+            health: snapshot.5
         )
     }
 
@@ -115,6 +132,12 @@ final class ManagedProcess: CallRoute, Sendable {
     // MARK: Calls
 
     func call(_ call: OutgoingCall) async throws -> CallReply {
+        guard let policies else { return try await deliver(call) }
+        return try await policies.interceptOutgoing(call) { try await deliver($0) }
+    }
+
+    /// Sends `call` to the running incarnation, waiting for one while the process starts.
+    private func deliver(_ call: OutgoingCall) async throws -> CallReply {
         while true {
             let client = try await currentClient(deadline: call.deadline, timeout: call.timeout)
             do {
@@ -156,6 +179,63 @@ final class ManagedProcess: CallRoute, Sendable {
                 }
             }
         )
+    }
+
+    // MARK: Contract and health
+
+    /// The service's manifest, as the caller knows it or the process reported it.
+    var manifest: ServiceManifest? {
+        get { state.withLock { $0.manifest } }
+        set { state.withLock { $0.manifest = newValue } }
+    }
+
+    /// The manifest the caller knows, or else the one the process reports (kept).
+    func contractManifest() async throws -> ServiceManifest? {
+        if let known = manifest { return known }
+        let reported = try await fetchManifest(timeout: options.callTimeout ?? .seconds(30))
+        manifest = reported
+        return reported
+    }
+
+    /// The process's cached methods' statistics, by method key.
+    func cacheStatistics() async throws -> [String: CacheStatistics] {
+        try await cacheStatistics(timeout: options.callTimeout ?? .seconds(30))
+    }
+
+    /// Asks the running incarnation for a description of its contract (a control request).
+    func fetchManifest(timeout: Duration) async throws -> ServiceManifest? {
+        let client = try await currentClient(deadline: clock.deadline(after: timeout), timeout: timeout)
+        let reply = try await client.control(.contract, timeout: timeout)
+        return try WireDecoder().decode(ServiceManifest?.self, from: reply.payload)
+    }
+
+    /// Asks the running incarnation for its cached methods' statistics, by method key.
+    func cacheStatistics(timeout: Duration) async throws -> [String: CacheStatistics] {
+        let client = try await currentClient(deadline: clock.deadline(after: timeout), timeout: timeout)
+        let reply = try await client.control(.policyStatistics, timeout: timeout)
+        return try WireDecoder().decode([String: CacheStatistics].self, from: reply.payload)
+    }
+
+    /// Checks the service's health with `probe` from now on.
+    func monitorHealth(_ probe: ContractSetup.HealthProbe, emit: @escaping @Sendable (PolicyEvent) -> Void) {
+        let monitor = HealthMonitor(process: self, probe: probe, system: system, emit: emit)
+        state.withLock { $0.healthMonitor = monitor }
+    }
+
+    /// Records the answer of the service's `@HealthCheck` method.
+    func recordHealth(_ status: HealthStatus) {
+        state.withLock { $0.health = status }
+    }
+
+    /// A critical health check failed: the owner replaces a pool worker or supervised child
+    /// (it is killed, which they see as a crash); any other process is restarted here.
+    func restartUnhealthy(because reason: String) async {
+        if ownerReplacesIt {
+            try? kill(.kill)
+            return
+        }
+        await stopForRestart(grace: options.stopTimeout, reason: "unhealthy: \(reason)")
+        try? await startAfterRestart()
     }
 
     /// Asks the running incarnation for its health.
@@ -305,6 +385,8 @@ final class ManagedProcess: CallRoute, Sendable {
         let current = state.withLock { state -> (child: ChildProcess?, failWaiters: Bool)? in
             guard !state.status.isTerminal else { return nil }
             state.intent = .stop
+            state.healthMonitor?.stop()
+            state.healthMonitor = nil
             state.restartTask?.cancel()
             state.restartTask = nil
             state.awaitingSupervisor = false

@@ -24,10 +24,14 @@ public struct ProcessInfo: Sendable, Hashable, Identifiable, CustomStringConvert
     /// How the last incarnation ended, if one has.
     public var lastExit: Termination?
     public var isolation: SpawnOptions.Isolation
+    /// The last answer of the service's `@HealthCheck` method (checked by the manager on its
+    /// interval); nil before the first check or without one.
+    public var health: HealthStatus? = nil
 
     public var description: String {
         let pidText = pid.map(String.init) ?? "-"
         let rss = residentMemory.map { "\($0 / 1024) KiB" } ?? "-"
-        return "\(id) pid=\(pidText) \(name)@\(version) \(status) restarts=\(restarts) rss=\(rss)"
+        let healthText = health.map { " health=\($0.state.rawValue)" } ?? ""
+        return "\(id) pid=\(pidText) \(name)@\(version) \(status) restarts=\(restarts) rss=\(rss)\(healthText)"
     }
 }

@@ -1,4 +1,5 @@
 import TitanCore
+import TitanPolicies
 import TitanWire
 import TitanTransport
 import TitanActorSystem
@@ -39,6 +40,16 @@ public struct SpawnOptions: Sendable {
     public var restartPolicy: RestartPolicy
     /// The largest message accepted in either direction.
     public var maxMessageSize: Int
+    /// Method policies by method key (`"add(_:_:)"`), for a service that cannot be annotated,
+    /// or to change an annotated one's per deployment: each policy given here replaces the
+    /// method's attribute of the same kind. Keys read from arguments, `@SelfHeal`,
+    /// `@CacheEvict` and `@Validate` need the attributes (the code they generate).
+    ///
+    /// ```swift
+    /// SpawnOptions(policies: ["resize(_:)": MethodPolicies(rateLimit: RateLimitPolicy(50, per: .seconds(1)),
+    ///                                                      timeout: TimeoutPolicy(.seconds(2)))])
+    /// ```
+    public var policies: [String: MethodPolicies]
 
     public init(
         name: String? = nil,
@@ -52,7 +63,8 @@ public struct SpawnOptions: Sendable {
         callTimeout: Duration? = .seconds(30),
         stopTimeout: Duration = .seconds(5),
         restartPolicy: RestartPolicy = .never,
-        maxMessageSize: Int = ProcessActorSystem.defaultMaxFrameSize
+        maxMessageSize: Int = ProcessActorSystem.defaultMaxFrameSize,
+        policies: [String: MethodPolicies] = [:]
     ) {
         self.name = name
         self.version = version
@@ -66,5 +78,6 @@ public struct SpawnOptions: Sendable {
         self.stopTimeout = stopTimeout
         self.restartPolicy = restartPolicy
         self.maxMessageSize = maxMessageSize
+        self.policies = policies
     }
 }
