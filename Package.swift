@@ -98,7 +98,15 @@ let package = Package(
         .executableTarget(name: "titan-bench", dependencies: ["TitanPM", "TitanWire", "TitanTransport", "CTitan", "TitanWorkflows"]),
 
         // Services used by the tests, shared with `titan-test-host`, the "other executable".
-        .target(name: "TitanTestServices", dependencies: ["TitanPM", "TitanPMMacros"], path: "Tests/TitanTestServices"),
+        .target(
+            name: "TitanTestServices",
+            dependencies: [
+                "TitanPM", "TitanPMMacros",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+            ],
+            path: "Tests/TitanTestServices"
+        ),
         .executableTarget(
             name: "titan-test-host",
             dependencies: ["TitanPM", "TitanTestServices"],

@@ -149,16 +149,6 @@ public distributed actor PolicyLab: ProcessService {
         _ = ran("reconnect")
         connected = true
     }
-
-    // MARK: Observation
-
-    @Trace("lab.observed")
-    @Metric("lab_observed")
-    public distributed func observed(_ fail: Bool) throws -> Int {
-        let runs = ran("observed")
-        if fail { throw LabError.broken }
-        return runs
-    }
 }
 
 /// A service whose critical health check the tests make fail.
