@@ -1,6 +1,7 @@
 import Glibc
 import TitanActorSystem
 import TitanCore
+import TitanPolicies
 import TitanProcess
 import TitanTransport
 import TitanWire
@@ -94,19 +95,6 @@ public struct PoolOptions: Sendable {
         }
     }
 
-    /// Takes a worker out of rotation after consecutive failures.
-    public struct CircuitBreaker: Sendable, Hashable {
-        /// Consecutive failed calls that open the circuit.
-        public var failureThreshold: Int
-        /// How long an open circuit stays open before one trial call is let through.
-        public var resetTimeout: Duration
-
-        public init(failureThreshold: Int = 5, resetTimeout: Duration = .seconds(10)) {
-            self.failureThreshold = max(1, failureThreshold)
-            self.resetTimeout = resetTimeout
-        }
-    }
-
     /// Periodic health checks through ``ProcessService/health()``.
     public struct HealthChecks: Sendable, Hashable {
         public var interval: Duration
@@ -130,7 +118,12 @@ public struct PoolOptions: Sendable {
     /// When set (with a `.range` size), the pool resizes itself.
     public var autoScaling: AutoScaling?
     public var recycling: Recycling?
-    public var circuitBreaker: CircuitBreaker?
+    /// A circuit breaker per worker: a worker that keeps failing calls (it dies, times out or
+    /// loses its connection; errors the service throws do not count) gets no calls until its
+    /// reset time has passed and a probe call succeeds. When every worker's circuit is open,
+    /// calls fail at once with `PolicyError` code `circuitOpen`. Methods with
+    /// `@CircuitBreaker` also get a breaker per worker, counting their own failures.
+    public var circuitBreaker: CircuitBreakerPolicy?
     public var healthChecks: HealthChecks?
     /// How many other workers a call marked idempotent is retried on when its worker dies
     /// (see ``ProcessPool/idempotent(_:)``).
@@ -148,7 +141,7 @@ public struct PoolOptions: Sendable {
         queue: Queue = Queue(),
         autoScaling: AutoScaling? = nil,
         recycling: Recycling? = nil,
-        circuitBreaker: CircuitBreaker? = nil,
+        circuitBreaker: CircuitBreakerPolicy? = nil,
         healthChecks: HealthChecks? = nil,
         idempotentRetries: Int = 2,
         sampleInterval: Duration = .seconds(1),
