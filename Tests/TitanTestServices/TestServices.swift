@@ -2,6 +2,7 @@ import Distributed
 import Glibc
 import Synchronization
 import TitanPM
+import TitanPMMacros
 
 // Services the tests spawn. They live in a library so that `titan-test-host` (the "other
 // executable") hosts exactly the same types as the re-executed test binary.
@@ -160,9 +161,11 @@ public distributed actor KeyValueStore: ProcessService {
     public distributed func pid() -> Int32 { getpid() }
 }
 
-/// A protocol-only view of a service, for parents that do not link the service's type.
+/// A protocol-only view of a service, for parents that do not link the service's type; its
+/// contract lets them check the process's interface against it.
 @Resolvable
-public protocol Greeting: DistributedActor where ActorSystem == ProcessActorSystem {
+@ServiceContract
+public protocol Greeting: DistributedActor, ServiceInterface where ActorSystem == ProcessActorSystem {
     distributed func greet(_ name: String) -> String
 }
 

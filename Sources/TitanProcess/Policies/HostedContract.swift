@@ -6,8 +6,8 @@ import TitanWire
 /// A hosted service's contract as its host process knows it: the manifest with the policies
 /// in force, and the interceptor that enforces the serving side's share of them.
 package struct HostedContract: Sendable {
-    /// The manifest `@ServiceContract` generated, with the policies given at spawn applied;
-    /// nil for a service without a contract.
+    /// The manifest `@ServiceContract` generated (for the actor, or a protocol it conforms
+    /// to), with the policies given at spawn applied; nil for a service without a contract.
     package let manifest: ServiceManifest?
     /// The serving side's policies, if any method has one.
     package let policies: ServingPolicies?
@@ -21,7 +21,9 @@ package struct HostedContract: Sendable {
         overrides: [String: MethodPolicies],
         in system: ProcessActorSystem
     ) throws -> HostedContract {
-        var manifest = system.localTarget(service.id)?.contract?.manifest
+        // A contracted actor's own manifest, or the one a `@ServiceContract` protocol it
+        // conforms to describes.
+        var manifest = system.localTarget(service.id)?.contract?.manifest ?? (Service.self as? any ServiceInterface.Type)?.manifest
         if let declared = manifest {
             manifest = try declared.applying(overrides)
         } else {

@@ -20,6 +20,13 @@ distributed actor LedgerV2: ProcessService {
     distributed func audit() -> [String] { [] }
 }
 
+/// A caller's view of the greeter service that does not match what it hosts.
+@Resolvable
+@ServiceContract
+protocol PoliteGreeting: DistributedActor, ServiceInterface where ActorSystem == ProcessActorSystem {
+    distributed func greet(_ name: String, politely: Bool) -> String
+}
+
 extension TitanPMTests {
     /// `@ServiceContract` services over real processes: table dispatch, the manifest a
     /// manager can show, and the contract check when the process may run another build.
@@ -89,6 +96,20 @@ extension TitanPMTests {
                 // The process that failed the check was stopped, and nothing is left behind.
                 try await events.first("the mismatched process stopped") { $0.status == .stopped }
                 #expect(pm.processes.isEmpty)
+            }
+        }
+
+        @Test func aStubOfAContractedProtocolIsCheckedWhenSpawnedByName() async throws {
+            try await withProcessManager { pm in
+                let greeter = try await pm.spawn(service: "greeter", as: $Greeting.self, options: SpawnOptions(executable: testHostPath))
+                #expect(try await greeter.greet("titan").hasPrefix("hello titan"))
+                #expect(try await pm.manifest(of: greeter.id.process)?.interfaceHash == $Greeting.interfaceHash)
+
+                let mismatch = try await #require(throws: ContractError.self) {
+                    try await pm.spawn(service: "greeter", as: $PoliteGreeting.self, options: SpawnOptions(executable: testHostPath))
+                }
+                #expect(mismatch.code == .interfaceMismatch)
+                #expect(mismatch.differingMethods == ["greet(_:)", "greet(_:politely:)"])
             }
         }
     }
