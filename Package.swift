@@ -95,7 +95,7 @@ let package = Package(
         .executableTarget(name: "titan-demo", dependencies: ["TitanPM"]),
         // Speed and memory figures against a raw floor measured in the same run:
         // `swift run -c release titan-bench` (`--workflows` for the workflow journal's figures).
-        .executableTarget(name: "titan-bench", dependencies: ["TitanPM", "TitanWire", "TitanTransport", "CTitan", "TitanWorkflows"]),
+        .executableTarget(name: "titan-bench", dependencies: ["TitanPM", "TitanPMMacros", "TitanWire", "TitanTransport", "CTitan", "TitanWorkflows"]),
 
         // Services used by the tests, shared with `titan-test-host`, the "other executable".
         .target(

@@ -75,6 +75,47 @@ final class RawPeer {
     }
 }
 
+/// The throughput floor: 16-byte messages bounced off a copy of this program over a
+/// socketpair with `inFlight` in flight, one `write` and one `read` per message on each side
+/// (the shape of Titan's 64 concurrent calls on one connection, without batching).
+func measureRawThroughput(messages: Int, inFlight: Int = 64) async throws -> Double {
+    let (fd, theirs) = try UnixSocket.pair()
+    let pid = try await ChildLauncher.shared.launch(LaunchRequest(
+        executable: currentExecutable(),
+        arguments: ["--raw-echo"],
+        environment: ["PATH": "/usr/bin:/bin"],
+        descriptors: [(parentFD: theirs, childFD: 3)]
+    ))
+    close(theirs)
+    var message = [UInt8](repeating: 7, count: 16)
+    func send() { _ = write(fd, message, 16) }
+    func receive() {
+        var got = 0
+        while got < 16 {
+            let n = message.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, 16 - got) }
+            if n <= 0 { return }
+            got += n
+        }
+    }
+    // Warm up, then keep `inFlight` messages travelling: each one that comes back sends the next.
+    for _ in 0..<inFlight { send() }
+    for _ in 0..<inFlight { receive() }
+    let start = nowNanos()
+    for _ in 0..<inFlight { send() }
+    var sent = inFlight
+    for _ in 0..<messages {
+        receive()
+        if sent < messages {
+            send()
+            sent += 1
+        }
+    }
+    let seconds = Double(nowNanos() - start) / 1e9
+    close(fd)
+    _ = try await ExitWatcher.shared.waitForExit(of: pid, timeout: .seconds(5))
+    return Double(messages) / seconds
+}
+
 /// Calls per second with `concurrency` callers sharing `calls` calls.
 func measureThroughput(calls: Int, concurrency: Int, _ body: @escaping @Sendable () async throws -> Void) async throws -> Double {
     // Warm up the connection and the child.
