@@ -92,7 +92,7 @@ let package = Package(
             name: "TitanWorkflows",
             dependencies: ["TitanPM", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        .executableTarget(name: "titan-demo", dependencies: ["TitanPM"]),
+        .executableTarget(name: "titan-demo", dependencies: ["TitanPM", "TitanPMMacros"]),
         // Speed and memory figures against a raw floor measured in the same run:
         // `swift run -c release titan-bench` (`--workflows` for the workflow journal's figures).
         .executableTarget(name: "titan-bench", dependencies: ["TitanPM", "TitanPMMacros", "TitanWire", "TitanTransport", "CTitan", "TitanWorkflows"]),

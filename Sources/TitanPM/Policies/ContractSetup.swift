@@ -39,7 +39,7 @@ struct ContractSetup: Sendable {
         return ContractSetup(
             manifest: manifest,
             policies: Dictionary(manifest.methods.map { ($0.key, $0.policies) }, uniquingKeysWith: { first, _ in first }),
-            health: healthProbe(Service.self, contracted, manifest: manifest),
+            health: healthProbe(Service.self, manifest: manifest),
             checksContract: options.executable != nil
         )
     }
@@ -63,15 +63,14 @@ struct ContractSetup: Sendable {
     /// Whether the caller enforces any policy on calls to the service.
     var hasCallerPolicies: Bool { policies.values.contains(where: \.hasCallerPolicies) }
 
-    private static func healthProbe<Service: ProcessService>(
-        _ type: Service.Type,
-        _ contracted: any ContractedService.Type,
-        manifest: ServiceManifest
-    ) -> HealthProbe? {
+    private static func healthProbe<Service: ProcessService>(_ type: Service.Type, manifest: ServiceManifest) -> HealthProbe? {
         guard let index = manifest.methods.firstIndex(where: { $0.policies.healthCheck != nil }) else { return nil }
         let method = manifest.methods[index]
         return HealthProbe(method: method.key, policy: method.policies.healthCheck!) { system, id in
             let reference = try Service.resolve(id: ProcessActorID(process: id, instance: 0), using: system)
+            guard let contracted = Service.self as? any ContractedService.Type else {
+                throw PolicyError.invalidPolicy(method: method.key, "\(Service.self) has no @ServiceContract to call it through")
+            }
             return try await check(contracted, reference, index: index)
         }
     }

@@ -609,7 +609,6 @@ struct PoolState {
     var stats: PoolStats {
         let records = order.compactMap { workers[$0] }.sorted { $0.slot < $1.slot }
         let running = records.filter { $0.phase == .running }
-        let now = clock.now.nanoseconds
         return PoolStats(
             size: running.count,
             busy: running.filter { $0.inFlight > 0 }.count,

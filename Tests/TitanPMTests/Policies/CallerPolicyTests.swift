@@ -114,6 +114,25 @@ extension TitanPMTests {
             }
         }
 
+        @Test func aSupervisedChildFailingACriticalCheckIsRestartedByItsStrategy() async throws {
+            try await withProcessManager { pm in
+                let supervisor = try await pm.supervisor("clinic", strategy: .oneForAll, intensity: 3, within: .seconds(30)) {
+                    Child(Patient.self, id: "patient")
+                    Child(Calculator.self, id: "calculator")
+                }
+                let events = EventRecorder(supervisor)
+                let patient = try await supervisor.reference(Patient.self, id: "patient")
+                let before = try await patient.pid()
+                try await patient.fallIll()
+                // One-for-all: the strategy restarts both children after the patient is killed.
+                try await events.first("both restarted") { event in
+                    if case .restarted(_, let cause, let children) = event { return cause == "patient" && children.count == 2 }
+                    return false
+                }
+                #expect(try await patient.pid() != before)
+            }
+        }
+
         @Test func aNonCriticalFailingCheckIsAnEventAndAStatusButNoRestart() async throws {
             try await withProcessManager { pm in
                 let patient = try await pm.spawn(Patient.self, options: SpawnOptions(policies: [
