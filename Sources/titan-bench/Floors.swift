@@ -50,14 +50,39 @@ final class RawPeer {
         return RawPeer(fd: mine, pid: pid)
     }
 
-    private func roundTrip() {
+    private func send() {
         _ = write(fd, message, 16)
+    }
+
+    private func receive() {
         var got = 0
         while got < 16 {
             let n = message.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, 16 - got) }
             if n <= 0 { break }
             got += n
         }
+    }
+
+    private func roundTrip() {
+        send()
+        receive()
+    }
+
+    /// Messages per second with `inFlight` in flight: each one that comes back sends the next.
+    func throughput(messages: Int, inFlight: Int) -> Double {
+        for _ in 0..<inFlight { send() }
+        for _ in 0..<inFlight { receive() }
+        let start = nowNanos()
+        for _ in 0..<inFlight { send() }
+        var sent = inFlight
+        for _ in 0..<messages {
+            receive()
+            if sent < messages {
+                send()
+                sent += 1
+            }
+        }
+        return Double(messages) / (Double(nowNanos() - start) / 1e9)
     }
 
     func measure(warmup: Int, iterations: Int, into samples: inout Samples) {
@@ -79,41 +104,10 @@ final class RawPeer {
 /// socketpair with `inFlight` in flight, one `write` and one `read` per message on each side
 /// (the shape of Titan's 64 concurrent calls on one connection, without batching).
 func measureRawThroughput(messages: Int, inFlight: Int = 64) async throws -> Double {
-    let (fd, theirs) = try UnixSocket.pair()
-    let pid = try await ChildLauncher.shared.launch(LaunchRequest(
-        executable: currentExecutable(),
-        arguments: ["--raw-echo"],
-        environment: ["PATH": "/usr/bin:/bin"],
-        descriptors: [(parentFD: theirs, childFD: 3)]
-    ))
-    close(theirs)
-    var message = [UInt8](repeating: 7, count: 16)
-    func send() { _ = write(fd, message, 16) }
-    func receive() {
-        var got = 0
-        while got < 16 {
-            let n = message.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, 16 - got) }
-            if n <= 0 { return }
-            got += n
-        }
-    }
-    // Warm up, then keep `inFlight` messages travelling: each one that comes back sends the next.
-    for _ in 0..<inFlight { send() }
-    for _ in 0..<inFlight { receive() }
-    let start = nowNanos()
-    for _ in 0..<inFlight { send() }
-    var sent = inFlight
-    for _ in 0..<messages {
-        receive()
-        if sent < messages {
-            send()
-            sent += 1
-        }
-    }
-    let seconds = Double(nowNanos() - start) / 1e9
-    close(fd)
-    _ = try await ExitWatcher.shared.waitForExit(of: pid, timeout: .seconds(5))
-    return Double(messages) / seconds
+    let peer = try await RawPeer.start()
+    let rate = peer.throughput(messages: messages, inFlight: inFlight)
+    try await peer.stop()
+    return rate
 }
 
 /// Calls per second with `concurrency` callers sharing `calls` calls.

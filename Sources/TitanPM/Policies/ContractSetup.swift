@@ -31,33 +31,36 @@ struct ContractSetup: Sendable {
     /// Throws ``PolicyError/Code/invalidPolicy`` when `options.policies` names a method the
     /// service does not have or asks for what only its attributes can provide.
     static func make<Service: ProcessService>(_ type: Service.Type, options: SpawnOptions) throws(PolicyError) -> ContractSetup {
-        guard let contracted = Service.self as? any ContractedService.Type else {
-            for (key, policies) in options.policies { try policies.checkEnforceable(method: key) }
-            return ContractSetup(manifest: nil, policies: options.policies, health: nil, checksContract: false)
-        }
+        guard let contracted = Service.self as? any ContractedService.Type else { return try uncontracted(options) }
         let manifest = try contracted.manifest.applying(options.policies)
-        return ContractSetup(
-            manifest: manifest,
-            policies: Dictionary(manifest.methods.map { ($0.key, $0.policies) }, uniquingKeysWith: { first, _ in first }),
-            health: healthProbe(Service.self, manifest: manifest),
-            checksContract: options.executable != nil
-        )
+        return ContractSetup(manifest, health: healthProbe(Service.self, manifest: manifest), checksContract: options.executable != nil)
     }
 
     /// The setup of a service spawned by name as `stub`, whose type the caller does not have;
     /// a stub of a `@ServiceContract` protocol (a ``ServiceInterface``) has its contract checked.
     static func byName<Stub>(_ stub: Stub.Type, options: SpawnOptions) throws(PolicyError) -> ContractSetup {
-        guard let interface = Stub.self as? any ServiceInterface.Type else {
-            for (key, policies) in options.policies { try policies.checkEnforceable(method: key) }
-            return ContractSetup(manifest: nil, policies: options.policies, health: nil, checksContract: false)
-        }
-        let manifest = try interface.manifest.applying(options.policies)
-        return ContractSetup(
-            manifest: manifest,
-            policies: Dictionary(manifest.methods.map { ($0.key, $0.policies) }, uniquingKeysWith: { first, _ in first }),
-            health: nil,
-            checksContract: true
-        )
+        guard let interface = Stub.self as? any ServiceInterface.Type else { return try uncontracted(options) }
+        return ContractSetup(try interface.manifest.applying(options.policies), health: nil, checksContract: true)
+    }
+
+    private init(_ manifest: ServiceManifest, health: HealthProbe?, checksContract: Bool) {
+        self.manifest = manifest
+        policies = Dictionary(manifest.methods.map { ($0.key, $0.policies) }, uniquingKeysWith: { first, _ in first })
+        self.health = health
+        self.checksContract = checksContract
+    }
+
+    private init(policies: [String: MethodPolicies]) {
+        self.policies = policies
+        manifest = nil
+        health = nil
+        checksContract = false
+    }
+
+    /// A service without a contract: only what `options.policies` give, checked.
+    private static func uncontracted(_ options: SpawnOptions) throws(PolicyError) -> ContractSetup {
+        for (key, policies) in options.policies { try policies.checkEnforceable(method: key) }
+        return ContractSetup(policies: options.policies)
     }
 
     /// Whether the caller enforces any policy on calls to the service.
