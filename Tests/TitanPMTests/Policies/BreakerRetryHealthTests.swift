@@ -6,7 +6,7 @@ import TitanTestServices
 extension TitanPMTests {
     /// The policies the calling process enforces — circuit breaker, retry — and the manager's
     /// health checks, on real child processes.
-    @Suite struct CallerPolicies {
+    @Suite struct BreakersRetriesAndHealthChecks {
         // MARK: @CircuitBreaker
 
         @Test func theBreakerOpensFailsFastWithoutReachingTheChildThenHalfOpensAndCloses() async throws {

@@ -6,7 +6,7 @@ import TitanTestServices
 extension TitanPMTests {
     /// The policies the process hosting a service enforces, on real child processes (and,
     /// where time must be controlled, on an in-process service driven by a manual clock).
-    @Suite struct ServingPolicies {
+    @Suite struct RateLimitsAndSpawnPolicies {
         // MARK: @RateLimit
 
         @Test func theCallPastTheLimitIsRefusedUntilTheWindowHasRoom() async throws {
