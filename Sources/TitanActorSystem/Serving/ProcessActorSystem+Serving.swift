@@ -40,6 +40,9 @@ extension ProcessActorSystem {
             return .failure(ProcessError.unknownActor(id))
         }
         let index = contract?.methodIndex(for: envelope.target)
+        let chain = currentChain
+        // Without interceptors nothing reads the call's arguments again or cancels its task:
+        // keep the task-local value small.
         let call = IncomingCall(
             target: CallTarget(identifier: envelope.target),
             recipient: id,
@@ -47,10 +50,9 @@ extension ProcessActorSystem {
             deadline: envelope.metadata.deadline.map { clock.deadline(after: $0) },
             methodIndex: index,
             contract: contract,
-            envelope: envelope,
-            origin: origin
+            envelope: chain.isEmpty ? nil : envelope,
+            origin: chain.isEmpty ? nil : origin
         )
-        let chain = currentChain
         return await Self.$currentCall.withValue(call) {
             if chain.isEmpty { return await invoke(envelope, on: actor, contract: contract, index: index, channel: channel) }
             do {
