@@ -10,17 +10,28 @@ import PackageDescription
 //   TitanProcess      launching children, readiness, exit watching, hosting a service
 //   TitanActorSystem  ProcessActorSystem: calling and serving sides, interceptors, streaming
 //   TitanTransport    frame connections: Unix sockets, and an in-memory one for tests
+//   TitanTelemetry    a process's metrics registry (a swift-metrics backend), log records
 //   TitanWire         bytes, the binary Codable format, frames, the call envelope
 //   TitanPolicies     method policies as pure state machines, the service manifest, dispatch protocols
 //   TitanCore         vocabulary: ids, errors, signals, backoff, clocks, waiters (no I/O)
 //   CTitan            Linux calls Glibc does not export
 //
+// Outside the runtime's build: TitanPrometheus (swift-prometheus and a small HTTP responder).
+//
 // `Tests/TitanPMTests/LayeringTests.swift` fails if a module imports one above it.
+//
+// Outside the runtime's build, for operating a running manager:
+//
+//   TitanAdmin        the admin endpoint a manager opens (Unix socket, optional TCP + token)
+//   TitanAdminAPI     its JSON protocol and a client (no dependency on the runtime)
+//   TitanDashboard    the web dashboard (Hummingbird), served by the manager
+//   titan             the command-line tool (swift-argument-parser), a client of TitanAdminAPI
 let package = Package(
     name: "titan-pm",
     products: [
         .library(name: "TitanPM", targets: ["TitanPM"]),
         .library(name: "TitanPMTestKit", targets: ["TitanPMTestKit"]),
+        .library(name: "TitanPrometheus", targets: ["TitanPrometheus"]),
         // Policy state machines and the service manifest's value types (on TitanCore only).
         .library(name: "TitanPolicies", targets: ["TitanPolicies"]),
         // `@ServiceContract` and the policy attributes. Only users who import this product
@@ -29,27 +40,56 @@ let package = Package(
         .library(name: "TitanWorkflows", targets: ["TitanWorkflows"]),
         .executable(name: "titan-demo", targets: ["titan-demo"]),
         .executable(name: "titan-bench", targets: ["titan-bench"]),
+        .library(name: "TitanAdmin", targets: ["TitanAdmin"]),
+        .library(name: "TitanAdminAPI", targets: ["TitanAdminAPI"]),
+        .library(name: "TitanDashboard", targets: ["TitanDashboard"]),
+        .executable(name: "titan", targets: ["titan"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-otel/swift-w3c-trace-context.git", from: "1.0.0"),
         .package(url: "https://github.com/swiftlang/swift-syntax", from: "603.0.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        // Without its default traits: no swift-configuration, no full Foundation.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        // `swift package generate-documentation`: `.ci/run` builds each module's DocC catalog
+        // with warnings as errors (see `.ci/docs`).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // Linux calls Glibc does not export (prctl, pipe2, accept4, pidfd_open, posix_spawn _np actions).
         .target(name: "CTitan"),
         .target(name: "TitanCore", dependencies: ["CTitan"]),
         .target(name: "TitanWire", dependencies: ["TitanCore"]),
+        // The observability vocabulary: swift-metrics and swift-log are API packages (no I/O,
+        // no backends), light enough for every process to record through.
+        .target(
+            name: "TitanTelemetry",
+            dependencies: [
+                "TitanCore", "TitanWire",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(name: "TitanTransport", dependencies: ["TitanCore", "TitanWire", "CTitan"]),
-        .target(name: "TitanActorSystem", dependencies: ["TitanCore", "TitanPolicies", "TitanWire", "TitanTransport"]),
+        .target(
+            name: "TitanActorSystem",
+            dependencies: [
+                "TitanCore", "TitanPolicies", "TitanWire", "TitanTransport", "TitanTelemetry",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]
+        ),
         .target(
             name: "TitanProcess",
             dependencies: [
-                "TitanCore", "TitanPolicies", "TitanWire", "TitanTransport", "TitanActorSystem", "CTitan",
-                // @Metric and @Trace record through these API packages (no backend, no I/O).
+                "TitanCore", "TitanPolicies", "TitanWire", "TitanTransport", "TitanTelemetry", "TitanActorSystem", "CTitan",
+                // @Metric and @Trace (with observability off) record through these API packages.
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]
@@ -57,8 +97,20 @@ let package = Package(
         .target(
             name: "TitanPM",
             dependencies: [
-                "TitanCore", "TitanPolicies", "TitanWire", "TitanTransport", "TitanActorSystem", "TitanProcess",
+                "TitanCore", "TitanPolicies", "TitanWire", "TitanTransport", "TitanTelemetry", "TitanActorSystem", "TitanProcess",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // Prometheus exposition of a manager's metrics on a small HTTP/1.1 endpoint; outside
+        // the runtime's build so that services pay nothing for it.
+        .target(
+            name: "TitanPrometheus",
+            dependencies: [
+                "TitanPM",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -92,18 +144,67 @@ let package = Package(
             name: "TitanWorkflows",
             dependencies: ["TitanPM", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        .executableTarget(name: "titan-demo", dependencies: ["TitanPM", "TitanPMMacros"]),
+        // The admin endpoint's JSON protocol and a blocking client: what `titan` and scripts
+        // speak. Depends on nothing of the runtime's, so the command stays small.
+        .target(name: "TitanAdminAPI"),
+        // The runtime's own type information, read for the service explorer: the table of
+        // distributed functions the Swift runtime keeps in every executable.
+        .target(name: "CTitanAdmin"),
+        // The admin endpoint a manager opens on request (`pm.serveAdmin(...)`).
+        .target(
+            name: "TitanAdmin",
+            dependencies: [
+                "TitanPM", "TitanAdminAPI", "CTitanAdmin", "TitanPolicies",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The web dashboard: the only target that builds a web server.
+        .target(
+            name: "TitanDashboard",
+            dependencies: [
+                "TitanAdmin", "TitanAdminAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Site")]
+        ),
+        // `titan status`, `titan logs`, `titan restart`, ...: talks to a running manager.
+        .executableTarget(
+            name: "titan",
+            dependencies: [
+                "TitanAdminAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "titan-demo",
+            dependencies: [
+                "TitanPM", "TitanPMMacros", "TitanAdmin", "TitanDashboard",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Speed and memory figures against a raw floor measured in the same run:
         // `swift run -c release titan-bench` (`--workflows` for the workflow journal's figures).
-        .executableTarget(name: "titan-bench", dependencies: ["TitanPM", "TitanPMMacros", "TitanWire", "TitanTransport", "CTitan", "TitanWorkflows"]),
+        .executableTarget(
+            name: "titan-bench",
+            dependencies: [
+                "TitanPM", "TitanPMMacros", "TitanWire", "TitanTransport", "CTitan", "TitanWorkflows",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
+        ),
 
         // Services used by the tests, shared with `titan-test-host`, the "other executable".
         .target(
             name: "TitanTestServices",
             dependencies: [
                 "TitanPM", "TitanPMMacros",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "W3CTraceContext", package: "swift-w3c-trace-context"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
-                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
             ],
             path: "Tests/TitanTestServices"
         ),
@@ -135,8 +236,13 @@ let package = Package(
             name: "TitanPMTests",
             dependencies: [
                 "TitanCore", "TitanWire", "TitanTransport", "TitanActorSystem", "TitanProcess",
-                "TitanPM", "TitanPMMacros", "TitanPMTestKit", "TitanTestServices", "titan-test-host",
+                "TitanPM", "TitanPMTestKit", "TitanTestServices", "titan-test-host", "TitanTelemetry", "TitanPrometheus",
+                "TitanAdmin", "TitanAdminAPI", "TitanDashboard", "titan", "TitanPMMacros",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
         .testTarget(name: "TitanPoliciesTests", dependencies: ["TitanPolicies"]),

@@ -2,6 +2,7 @@ import Distributed
 import Glibc
 import Synchronization
 import TitanCore
+import TitanTelemetry
 import TitanTransport
 import TitanWire
 
@@ -11,11 +12,27 @@ import TitanWire
 /// Every process has one: a `ProcessManager` owns the parent's, and a child's is created by
 /// `ProcessManager.bootstrap()` before it constructs its service. Every remote call passes
 /// the system's ``CallInterceptor``s on both sides.
+///
+/// You rarely call it directly: the compiler calls its `DistributedActorSystem` methods
+/// for every `distributed func` call on a reference, and the static functions below set
+/// per-call options for a block of code:
+///
+/// ```swift
+/// try await ProcessActorSystem.withCallTimeout(.milliseconds(200)) {
+///     try await calc.add(1, 2)            // fails with ProcessError code .timedOut after 200 ms
+/// }
+/// ```
 public final class ProcessActorSystem: DistributedActorSystem, Sendable {
+    /// Actors are named by the process that hosts them and an instance number within it.
     public typealias ActorID = ProcessActorID
+    /// Arguments, results and errors that cross processes must be `Codable`; the compiler
+    /// checks every `distributed func` against it.
     public typealias SerializationRequirement = any Codable
+    /// Writes a call's arguments straight into the outgoing frame.
     public typealias InvocationEncoder = ProcessInvocationEncoder
+    /// Reads a received call's arguments from its frame.
     public typealias InvocationDecoder = ProcessInvocationDecoder
+    /// Keeps a served call's outcome for the reply.
     public typealias ResultHandler = ProcessResultHandler
 
     private struct WeakActor {
@@ -42,6 +59,7 @@ public final class ProcessActorSystem: DistributedActorSystem, Sendable {
     private let chain = Mutex(InterceptorChain(interceptors: []))
     let admission = Mutex(Admission())
     private let hostInfo: Mutex<Welcome>
+    let telemetryBox = Mutex<ProcessTelemetry?>(nil)
     private let controlHandler = Mutex<(@Sendable ([UInt8]) async -> Result<CallReply, any Error>)?>(nil)
     /// Streams this process produces that no consumer has claimed yet.
     package let streams: StreamRegistry
@@ -50,6 +68,9 @@ public final class ProcessActorSystem: DistributedActorSystem, Sendable {
     public static let defaultMaxFrameSize = 64 << 20
 
     /// Creates a system whose local actors get ids in `processID`, timing its calls with `clock`.
+    ///
+    /// A `ProcessManager` and `ProcessManager.bootstrap()` create the systems a program
+    /// needs; create one yourself only to host actors outside a manager (a test of a layer).
     public init(processID: ProcessID, maxFrameSize: Int = ProcessActorSystem.defaultMaxFrameSize, clock: any RuntimeClock = SystemClock.shared) {
         self.processID = processID
         self.maxFrameSize = maxFrameSize
@@ -90,6 +111,9 @@ public final class ProcessActorSystem: DistributedActorSystem, Sendable {
     /// is instance 0; an in-process service gets the id its manager chose).
     @TaskLocal package static var presetID: ProcessActorID?
 
+    /// Called by the runtime when a distributed actor is created in this process: its id in
+    /// ``processID``, with the next free instance number (the service a child hosts gets
+    /// instance 0).
     public func assignID<Act>(_ actorType: Act.Type) -> ProcessActorID where Act: DistributedActor, Act.ID == ProcessActorID {
         local.withLock { local in
             if let preset = Self.presetID, !local.reserved.contains(preset), local.actors[preset]?.actor == nil {
@@ -101,6 +125,8 @@ public final class ProcessActorSystem: DistributedActorSystem, Sendable {
         }
     }
 
+    /// Called by the runtime once a local actor is initialised: from now on calls that
+    /// arrive for its id reach it. The system holds it weakly.
     public func actorReady<Act>(_ actor: Act) where Act: DistributedActor, Act.ID == ProcessActorID {
         let contract = ContractTables.table(for: Act.self)
         local.withLock { local in
@@ -109,6 +135,8 @@ public final class ProcessActorSystem: DistributedActorSystem, Sendable {
         }
     }
 
+    /// Called by the runtime when a local actor is deinitialised: calls for `id` then fail
+    /// with ``/TitanCore/ProcessError/Code/unknownActor``.
     public func resignID(_ id: ProcessActorID) {
         local.withLock { local in
             local.reserved.remove(id)
@@ -128,6 +156,12 @@ public final class ProcessActorSystem: DistributedActorSystem, Sendable {
         }
     }
 
+    /// Called by `Act.resolve(id:using:)`: the local actor with `id` if this process hosts
+    /// it, or nil, which makes the runtime create a remote reference whose calls go through
+    /// ``remoteCall(on:target:invocation:throwing:returning:)``.
+    ///
+    /// Throws ``/TitanCore/ProcessError/Code/unknownActor`` if the local actor with `id` is not
+    /// an `Act`.
     public func resolve<Act>(id: ProcessActorID, as actorType: Act.Type) throws -> Act? where Act: DistributedActor, Act.ID == ProcessActorID {
         guard let found = localActor(id) else { return nil }
         guard let actor = found as? Act else {

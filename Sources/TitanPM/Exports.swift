@@ -5,3 +5,4 @@
 @_exported import TitanCore
 @_exported import TitanPolicies
 @_exported import TitanProcess
+@_exported import TitanTelemetry

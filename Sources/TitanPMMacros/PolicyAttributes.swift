@@ -7,9 +7,9 @@ import TitanCore
 // TitanPolicies, which the runtime also takes at spawn for services that cannot be annotated.
 
 /// Limits the method to `limit` calls per `window`, counted in the process that hosts the
-/// service; a call over the limit fails with ``TitanPolicies/PolicyError`` code `rateLimited`
+/// service; a call over the limit fails with ``/TitanPolicies/PolicyError`` code `rateLimited`
 /// and a `retryAfter`, without running. With `key`, each value of that argument (or of a
-/// template such as `"user:{userID}"`) has its own limit. See ``TitanPolicies/RateLimitPolicy``.
+/// template such as `"user:{userID}"`) has its own limit. See ``/TitanPolicies/RateLimitPolicy``.
 @attached(peer)
 public macro RateLimit(
     _ limit: Int,
@@ -21,7 +21,7 @@ public macro RateLimit(
 
 /// Stops calling the method's process while it keeps failing: after `trip`, calls fail fast
 /// on the caller's side (code `circuitOpen`) for `resetAfter`, then a probe decides. See
-/// ``TitanPolicies/CircuitBreakerPolicy``.
+/// ``/TitanPolicies/CircuitBreakerPolicy``.
 @attached(peer)
 public macro CircuitBreaker(
     _ trip: CircuitBreakerPolicy.Trip = .consecutiveFailures(5),
@@ -31,7 +31,7 @@ public macro CircuitBreaker(
 
 /// Tries a failed call again, up to `maxAttempts` in all, after the failures in `on`. A call
 /// that may have run is repeated only if the method is also `@Idempotent` (a warning says so).
-/// See ``TitanPolicies/RetryPolicy``.
+/// See ``/TitanPolicies/RetryPolicy``.
 @attached(peer)
 public macro Retry(
     _ maxAttempts: Int = 3,
@@ -45,7 +45,7 @@ public macro Timeout(_ limit: Duration) = #externalMacro(module: "TitanMacrosPlu
 
 /// Caches the method's results in the hosting process for `ttl` (LRU, `maxEntries`), keyed by
 /// the argument `key` names (or a `{name}` template; all arguments if nil). See
-/// ``TitanPolicies/CachePolicy``.
+/// ``/TitanPolicies/CachePolicy``.
 @attached(peer)
 public macro Cache(
     ttl: Duration,
@@ -55,12 +55,12 @@ public macro Cache(
 ) = #externalMacro(module: "TitanMacrosPlugin", type: "PolicyAttributeMacro")
 
 /// After the method runs, drops the entry of the cached method `method` (its key, such as
-/// `"user(id:)"`) whose key is this call's `key`. See ``TitanPolicies/CacheEvictPolicy``.
+/// `"user(id:)"`) whose key is this call's `key`. See ``/TitanPolicies/CacheEvictPolicy``.
 @attached(peer)
 public macro CacheEvict(_ method: String, key: String? = nil) = #externalMacro(module: "TitanMacrosPlugin", type: "PolicyAttributeMacro")
 
 /// After the method runs, drops the entries of `method` (every cached method if nil) whose
-/// key matches `matching` and that carry one of `tags`. See ``TitanPolicies/CacheInvalidatePolicy``.
+/// key matches `matching` and that carry one of `tags`. See ``/TitanPolicies/CacheInvalidatePolicy``.
 @attached(peer)
 public macro CacheInvalidate(
     _ method: String? = nil,
@@ -88,7 +88,7 @@ public macro Validate<Value>(result rules: ValidationRule<Value>...) = #external
 /// Runs the method once per key: a repeat returns the stored result, and concurrent
 /// duplicates wait for the first. The key is the call's metadata key if the caller set one,
 /// else the argument `key` names (or a template; all arguments if nil). See
-/// ``TitanPolicies/IdempotencyPolicy``.
+/// ``/TitanPolicies/IdempotencyPolicy``.
 @attached(peer)
 public macro Idempotent(
     key: String? = nil,

@@ -1,11 +1,11 @@
 @_exported import TitanPolicies
 
 /// Generates a distributed actor's service contract at compile time: its
-/// ``TitanPolicies/ServiceManifest`` (every `distributed func` with its argument labels and
+/// ``/TitanPolicies/ServiceManifest`` (every `distributed func` with its argument labels and
 /// types, result, streaming, and the policies its attributes declare), its
-/// ``TitanPolicies/InterfaceHash``, and a dispatch table that runs a call on a local
+/// ``/TitanPolicies/InterfaceHash``, and a dispatch table that runs a call on a local
 /// instance by method index, without the runtime's per-call lookup of the target's mangled
-/// name. The actor conforms to ``TitanPolicies/ContractedService``.
+/// name. The actor conforms to ``/TitanPolicies/ContractedService``.
 ///
 /// ```swift
 /// @ServiceContract

@@ -13,6 +13,7 @@ public struct TestTimeout: Error, CustomStringConvertible {
         self.timeout = timeout
     }
 
+    /// `timed out after 20.0 seconds waiting for ...`.
     public var description: String { "timed out after \(timeout) waiting for \(what)" }
 }
 

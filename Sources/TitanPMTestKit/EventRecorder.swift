@@ -20,12 +20,12 @@ public final class EventRecorder<Event: Sendable>: Sendable {
 
     private struct State {
         var events: [Event] = []
-        var waiters: [Int: Waiter] = [:]
-        var nextKey = 0
+        var waiters: [UInt64: Waiter] = [:]
+        var nextKey: UInt64 = 0
     }
 
     private let state = Mutex(State())
-    private let waiting = WaiterTable<Int, [Event]>(clock: SystemClock.shared)
+    private let waiting = WaiterTable<[Event]>(clock: SystemClock.shared)
     private let task = Mutex<Task<Void, Never>?>(nil)
 
     /// Records every element of `events` from now on.
@@ -47,9 +47,9 @@ public final class EventRecorder<Event: Sendable>: Sendable {
     public var events: [Event] { state.withLock { $0.events } }
 
     private func record(_ event: Event) {
-        let satisfied = state.withLock { state -> [(Int, [Event])] in
+        let satisfied = state.withLock { state -> [(UInt64, [Event])] in
             state.events.append(event)
-            var done: [(Int, [Event])] = []
+            var done: [(UInt64, [Event])] = []
             for (key, waiter) in state.waiters {
                 let matching = state.events.filter(waiter.predicate)
                 if matching.count >= waiter.needed { done.append((key, matching)) }
@@ -80,7 +80,7 @@ public final class EventRecorder<Event: Sendable>: Sendable {
         timeout: Duration = .seconds(20),
         where predicate: @escaping @Sendable (Event) -> Bool
     ) async throws -> [Event] {
-        let key = state.withLock { state -> Int in
+        let key = state.withLock { state -> UInt64 in
             defer { state.nextKey += 1 }
             return state.nextKey
         }
@@ -117,7 +117,8 @@ extension EventRecorder where Event == PoolEvent {
 }
 
 extension EventRecorder where Event == SupervisorEvent {
-    /// Records `supervisor`'s events (its whole subtree's) from now on.
+    /// Records `supervisor`'s own events from now on (a nested supervisor's are on its own
+    /// stream: record `supervisor.supervisor(name)`).
     public convenience init(_ supervisor: Supervisor) {
         self.init(supervisor.events)
     }

@@ -1,18 +1,21 @@
 import Logging
 import TitanPM
 
-/// Runs `body` with a fresh ``ProcessManager`` and shuts it down afterwards, whether `body`
+/// Runs `body` with a fresh ``/TitanPM/ProcessManager`` and shuts it down afterwards, whether `body`
 /// returns or throws: no child outlives the test.
 ///
-/// Pass a ``ManualClock`` to drive the manager's timeouts, restart backoff and intensity
-/// windows from the test instead of waiting for them.
+/// Pass a `ManualClock` to drive the manager's timeouts, restart backoff and intensity
+/// windows from the test instead of waiting for them; pass `observability` to record less
+/// (``/TitanPM/ObservabilityOptions/disabled``: children write to the test's own output).
+/// Rethrows what `body` throws, after the shutdown.
 @discardableResult
 public func withProcessManager<T>(
     clock: any RuntimeClock = SystemClock.shared,
+    observability: ObservabilityOptions = ObservabilityOptions(),
     shutdownTimeout: Duration = .seconds(5),
     _ body: (ProcessManager) async throws -> T
 ) async throws -> T {
-    let manager = ProcessManager(clock: clock)
+    let manager = ProcessManager(clock: clock, observability: observability)
     do {
         let result = try await body(manager)
         await manager.shutdown(timeout: shutdownTimeout)
@@ -23,11 +26,15 @@ public func withProcessManager<T>(
     }
 }
 
+/// Crash simulation for tests: kill a process as a crash would and await what follows.
 extension ProcessManager {
     /// Kills process `id` as a crash would (SIGKILL by default) and returns the event that
-    /// reports its death (`crashed`, or `failed` when its restarts are used up).
+    /// reports its death (`crashed`, `failed` when its restarts are used up, or `stopped` when
+    /// the signal made it exit cleanly, as SIGTERM does).
     ///
     /// The spec's `simulateCrash`: with a restart policy, follow it with ``awaitRecovery(of:timeout:)``.
+    /// Throws what `kill(_:signal:)` throws, or ``TestTimeout`` if the death is not reported
+    /// within `timeout`.
     @discardableResult
     public func simulateCrash(of id: ProcessID, signal: Signal = .kill, timeout: Duration = .seconds(20)) async throws -> ProcessEvent {
         let events = EventRecorder(self)

@@ -6,7 +6,7 @@ import TitanPM
 /// time), the parent's threads and memory once they run, and calls per second fanned out over
 /// all of them (64 in flight, each call to the next child in turn).
 func measureScale(children count: Int, report: Report) async throws {
-    let pm = ProcessManager()
+    let pm = benchManager()
     let threadsBefore = ProcFS.threadCount(of: getpid()) ?? 0
     let rssBefore = ProcFS.residentBytes(of: getpid()) ?? 0
     let start = nowNanos()

@@ -10,11 +10,18 @@ import TitanWire
 //   titan-bench --pin                           only the figures pinned to CPU 0
 //   titan-bench --split                         only the figures with this process on CPU 0, peers on CPU 1
 //   titan-bench --quick                         fewer iterations (a smoke test)
+//   titan-bench --observability                 only the cost of metrics and tracing (on against off)
 //   titan-bench --scale [N]                     only the scale figures: one manager, N idle children (500)
 //   titan-bench --workflows [--quick] [--json]  workflow figures: journaling cost per stage, durable vs in-memory
 //   titan-bench --throughput-loop | --latency-loop [--uncontracted] | --raw-throughput-loop   for profilers
 
 ProcessManager.bootstrap()
+
+/// The managers of the figures below measure the runtime itself: observability (on by default
+/// for users) is off, and its cost is measured on its own (`--observability`).
+func benchManager() -> ProcessManager {
+    ProcessManager(observability: .disabled)
+}
 
 let arguments = Set(CommandLine.arguments.dropFirst())
 if arguments.contains("--raw-echo") {
@@ -33,7 +40,7 @@ if arguments.contains("--codec-loop") {
 
 if arguments.contains("--stream-loop") {
     // For profilers: one child streaming 10M Ints to this process, nothing else.
-    let pm = ProcessManager()
+    let pm = benchManager()
     let service = try await pm.spawn(BenchService.self, options: SpawnOptions(callTimeout: nil))
     let start = nowNanos()
     var received = 0
@@ -46,7 +53,7 @@ if arguments.contains("--stream-loop") {
 if arguments.contains("--throughput-loop") {
     // For profilers: 64 callers, 500k calls to one child (`--uncontracted`: a service without
     // @ServiceContract, whose calls go through executeDistributedTarget).
-    let pm = ProcessManager()
+    let pm = benchManager()
     let rate: Double
     if arguments.contains("--uncontracted") {
         let service = try await pm.spawn(BenchService.self, options: SpawnOptions(callTimeout: nil))
@@ -66,11 +73,19 @@ if arguments.contains("--raw-throughput-loop") {
     exit(0)
 }
 
+if arguments.contains("--observability") {
+    // Only the observability figures: metrics and tracing on against everything off.
+    let report = Report(json: arguments.contains("--json"))
+    try await observabilityFigures(report: report, quick: arguments.contains("--quick"))
+    if report.json { report.printJSON() }
+    exit(0)
+}
+
 if arguments.contains("--latency-loop") {
     // For profilers: 200k round trips, one in flight, both processes pinned to CPU 0
     // (`--uncontracted`: a service without @ServiceContract).
     pinThisProcess(toCPU: 0)
-    let pm = ProcessManager()
+    let pm = benchManager()
     let samples: Samples
     if arguments.contains("--uncontracted") {
         samples = try await latencyLoop(try await pm.spawn(BenchService.self, options: SpawnOptions(callTimeout: nil)))
@@ -82,14 +97,22 @@ if arguments.contains("--latency-loop") {
     exit(0)
 }
 
-/// 200k round trips of `add`, off the main actor like the figures in the report (top-level
-/// code runs on the main actor, which would add two executor hops to every call).
+/// 200k round trips of `add` (TITAN_BENCH_ITERATIONS), off the main actor like the figures in
+/// the report (top-level code and its closures run on the main actor, which would add two
+/// executor hops to every call).
 func latencyLoop(_ service: BenchService) async throws -> Samples {
-    try await measureLatency(warmup: 2_000, iterations: 200_000) { _ = try await service.add(1, 2) }
+    let iterations = latencyIterations()
+    return try await measureLatency(warmup: min(2_000, iterations / 10), iterations: iterations) { _ = try await service.add(1, 2) }
 }
 
+/// The same loop on the `@ServiceContract` twin.
 func latencyLoop(_ service: ContractedBench) async throws -> Samples {
-    try await measureLatency(warmup: 2_000, iterations: 200_000) { _ = try await service.add(1, 2) }
+    let iterations = latencyIterations()
+    return try await measureLatency(warmup: min(2_000, iterations / 10), iterations: iterations) { _ = try await service.add(1, 2) }
+}
+
+func latencyIterations() -> Int {
+    getenv("TITAN_BENCH_ITERATIONS").flatMap { Int(String(cString: $0)) } ?? 200_000
 }
 
 if let index = CommandLine.arguments.firstIndex(of: "--scale") {
@@ -110,7 +133,7 @@ if arguments.contains("--workflows") {
 
 if arguments.contains("--idle-child") {
     // For memory investigations: spawn one child, print its pid, wait for a line on stdin.
-    let pm = ProcessManager()
+    let pm = benchManager()
     let service = try await pm.spawn(BenchService.self)
     _ = try await service.add(1, 1)
     print(pm.process(id: service.id.process)?.pid ?? 0)
@@ -135,7 +158,7 @@ if pinned { pinThisProcess(toCPU: 0) }
 let staticStdlib = !(ProcFS.read("/proc/self/maps").map { String(decoding: $0, as: UTF8.self).contains("libswiftCore.so") } ?? true)
 let suffix = split ? "_split" : pinned ? "_pinned" : ""
 
-let pm = ProcessManager()
+let pm = benchManager()
 // `service` has no @ServiceContract: its calls go through the standard library's
 // executeDistributedTarget. `contracted` is the same `add` from a generated dispatch table.
 let service = try await pm.spawn(BenchService.self, options: SpawnOptions(callTimeout: nil))
@@ -300,6 +323,12 @@ await pm.shutdown()
 if !pinned {
     // Scale: one manager, many idle children.
     try await measureScale(children: quick ? 50 : 500, report: report)
+}
+
+if !pinned {
+    // Metrics and tracing on against everything off (after the figures above, which keep the
+    // process's MetricsSystem un-bootstrapped).
+    try await observabilityFigures(report: report, quick: quick)
 }
 
 if !pinned {

@@ -4,7 +4,8 @@ import TitanPM
 
 // titan-demo: services in child processes, typed calls, a crash, a restart, the process
 // table, a stream, a pool, a supervisor, method policies, a clean shutdown. Run it with
-// `swift run titan-demo`.
+// `swift run titan-demo`; `swift run titan-demo --serve` keeps services running with the
+// admin endpoint and the dashboard open (see Serve.swift).
 
 /// Arithmetic, and one function that traps the way a force-unwrap of nil does.
 distributed actor Calculator: ProcessService {
@@ -33,6 +34,12 @@ distributed actor Calculator: ProcessService {
                 try await out.yield(n)
             }
         }
+    }
+
+    /// Writes a line to the child's standard output (what `titan logs` shows).
+    distributed func note(_ text: String) {
+        print("[calculator pid \(getpid())] \(text)")
+        fflush(nil)
     }
 
     distributed func crash() {
@@ -82,6 +89,11 @@ distributed actor Thumbnailer: ProcessService {
 
 // In a child this hosts the requested service and never returns.
 ProcessManager.bootstrap()
+
+if CommandLine.arguments.contains("--serve") {
+    try await serve(CommandLine.arguments)
+    exit(0)
+}
 
 /// Prints and flushes, so the children's lines (they share stdout) interleave in order.
 func say(_ line: String = "") {

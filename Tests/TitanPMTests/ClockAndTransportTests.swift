@@ -51,7 +51,7 @@ extension TitanPMTests {
     @Suite struct ClockAndTransport {
         @Test func waiterTableEndsEachWaitExactlyOnce() async throws {
             let clock = ManualClock()
-            let table = WaiterTable<Int, String>(clock: clock)
+            let table = WaiterTable<String>(clock: clock)
             async let resumed = table.wait(for: 1)
             async let timedOut = table.wait(for: 2, deadline: clock.deadline(after: .seconds(5)), onDeadline: { .success("deadline") })
             let cancelled = Task { try await table.wait(for: 3) }

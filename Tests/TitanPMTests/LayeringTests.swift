@@ -9,21 +9,30 @@ private let layers: [(module: String, mayImport: Set<String>)] = [
     ("TitanCore", ["CTitan"]),
     ("TitanPolicies", ["TitanCore"]),
     ("TitanWire", ["TitanCore"]),
+    ("TitanTelemetry", ["TitanCore", "TitanWire"]),
     ("TitanTransport", ["CTitan", "TitanCore", "TitanWire"]),
-    ("TitanActorSystem", ["TitanCore", "TitanPolicies", "TitanWire", "TitanTransport"]),
-    ("TitanProcess", ["CTitan", "TitanCore", "TitanPolicies", "TitanWire", "TitanTransport", "TitanActorSystem"]),
-    ("TitanPM", ["TitanCore", "TitanPolicies", "TitanWire", "TitanTransport", "TitanActorSystem", "TitanProcess"]),
+    ("TitanActorSystem", ["TitanCore", "TitanPolicies", "TitanWire", "TitanTransport", "TitanTelemetry"]),
+    ("TitanProcess", ["CTitan", "TitanCore", "TitanPolicies", "TitanWire", "TitanTransport", "TitanTelemetry", "TitanActorSystem"]),
+    ("TitanPM", ["TitanCore", "TitanPolicies", "TitanWire", "TitanTransport", "TitanTelemetry", "TitanActorSystem", "TitanProcess"]),
     ("TitanPMTestKit", ["TitanPM"]),
+    // Outside the runtime's build.
+    ("TitanPrometheus", ["TitanCore", "TitanPM"]),
+    // Operating a manager from outside: the protocol depends on nothing of the runtime's,
+    // and the admin endpoint builds no web server (only the dashboard does).
+    ("TitanAdminAPI", []),
+    ("TitanAdmin", ["CTitanAdmin", "TitanAdminAPI", "TitanPM", "TitanPolicies", "TitanTransport"]),
 ]
 
 /// Modules from outside the package that a layer may use.
 private let external: Set<String> = [
     "Distributed", "Synchronization", "Glibc", "FoundationEssentials", "Logging", "ServiceLifecycle", "_Concurrency",
-    // The observability API packages (no backends, no I/O), for @Metric and @Trace.
-    "CoreMetrics", "Tracing",
+    // The observability API packages (no backends, no I/O), also for @Metric and @Trace ...
+    "CoreMetrics", "Tracing", "Instrumentation",
+    // ... and a backend, outside the runtime's build only.
+    "Prometheus",
 ]
 
-private let packageRoot: String = {
+let packageRoot: String = {
     var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
     while let last = parts.last, last != "Tests" { parts.removeLast() }
     parts.removeLast()
@@ -67,6 +76,14 @@ private func imports(of path: String) -> [String] {
 
 extension TitanPMTests {
     @Suite struct Layering {
+        @Test func prometheusStaysOutOfTheRuntime() {
+            for (module, _) in layers where module != "CTitan" && module != "TitanPrometheus" {
+                for file in swiftFiles(under: "\(packageRoot)/Sources/\(module)") {
+                    #expect(!imports(of: file).contains("Prometheus"), "\(file) imports Prometheus")
+                }
+            }
+        }
+
         @Test func noModuleImportsALayerAboveIt() {
             var checked = 0
             for (module, allowed) in layers where module != "CTitan" {
@@ -80,6 +97,26 @@ extension TitanPMTests {
                 }
             }
             #expect(checked > 20)
+        }
+
+        @Test func theCommandAndTheDashboardStayOutsideTheRuntime() {
+            // `titan` speaks the protocol only: it never links the runtime or a web server.
+            let allowed: Set<String> = ["ArgumentParser", "TitanAdminAPI", "FoundationEssentials", "Glibc"]
+            let files = swiftFiles(under: "\(packageRoot)/Sources/titan")
+            #expect(!files.isEmpty)
+            for file in files {
+                for imported in imports(of: file) {
+                    #expect(allowed.contains(imported), "\(file) imports \(imported)")
+                }
+            }
+            // No runtime module imports the operators' modules or a web server.
+            for (module, _) in layers where module != "CTitan" {
+                for file in swiftFiles(under: "\(packageRoot)/Sources/\(module)") {
+                    for imported in imports(of: file) {
+                        #expect(!["Hummingbird", "NIOCore", "ArgumentParser", "TitanDashboard"].contains(imported), "\(file) imports \(imported)")
+                    }
+                }
+            }
         }
 
         @Test func theVocabularyLayerDoesNoIO() {

@@ -1,39 +1,40 @@
 import CoreMetrics
 import Distributed
-import InMemoryTracing
 import MetricsTestKit
 import TitanPM
 import TitanPMMacros
 import Tracing
 
-/// What the metrics and tracing backends of an `Observatory` process recorded.
+/// What the tracer and, without the manager's observability, the metrics backend of an
+/// `Observatory` process recorded.
 public struct ObservationReport: Codable, Sendable, Hashable {
-    /// The names of the finished spans, oldest first.
-    public var spans: [String]
-    /// How many of them recorded an error.
-    public var failedSpans: Int
-    /// The `@Metric` counters' totals and the number of timings recorded.
+    /// The process's finished spans, oldest first.
+    public var spans: [RecordedSpan]
+    /// The `@Metric` counters' totals and the number of timings recorded (0 when the process's
+    /// telemetry records its calls instead).
     public var calls: Int64
     public var errors: Int64
     public var timings: Int
 }
 
-/// A service with a `@Trace` and `@Metric` method, whose process records into in-memory
-/// backends it installs at start (each child is its own process, so bootstrapping is safe).
+/// A service with a `@Trace` and `@Metric` method. Its process traces through the test
+/// tracer; when the manager records no metrics in it, it bootstraps an in-memory metrics
+/// backend of its own (each child is its own process, so bootstrapping is safe).
 @ServiceContract
 public distributed actor Observatory: ProcessService {
     public static let name = "observatory"
 
-    private static let backends: (metrics: TestMetrics, tracer: InMemoryTracer) = {
+    /// Nil when the process's telemetry is already its `MetricsSystem`.
+    private static let metrics: TestMetrics? = {
+        guard MetricsSystem.factory is NOOPMetricsHandler else { return nil }
         let metrics = TestMetrics()
         MetricsSystem.bootstrap(metrics)
-        let tracer = InMemoryTracer()
-        InstrumentationSystem.bootstrap(tracer)
-        return (metrics, tracer)
+        return metrics
     }()
 
     public func configure(_ configuration: NoConfiguration) async throws {
-        _ = Self.backends
+        _ = TestTracing.bootstrapped()
+        _ = Self.metrics
     }
 
     @Trace("observatory.measure")
@@ -44,12 +45,11 @@ public distributed actor Observatory: ProcessService {
     }
 
     public distributed func report() throws -> ObservationReport {
-        let (metrics, tracer) = Self.backends
         let dimensions = [("service", Self.name), ("method", "measure(fail:)")]
-        let spans = tracer.finishedSpans
+        let spans = TestTracing.bootstrapped().finishedSpans
+        guard let metrics = Self.metrics else { return ObservationReport(spans: spans, calls: 0, errors: 0, timings: 0) }
         return ObservationReport(
-            spans: spans.map(\.operationName),
-            failedSpans: spans.filter { !$0.errors.isEmpty }.count,
+            spans: spans,
             calls: metrics.counterTotal(label: "observatory_measure_calls_total", dimensions: dimensions),
             errors: metrics.counterTotal(label: "observatory_measure_errors_total", dimensions: dimensions),
             timings: (try? metrics.expectTimer("observatory_measure_duration_seconds", dimensions).values.count) ?? 0

@@ -364,5 +364,6 @@ public distributed actor PoolWorkerService: ProcessService {
 
 /// Every service the test host can run by name.
 public let allTestServices: [any ProcessService.Type] = [
-    Calculator.self, KeyValueStore.self, Greeter.self, Streamer.self, PoolWorkerService.self, Ledger.self, PolicyLab.self, Patient.self, Observatory.self,
+    Calculator.self, KeyValueStore.self, Greeter.self, Streamer.self, PoolWorkerService.self, TraceRelay.self, TraceLeaf.self, Chatter.self,
+    Ledger.self, PolicyLab.self, Patient.self, Observatory.self,
 ]

@@ -1,6 +1,8 @@
 #ifndef CTITAN_H
 #define CTITAN_H
 
+// epoll: the one thread that reads every child's output pipes (Glibc's module does not export it).
+#include <sys/epoll.h>
 #include <spawn.h>
 #include <sys/types.h>
 
@@ -38,5 +40,9 @@ int titan_reap(pid_t pid, int *value);
 
 /// Makes stdout line-buffered, so a child's output interleaves sensibly with its parent's.
 void titan_line_buffer_stdout(void);
+
+/// Sets the calling thread's nice value (Linux nice is per thread): background work such as
+/// handling children's log lines yields to the threads that serve calls.
+int titan_set_thread_nice(int nice);
 
 #endif

@@ -9,8 +9,8 @@ import TitanWire
 /// connection is gone.
 package final class CallClient: Sendable {
     package let connection: any FrameConnection
-    private let calls: WaiterTable<UInt64, Frame>
-    private let welcome: WaiterTable<Int, Welcome>
+    private let calls: WaiterTable<Frame>
+    private let welcome: WaiterTable<Welcome>
     private let nextID = Atomic<UInt64>(1)
     private let clock: any RuntimeClock
     private let system: ProcessActorSystem?
@@ -25,7 +25,10 @@ package final class CallClient: Sendable {
         self.connection = connection
         self.clock = clock
         self.system = system
-        calls = WaiterTable(clock: clock)
+        // A caller that gives up (its deadline, its task cancelled) tells the callee to stop.
+        calls = WaiterTable(clock: clock, onAbandon: { [connection] id in
+            try? connection.send(FrameBuilder.frame(.cancel, id: id, payload: EmptyCollection()))
+        })
         welcome = WaiterTable(clock: clock)
         streams = system.map { StreamLink(system: $0, connection: connection) }
     }
@@ -102,27 +105,31 @@ package final class CallClient: Sendable {
     /// Sends `call` and waits for its reply.
     ///
     /// Throws the callee's error (rebuilt from the `failure` frame), `CancellationError` if the
-    /// task is cancelled, ``ProcessError/Code/timedOut`` at the call's deadline,
-    /// ``ProcessError/Code/messageTooLarge`` before sending an oversized frame, and the
+    /// task is cancelled, ``/TitanCore/ProcessError/Code/timedOut`` at the call's deadline,
+    /// ``/TitanCore/ProcessError/Code/messageTooLarge`` before sending an oversized frame, and the
     /// owner's error (see ``failAll(_:)``) if the connection ends. A caller that gives up
     /// tells the callee to cancel. With `reportNotSent`, a call that never left throws
     /// ``NotSent`` instead.
     package func call(_ call: OutgoingCall, reportNotSent: Bool = false) async throws -> CallReply {
-        var frame = call.frame(at: clock.now)
+        // The time is read only for a call that has a deadline to measure.
+        var frame = call.frame(at: call.deadline == nil ? ClockInstant(nanoseconds: 0) : clock.now)
         guard frame.payloadCount <= connection.maxFrameSize else {
             throw ProcessError.messageTooLarge(size: frame.payloadCount, limit: connection.maxFrameSize)
         }
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         let bytes = frame.finish(id: id)
         let timeout = call.timeout
+        var timedOut: (@Sendable () -> Result<any Sendable, any Error>)?
+        if call.deadline != nil {
+            timedOut = { .failure(ProcessError.timedOut(after: timeout ?? .zero)) }
+        }
         var sent = false
         let reply: Frame
         do {
             reply = try await calls.wait(
                 for: id,
                 deadline: call.deadline,
-                onDeadline: { .failure(ProcessError.timedOut(after: timeout ?? .zero)) },
-                onAbandon: { [weak self] id in self?.sendCancel(id) },
+                onDeadline: timedOut,
                 registered: {
                     sent = true
                     // A failed send leaves the call waiting: the connection is closing, and the
@@ -171,11 +178,6 @@ package final class CallClient: Sendable {
             onDeadline: { .failure(ProcessError.timedOut(after: timeout)) },
             registered: { try? connection.send(bytes) }
         )
-    }
-
-    /// Tells the callee that nobody waits for call `id` any more.
-    private func sendCancel(_ id: UInt64) {
-        try? connection.send(FrameBuilder.frame(.cancel, id: id, payload: EmptyCollection()))
     }
 
     /// Fails every waiting call, and every later one, with `error`, and closes the connection.

@@ -8,7 +8,7 @@ package protocol CallRoute: Sendable {
     /// The timeout for calls that do not set their own (see ``ProcessActorSystem/withCallTimeout(_:isolation:_:)``).
     var defaultCallTimeout: Duration? { get }
 
-    /// Sends `call` and returns its reply; throws the callee's error, or ``ProcessError``
+    /// Sends `call` and returns its reply; throws the callee's error, or ``/TitanCore/ProcessError``
     /// when the call cannot complete.
     func call(_ call: OutgoingCall) async throws -> CallReply
 

@@ -6,7 +6,11 @@ import TitanWire
 
 /// Records a distributed call's generic substitutions and arguments straight into the
 /// outgoing frame.
+///
+/// The runtime makes one per call with ``ProcessActorSystem/makeInvocationEncoder()`` and
+/// calls its `record` methods in order; you do not use it directly.
 public struct ProcessInvocationEncoder: DistributedTargetInvocationEncoder {
+    /// Arguments must be `Codable`.
     public typealias SerializationRequirement = any Codable
 
     package var frame: FrameBuilder
@@ -19,6 +23,9 @@ public struct ProcessInvocationEncoder: DistributedTargetInvocationEncoder {
         frame = FrameBuilder(kind: .call, capacity: 256)
     }
 
+    /// Records the concrete type of one of the call's generic parameters, by mangled name.
+    ///
+    /// Throws ``/TitanCore/ProcessError/Code/encodingFailed`` if the type has no mangled name.
     public mutating func recordGenericSubstitution<T>(_ type: T.Type) throws {
         guard !argumentsStarted else {
             throw ProcessError.encodingFailed("generic substitution recorded after an argument")
@@ -36,6 +43,9 @@ public struct ProcessInvocationEncoder: DistributedTargetInvocationEncoder {
         for name in generics { frame.writer.writeString(name) }
     }
 
+    /// Encodes the next argument with the binary wire format.
+    ///
+    /// Throws ``/TitanCore/ProcessError/Code/encodingFailed`` if the value cannot be encoded.
     public mutating func recordArgument<Value: Codable>(_ argument: RemoteCallArgument<Value>) throws {
         startArguments()
         do {
@@ -45,10 +55,13 @@ public struct ProcessInvocationEncoder: DistributedTargetInvocationEncoder {
         }
     }
 
+    /// Nothing to record: the caller knows the type it decodes the reply as.
     public mutating func recordReturnType<R: Codable>(_ type: R.Type) throws {}
 
+    /// Nothing to record: errors travel with their type name.
     public mutating func recordErrorType<E: Error>(_ type: E.Type) throws {}
 
+    /// Ends the recording; the frame is complete but for its trailer.
     public mutating func doneRecording() throws {
         startArguments()
     }
@@ -56,15 +69,22 @@ public struct ProcessInvocationEncoder: DistributedTargetInvocationEncoder {
     /// Takes the recorded call (generic substitutions and arguments) out of the encoder.
     mutating func takeFrame() -> FrameBuilder {
         startArguments()
-        var taken = FrameBuilder(kind: .call, capacity: 0)
+        // The encoder is done: leave it an empty builder that costs no allocation, so the
+        // frame taken is the buffer's only owner and the trailer is written in place.
+        var taken = Self.spent
         swap(&taken, &frame)
         return taken
     }
+
+    private static let spent = FrameBuilder(kind: .call, capacity: 0)
 }
 
 /// Decodes a received call's generic substitutions and arguments for
 /// `executeDistributedTarget`.
+///
+/// The serving side makes one per received call; you do not use it directly.
 public struct ProcessInvocationDecoder: DistributedTargetInvocationDecoder {
+    /// Arguments must be `Codable`.
     public typealias SerializationRequirement = any Codable
 
     private var arguments: ByteReader
@@ -78,6 +98,10 @@ public struct ProcessInvocationDecoder: DistributedTargetInvocationDecoder {
         self.decoder = decoder
     }
 
+    /// The call's generic parameter types, looked up by mangled name in this executable.
+    ///
+    /// Throws ``/TitanCore/ProcessError/Code/invalidArguments`` for a type this executable
+    /// does not have.
     public mutating func decodeGenericSubstitutions() throws -> [Any.Type] {
         try generics.map { name in
             guard let type = _typeByName(name) else {
@@ -87,6 +111,10 @@ public struct ProcessInvocationDecoder: DistributedTargetInvocationDecoder {
         }
     }
 
+    /// Decodes the next argument.
+    ///
+    /// Throws ``/TitanCore/ProcessError/Code/invalidArguments`` if the bytes do not decode as
+    /// `Argument`; the method then does not run.
     public mutating func decodeNextArgument<Argument: Codable>() throws -> Argument {
         defer { argumentIndex += 1 }
         do {
@@ -96,18 +124,24 @@ public struct ProcessInvocationDecoder: DistributedTargetInvocationDecoder {
         }
     }
 
+    /// Not sent: nil.
     public mutating func decodeErrorType() throws -> Any.Type? { nil }
 
+    /// Not sent: nil.
     public mutating func decodeReturnType() throws -> Any.Type? { nil }
 }
 
 /// Keeps the outcome of an executed call for the serving side to send back.
+///
+/// Made by the serving side for each call; you do not use it directly.
 public struct ProcessResultHandler: DistributedTargetInvocationResultHandler {
+    /// Results must be `Codable`.
     public typealias SerializationRequirement = any Codable
 
-    // Written once by the runtime, read after `executeDistributedTarget` returns.
-    private final class Box: Sendable {
-        let outcome = Mutex<Result<CallReply, any Error>>(.failure(CancellationError()))
+    // Written once by the runtime inside `executeDistributedTarget`, read after it returns:
+    // the await orders the write before the read, so no lock is needed.
+    private final class Box: @unchecked Sendable {
+        var outcome: Result<CallReply, any Error> = .failure(CancellationError())
     }
 
     private let box = Box()
@@ -117,12 +151,14 @@ public struct ProcessResultHandler: DistributedTargetInvocationResultHandler {
         self.encoder = encoder
     }
 
-    var outcome: Result<CallReply, any Error> { box.outcome.withLock { $0 } }
+    var outcome: Result<CallReply, any Error> { box.outcome }
 
     private func record(_ outcome: Result<CallReply, any Error>) {
-        box.outcome.withLock { $0 = outcome }
+        box.outcome = outcome
     }
 
+    /// Keeps the method's result, encoded; an encoding failure becomes the call's
+    /// ``/TitanCore/ProcessError/Code/encodingFailed`` error.
     public func onReturn<Success: Codable>(value: Success) async throws {
         var frame = FrameBuilder(kind: .reply, capacity: 64)
         do {
@@ -134,10 +170,12 @@ public struct ProcessResultHandler: DistributedTargetInvocationResultHandler {
         record(.success(CallReply(frame: frame)))
     }
 
+    /// Keeps an empty reply for a method without a result.
     public func onReturnVoid() async throws {
         record(.success(CallReply(frame: FrameBuilder(kind: .reply, capacity: FrameHeader.size))))
     }
 
+    /// Keeps the error the method threw, to be sent back to the caller.
     public func onThrow<Err: Error>(error: Err) async throws {
         record(.failure(error))
     }

@@ -22,13 +22,16 @@ import TitanWire
 /// calling `next` (fail fast, serve from a cache), or call `next` again (retry). Interceptors
 /// run in the order they were installed, the first outermost. The calling side's are
 /// installed with ``ProcessActorSystem/addInterceptor(_:)`` in the calling process; a
-/// service's serving-side interceptors come from ``InterceptedService/interceptors``
-/// in the hosting process, as the child builds them from the service's type.
+/// service's serving-side interceptors come from its type's `static var interceptors`
+/// (see `ProcessService`), installed in the hosting process before it takes calls.
+///
+/// An interceptor added to a system sees both directions: in a parent, the calls it makes;
+/// in a child, the calls it serves and the calls its service makes in turn.
 public protocol CallInterceptor: Sendable {
     /// Called in the calling process for each call, before it is sent.
     ///
     /// Throwing fails the call with that error; the errors `next` throws are the call's own
-    /// failures (the callee's error, ``ProcessError``, a pool's error).
+    /// failures (the callee's error, ``/TitanCore/ProcessError``, a pool's error).
     func interceptOutgoing(
         _ call: OutgoingCall,
         next: (OutgoingCall) async throws -> CallReply
@@ -45,6 +48,7 @@ public protocol CallInterceptor: Sendable {
 }
 
 extension CallInterceptor {
+    /// Passes the call on unchanged.
     public func interceptOutgoing(
         _ call: OutgoingCall,
         next: (OutgoingCall) async throws -> CallReply
@@ -52,6 +56,7 @@ extension CallInterceptor {
         try await next(call)
     }
 
+    /// Passes the call on unchanged.
     public func interceptIncoming(
         _ call: IncomingCall,
         next: (IncomingCall) async throws -> CallReply
@@ -82,6 +87,15 @@ public struct CallTarget: Sendable, Hashable, CustomStringConvertible {
         return String(full[start...])
     }
 
+    /// The name of the type that declares the method, without its module: `Calculator`.
+    public var typeName: String {
+        let full = name
+        let head = full[..<(full.firstIndex(of: "(") ?? full.endIndex)]
+        let parts = head.split(separator: ".")
+        return parts.count >= 2 ? String(parts[parts.count - 2]) : String(head)
+    }
+
+    /// The readable ``name``.
     public var description: String { name }
 }
 
@@ -94,7 +108,7 @@ public struct OutgoingCall: Sendable {
     /// Travels with the call; what an interceptor adds here the serving side can read.
     public var metadata: CallMetadata
     /// When the caller stops waiting, on the system's clock; nil waits as long as the callee
-    /// lives. The time left when the call is sent travels as ``CallMetadata/deadline``.
+    /// lives. The time left when the call is sent travels as ``/TitanCore/CallMetadata/deadline``.
     public var deadline: ClockInstant?
     /// The timeout the deadline came from, for the error a call that runs out throws.
     public var timeout: Duration?
@@ -119,7 +133,7 @@ public struct IncomingCall: Sendable {
     public let recipient: ProcessActorID
     /// What the caller's side sent with the call.
     public let metadata: CallMetadata
-    /// When the caller stops waiting, on this process's clock (from ``CallMetadata/deadline``
+    /// When the caller stops waiting, on this process's clock (from ``/TitanCore/CallMetadata/deadline``
     /// and the arrival time); nil if the caller waits without bound.
     public let deadline: ClockInstant?
     /// The method's position in its service's manifest, when the actor is a
@@ -171,54 +185,40 @@ public struct IncomingCall: Sendable {
 /// answers later calls with it (a reply carrying a stream cannot be reused: streams are
 /// consumed once).
 public struct CallReply: Sendable {
-    package enum Storage: Sendable {
-        /// A reply received from the callee.
-        case received(payload: [UInt8], channel: (any WireChannel)?)
-        /// A reply built in this process, with room for the frame header in front.
-        case built(FrameBuilder)
-    }
-
-    package var storage: Storage
+    /// A reply built in this process, with room for the frame header in front (no copy
+    /// when it is sent); nil for a reply received from the callee.
+    private var built: FrameBuilder?
+    /// A reply received from the callee.
+    private var received: [UInt8]
+    /// The connection a received reply came over, for values that are streams.
+    package let channel: (any WireChannel)?
 
     package init(payload: [UInt8], channel: (any WireChannel)?) {
-        storage = .received(payload: payload, channel: channel)
+        built = nil
+        received = payload
+        self.channel = channel
     }
 
     package init(frame: FrameBuilder) {
-        storage = .built(frame)
+        built = frame
+        received = []
+        channel = nil
     }
 
     /// The size of the encoded value in bytes.
-    public var byteCount: Int {
-        switch storage {
-        case .received(let payload, _): payload.count
-        case .built(let frame): frame.payloadCount
-        }
-    }
+    public var byteCount: Int { built?.payloadCount ?? received.count }
 
     /// The encoded value.
     package var payload: [UInt8] {
-        switch storage {
-        case .received(let payload, _): payload
-        case .built(let frame): Array(frame.writer.bytes[FrameHeader.size...])
-        }
-    }
-
-    /// The connection a received reply came over, for values that are streams.
-    package var channel: (any WireChannel)? {
-        if case .received(_, let channel) = storage { return channel }
-        return nil
+        guard let built else { return received }
+        return Array(built.writer.bytes[FrameHeader.size...])
     }
 
     /// The reply as a frame to send, built without a copy when it was built here.
     package var frame: FrameBuilder {
-        switch storage {
-        case .built(let frame):
-            return frame
-        case .received(let payload, _):
-            var frame = FrameBuilder(kind: .reply, capacity: FrameHeader.size + payload.count)
-            frame.writer.writeBytes(payload)
-            return frame
-        }
+        if let built { return built }
+        var frame = FrameBuilder(kind: .reply, capacity: FrameHeader.size + received.count)
+        frame.writer.writeBytes(received)
+        return frame
     }
 }

@@ -67,6 +67,7 @@ extension ProcessActorSystem {
 
     /// Runs the target itself: by index in a contracted actor's dispatch table, or through
     /// `executeDistributedTarget`.
+    @inline(__always)
     private func invoke(
         _ envelope: CallEnvelope,
         on actor: any DistributedActor,

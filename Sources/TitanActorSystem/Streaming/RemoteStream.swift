@@ -1,4 +1,5 @@
 import TitanCore
+import Tracing
 import TitanWire
 import TitanTransport
 
@@ -30,13 +31,15 @@ import TitanTransport
 ///
 /// Ending and errors: the producer's body returning ends the consumer's loop; a thrown error
 /// ends it with that error, delivered like an ordinary call's (a `Codable` error as its own
-/// type). If the producing process dies, the loop throws ``ProcessError/processExited(_:_:)``.
+/// type). If the producing process dies, the loop throws ``/TitanCore/ProcessError/processExited(_:_:)``.
 /// Cancellation goes both ways: a consumer that stops iterating, or whose task is cancelled,
 /// cancels the producer's task; a producer whose task is cancelled ends the stream.
 ///
 /// A stream is single-pass: iterate it once. A received stream may itself be returned or
 /// passed on; it is then relayed through this process.
 public struct RemoteStream<Element: Codable & Sendable>: AsyncSequence, Sendable {
+    /// Iteration throws the producer's error, ``/TitanCore/ProcessError`` when the
+    /// producing process or the connection goes away, or `CancellationError`.
     public typealias Failure = any Error
 
     /// The elements a consumer lets a producer get ahead by default.
@@ -89,6 +92,8 @@ public struct RemoteStream<Element: Codable & Sendable>: AsyncSequence, Sendable
     /// The window for a stream iterated in the process that produces it.
     var localWindow = RemoteStream.defaultWindow
 
+    /// Starts consuming: the first call to the iterator's `next()` grants the producer its
+    /// first window of credit, which starts the producer's body. Iterate a stream once.
     public func makeAsyncIterator() -> Iterator {
         switch storage {
         case .received(let handle):
@@ -113,7 +118,8 @@ public struct RemoteStream<Element: Codable & Sendable>: AsyncSequence, Sendable
             try await producer.yield(element)
         }
 
-        /// Sends each of `elements` in turn.
+        /// Sends each of `elements` in turn, suspending as ``yield(_:)`` does; throws
+        /// `CancellationError` once the consumer has stopped listening.
         public func yield(contentsOf elements: some Sequence<Element>) async throws {
             for element in elements {
                 try await producer.yield(element)
@@ -138,12 +144,19 @@ public struct RemoteStream<Element: Codable & Sendable>: AsyncSequence, Sendable
             self.handle = handle
         }
 
+        /// The next element, or nil once the producer's body has returned.
+        ///
+        /// Throws the producer's error (a `Codable` error as its own type, any other as
+        /// ``/TitanCore/ProcessError/Code/remote``), ``/TitanCore/ProcessError/Code/processExited``
+        /// if the producing process dies, and `CancellationError` if this task is cancelled
+        /// (the producer is then cancelled too).
         public mutating func next() async throws -> Element? {
             try await next(isolation: nil)
         }
 
         /// Runs on the caller's actor: an element already received is handed over without
         /// leaving it, so a loop on the main actor does not hop executors per element.
+        /// Returns and throws as ``next()``.
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> Element? {
             if index < batch.count {
                 defer { index += 1 }
@@ -162,6 +175,8 @@ public struct RemoteStream<Element: Codable & Sendable>: AsyncSequence, Sendable
 extension RemoteStream: Codable {
     /// Registers the stream with this process's actor system and writes its id: the process
     /// that decodes the id pulls the elements over the connection the id arrived on.
+    ///
+    /// Throws `EncodingError` outside a distributed call (a stream cannot be stored).
     public func encode(to encoder: any Encoder) throws {
         guard let system = encoder.userInfo[.actorSystemKey] as? ProcessActorSystem else {
             throw EncodingError.invalidValue(self, .init(codingPath: encoder.codingPath, debugDescription: "a RemoteStream can only be sent as an argument or result of a distributed call"))
@@ -179,18 +194,24 @@ extension RemoteStream: Codable {
                 }
             }
         }
-        let id = system.streams.register(StreamProducer<Element>(body: body))
+        let traced = system.telemetry?.tracing == true
+        let id = system.streams.register(StreamProducer<Element>(body: body, traceContext: traced ? ServiceContext.current : nil))
         var container = encoder.singleValueContainer()
         try container.encode(id)
     }
 
+    /// Reads a stream's id and connects to its producer over the connection the id arrived
+    /// on: the elements flow once iteration starts.
+    ///
+    /// Throws `DecodingError` outside a distributed call (a stream cannot be decoded from
+    /// stored bytes).
     public init(from decoder: any Decoder) throws {
         let id = try decoder.singleValueContainer().decode(UInt64.self)
         guard let link = (decoder as? any WireChannelDecoder)?.channel as? StreamLink else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "a RemoteStream can only be received as an argument or result of a distributed call"))
         }
         let consumer = StreamConsumer<Element>(window: RemoteStream.defaultWindow, upstream: RemoteUpstream(link: link, id: id))
-        consumer.setDecoder(link.system.makeDecoder(channel: link))
+        consumer.setDecoder(link.system.makeDecoder(channel: link), telemetry: link.system.telemetry)
         link.addConsumer(consumer, id: id)
         self.init(received: ConsumerHandle(core: consumer))
     }

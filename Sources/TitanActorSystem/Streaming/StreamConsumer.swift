@@ -1,5 +1,6 @@
 import Synchronization
 import TitanCore
+import TitanTelemetry
 import TitanTransport
 import TitanWire
 
@@ -36,6 +37,8 @@ final class StreamConsumer<Element: Codable & Sendable>: StreamConsuming {
         var window: Int
         var ungranted = 0
         var decoder: WireDecoder?
+        /// Counts the elements received from another process, when the process records metrics.
+        var telemetry: ProcessTelemetry?
 
         var hasNews: Bool { cancelled || head < queue.count || end != nil }
 
@@ -46,7 +49,7 @@ final class StreamConsumer<Element: Codable & Sendable>: StreamConsuming {
     }
 
     private enum Step {
-        case batch(Batch, decoder: WireDecoder?)
+        case batch(Batch, decoder: WireDecoder?, telemetry: ProcessTelemetry?)
         case end(StreamEnd)
         case cancelled
         case wait
@@ -66,8 +69,11 @@ final class StreamConsumer<Element: Codable & Sendable>: StreamConsuming {
         }
     }
 
-    func setDecoder(_ decoder: WireDecoder) {
-        state.withLock { $0.decoder = decoder }
+    func setDecoder(_ decoder: WireDecoder, telemetry: ProcessTelemetry? = nil) {
+        state.withLock {
+            $0.decoder = decoder
+            $0.telemetry = telemetry
+        }
     }
 
     // MARK: Iterator side
@@ -98,7 +104,7 @@ final class StreamConsumer<Element: Codable & Sendable>: StreamConsuming {
                         state.queue.removeAll(keepingCapacity: true)
                         state.head = 0
                     }
-                    return (.batch(batch, decoder: state.decoder), initial)
+                    return (.batch(batch, decoder: state.decoder, telemetry: state.telemetry), initial)
                 }
                 if let end = state.end {
                     // An error is thrown once; later calls see a finished stream.
@@ -110,7 +116,7 @@ final class StreamConsumer<Element: Codable & Sendable>: StreamConsuming {
             if let initialCredit { upstream.grant(initialCredit) }
 
             switch step {
-            case .batch(let batch, let decoder):
+            case .batch(let batch, let decoder, let telemetry):
                 let elements: [Element]
                 switch batch {
                 case .decoded(let decoded):
@@ -122,6 +128,7 @@ final class StreamConsumer<Element: Codable & Sendable>: StreamConsuming {
                         cancel()
                         throw ProcessError.invalidReply("stream elements of type \(Element.self): \(error)")
                     }
+                    telemetry?.streamReceived(elements: elements.count)
                 }
                 if !elements.isEmpty { return elements }
             case .end(.finished):

@@ -61,6 +61,7 @@ package final class StreamLink: WireChannel {
         case .frame(let frame):
             switch frame.kind {
             case .streamElements:
+                system.telemetry?.streamReceived(bytes: frame.payload.count)
                 state.withLock { $0.consumers[frame.id] }?.receive(frame)
             case .streamEnd:
                 state.withLock { $0.consumers.removeValue(forKey: frame.id) }?.receive(frame)
@@ -151,6 +152,7 @@ struct RemoteSink<Element: Codable & Sendable>: StreamSink {
             try deliver(Array(batch[middle...]))
             return
         }
+        link.system.telemetry?.streamSent(elements: batch.count, bytes: frame.payloadCount)
         try link.send(frame.finish(id: id))
     }
 

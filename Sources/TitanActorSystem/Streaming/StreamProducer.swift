@@ -1,5 +1,7 @@
 import Synchronization
 import TitanCore
+import TitanTelemetry
+import Tracing
 import TitanTransport
 import TitanWire
 
@@ -50,6 +52,8 @@ final class StreamProducer<Element: Codable & Sendable>: StreamProducing {
         var senderWaiter: UnsafeContinuation<Void, Never>?
         var spaceWaiter: UnsafeContinuation<Void, any Error>?
         var body: Task<Void, Never>?
+        /// Elements the body yielded, for the stream's span.
+        var yielded = 0
 
         var senderHasWork: Bool {
             stopped || (!buffer.isEmpty && credit > 0) || (buffer.isEmpty && end != nil)
@@ -69,8 +73,13 @@ final class StreamProducer<Element: Codable & Sendable>: StreamProducing {
     private let body: @Sendable (RemoteStream<Element>.Continuation) async throws -> Void
     private let state = Mutex(State())
 
-    init(body: @escaping @Sendable (RemoteStream<Element>.Continuation) async throws -> Void) {
+    /// The context of the call that returned the stream, when its lifetime is traced: the
+    /// body then runs in a producer span under that call's span.
+    private let traceContext: ServiceContext?
+
+    init(body: @escaping @Sendable (RemoteStream<Element>.Continuation) async throws -> Void, traceContext: ServiceContext? = nil) {
         self.body = body
+        self.traceContext = traceContext
     }
 
     func attach(_ sink: some StreamSink<Element>) {
@@ -130,11 +139,21 @@ final class StreamProducer<Element: Codable & Sendable>: StreamProducing {
     private func launch() {
         let task = Task { [self] in
             let continuation = RemoteStream<Element>.Continuation(producer: self)
+            let span = traceContext.map { InstrumentationSystem.tracer.startSpan("stream \(Element.self)", context: $0, ofKind: .producer) }
             do {
                 try await body(continuation)
                 ended(.finished)
             } catch {
+                if let span, !(error is CancellationError) {
+                    span.recordError(error)
+                    span.setStatus(SpanStatus(code: .error, message: "\(error)"))
+                }
+                span?.attributes["titan.stream.cancelled"] = error is CancellationError
                 ended(.failed(error))
+            }
+            if let span {
+                span.attributes["titan.stream.elements"] = state.withLock { $0.yielded }
+                span.end()
             }
         }
         let cancelled = state.withLock { state -> Bool in
@@ -161,6 +180,7 @@ final class StreamProducer<Element: Codable & Sendable>: StreamProducing {
         let (wake, full) = try state.withLock { state throws -> (UnsafeContinuation<Void, Never>?, Bool) in
             guard !state.stopped else { throw CancellationError() }
             state.buffer.append(element)
+            state.yielded += 1
             var wake: UnsafeContinuation<Void, Never>?
             if state.credit > 0, let waiter = state.senderWaiter {
                 state.senderWaiter = nil

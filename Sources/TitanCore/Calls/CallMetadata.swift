@@ -47,6 +47,7 @@ public struct CallMetadata: Sendable, Hashable, Sequence, ExpressibleByDictionar
         if let deadline = other.deadline { self.deadline = deadline }
     }
 
+    /// The entries, and the deadline if there is one.
     public var description: String {
         deadline.map { "\(entries) deadline: \($0)" } ?? entries.description
     }

@@ -29,3 +29,9 @@ package func startDetachedThread(name: String, _ body: @escaping @Sendable () ->
     }, box)
     precondition(rc == 0, "pthread_create failed: \(rc)")
 }
+
+/// Gives the calling thread a nice value of `nice` (Linux schedules threads, so this is the
+/// thread's alone): for background work that must yield to the threads serving calls.
+package func lowerCurrentThreadPriority(nice: Int32 = 10) {
+    _ = titan_set_thread_nice(nice)
+}

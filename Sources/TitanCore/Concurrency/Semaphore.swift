@@ -23,4 +23,18 @@ package final class Semaphore: @unchecked Sendable {
     package func wait() {
         while sem_wait(storage) != 0 && errno == EINTR {}
     }
+
+    /// Waits at most `timeout`; false if it ran out first.
+    package func wait(timeout: Duration) -> Bool {
+        var deadline = timespec()
+        clock_gettime(CLOCK_REALTIME, &deadline)
+        let (seconds, attoseconds) = timeout.components
+        let nanos = Int(deadline.tv_nsec) + Int(attoseconds / 1_000_000_000)
+        deadline.tv_sec += Int(seconds) + nanos / 1_000_000_000
+        deadline.tv_nsec = nanos % 1_000_000_000
+        while true {
+            if sem_timedwait(storage, &deadline) == 0 { return true }
+            if errno != EINTR { return false }
+        }
+    }
 }

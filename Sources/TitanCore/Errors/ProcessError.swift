@@ -21,8 +21,11 @@
 public struct ProcessError: Error, Sendable, Hashable, Codable, CustomStringConvertible {
     /// What went wrong, as a value code can compare. New codes may be added in any release.
     public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+        /// The code's name, as it travels over the wire and appears in logs (`processExited`).
         public let rawValue: String
 
+        /// The code named `rawValue`. Use the static members; a name this version does not
+        /// know (sent by a newer peer) compares unequal to all of them.
         public init(rawValue: String) {
             self.rawValue = rawValue
         }
@@ -58,12 +61,13 @@ public struct ProcessError: Error, Sendable, Hashable, Codable, CustomStringConv
         public static let startFailed = Code(rawValue: "startFailed")
         /// The executable to start does not exist or may not be executed.
         public static let executableNotFound = Code(rawValue: "executableNotFound")
-        /// The child did not report ready within ``SpawnOptions/startTimeout`` (``ProcessError/timeout``).
+        /// The child did not report ready within `SpawnOptions.startTimeout` (``ProcessError/timeout``).
         public static let startTimedOut = Code(rawValue: "startTimedOut")
         /// The service's `configure(_:)` threw, or its configuration could not be decoded.
         public static let configurationFailed = Code(rawValue: "configurationFailed")
-        /// The process is not running and will not run again: stopped, or its restarts are used up
-        /// (``ProcessError/status``).
+        /// The process is not running: it is stopping or stopped, or (for a kill) it has no
+        /// running incarnation at the moment. ``ProcessError/status`` says which. A process
+        /// whose restarts are used up fails calls with ``processExited`` instead.
         public static let notRunning = Code(rawValue: "notRunning")
         /// The manager has no process with this id.
         public static let unknownProcess = Code(rawValue: "unknownProcess")
@@ -76,6 +80,7 @@ public struct ProcessError: Error, Sendable, Hashable, Codable, CustomStringConv
         /// The producer of this stream is gone: it was already consumed, or never claimed in time.
         public static let unknownStream = Code(rawValue: "unknownStream")
 
+        /// The code's name.
         public var description: String { rawValue }
     }
 
@@ -123,18 +128,21 @@ public struct ProcessError: Error, Sendable, Hashable, Codable, CustomStringConv
         self.cause = cause
     }
 
+    /// The ``message``.
     public var description: String { message }
 
     private enum CodingKeys: String, CodingKey {
         case code, message, process, termination, status, timeout, remoteType, limit
     }
 
+    /// Whether two errors have the same code, message and details; ``cause`` is not compared.
     public static func == (lhs: ProcessError, rhs: ProcessError) -> Bool {
         lhs.code == rhs.code && lhs.message == rhs.message && lhs.process == rhs.process
             && lhs.termination == rhs.termination && lhs.status == rhs.status && lhs.timeout == rhs.timeout
             && lhs.remoteType == rhs.remoteType && lhs.limit == rhs.limit
     }
 
+    /// Hashes the code, message, process and termination (consistent with `==`).
     public func hash(into hasher: inout Hasher) {
         hasher.combine(code)
         hasher.combine(message)

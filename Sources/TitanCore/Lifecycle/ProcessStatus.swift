@@ -10,7 +10,8 @@ public enum ProcessStatus: String, Sendable, Hashable, Codable, CustomStringConv
     case stopped
     /// Died unexpectedly (killed, trapped, or exited with a failure code).
     case crashed
-    /// Waiting out the restart backoff before starting again; calls made now wait.
+    /// Waiting out the restart backoff before starting again (or being stopped for a
+    /// requested restart); calls made now wait for the new incarnation.
     case restarting
     /// Crashed more often than its restart policy allows; it will not run again.
     case failed
@@ -23,5 +24,6 @@ public enum ProcessStatus: String, Sendable, Hashable, Codable, CustomStringConv
         }
     }
 
+    /// The status's name (`running`).
     public var description: String { rawValue }
 }

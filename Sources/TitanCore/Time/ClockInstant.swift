@@ -3,6 +3,7 @@
 /// Instants of one clock compare and subtract; instants of different clocks do not mean
 /// anything to each other (a ``ManualClock`` starts wherever its test wants).
 public struct ClockInstant: InstantProtocol, Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// Instants are apart by Swift's `Duration`.
     public typealias Duration = Swift.Duration
 
     /// Nanoseconds since the clock's origin.
@@ -33,6 +34,7 @@ public struct ClockInstant: InstantProtocol, Sendable, Hashable, Comparable, Cus
         return .nanoseconds(-Int64(clamping: nanoseconds - other.nanoseconds))
     }
 
+    /// Whether `lhs` comes before `rhs` (on the same clock).
     public static func < (lhs: ClockInstant, rhs: ClockInstant) -> Bool {
         lhs.nanoseconds < rhs.nanoseconds
     }
@@ -40,6 +42,7 @@ public struct ClockInstant: InstantProtocol, Sendable, Hashable, Comparable, Cus
     /// An instant later than any other: a deadline that never comes.
     public static let distantFuture = ClockInstant(nanoseconds: .max)
 
+    /// Seconds since the clock's origin, as `12.5s`.
     public var description: String { "\(Double(nanoseconds) / 1e9)s" }
 }
 

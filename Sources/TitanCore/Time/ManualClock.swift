@@ -28,11 +28,14 @@ public final class ManualClock: RuntimeClock, Sendable {
         state = Mutex(State(now: start))
     }
 
+    /// Where the clock stands: its start, moved only by ``advance(by:)`` and ``advance(to:)``.
     public var now: ClockInstant { state.withLock { $0.now } }
 
     /// Actions scheduled and not yet run or cancelled.
     public var pendingTimers: Int { state.withLock { $0.actions.count } }
 
+    /// Keeps `action` to run inside the ``advance(by:)`` that passes `deadline` (a deadline
+    /// already passed runs at the next advance); wakes ``waitForTimers(_:)``.
     @discardableResult
     public func schedule(at deadline: ClockInstant, _ action: @escaping @Sendable () -> Void) -> TimerToken {
         let (token, pending) = state.withLock { state -> (UInt64, Int) in
@@ -46,6 +49,7 @@ public final class ManualClock: RuntimeClock, Sendable {
         return TimerToken(rawValue: token)
     }
 
+    /// Drops a scheduled action; false if it already ran or was cancelled.
     @discardableResult
     public func cancel(_ token: TimerToken) -> Bool {
         state.withLock { $0.actions.removeValue(forKey: token.rawValue) != nil }

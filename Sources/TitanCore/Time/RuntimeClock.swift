@@ -25,6 +25,8 @@ public protocol RuntimeClock: Clock, Sendable where Instant == ClockInstant {
 }
 
 /// Names one action scheduled on a ``RuntimeClock``.
+///
+/// Returned by ``RuntimeClock/schedule(at:_:)``; pass it to ``RuntimeClock/cancel(_:)``.
 public struct TimerToken: Hashable, Sendable {
     package let rawValue: UInt64
 
@@ -59,7 +61,7 @@ extension RuntimeClock {
     }
 
     private func timerSleep(until deadline: ClockInstant) async throws {
-        let waiter = WaiterTable<Int, Void>(clock: self)
+        let waiter = WaiterTable<Void>(clock: self)
         // The table's deadline is the sleep: reaching it is success, not a timeout.
         try await waiter.wait(for: 0, deadline: deadline, onDeadline: { .success(()) })
     }

@@ -38,6 +38,8 @@ public final class SystemClock: RuntimeClock, @unchecked Sendable {
         return ClockInstant(nanoseconds: UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec))
     }
 
+    /// Runs `action` on the clock's timer thread once `deadline` has passed (started on
+    /// first use); `action` must return quickly.
     @discardableResult
     public func schedule(at deadline: ClockInstant, _ action: @escaping @Sendable () -> Void) -> TimerToken {
         pthread_mutex_lock(mutex)
@@ -53,6 +55,7 @@ public final class SystemClock: RuntimeClock, @unchecked Sendable {
         return TimerToken(rawValue: token)
     }
 
+    /// Drops a scheduled action; false if it already ran or was cancelled.
     @discardableResult
     public func cancel(_ token: TimerToken) -> Bool {
         pthread_mutex_lock(mutex)

@@ -4,6 +4,7 @@ import Synchronization
 import TitanActorSystem
 import TitanCore
 import TitanPolicies
+import TitanTelemetry
 import TitanProcess
 import TitanTransport
 import TitanWire
@@ -12,6 +13,8 @@ import TitanWire
 protocol ManagedEntry: Sendable {
     var id: ProcessID { get }
     var info: ProcessInfo { get }
+    /// The mangled name of the service's type; nil for a service spawned by name.
+    var serviceTypeName: String? { get }
     func stop(grace: Duration) async
     func kill(_ signal: Signal) throws
     func restart() async throws
@@ -20,6 +23,8 @@ protocol ManagedEntry: Sendable {
     func contractManifest() async throws -> ServiceManifest?
     /// Each `@Cache` method's statistics, by method key.
     func cacheStatistics() async throws -> [String: CacheStatistics]
+    /// What the process recorded, within `timeout`.
+    func metricsSnapshot(timeout: Duration) async throws -> MetricsSnapshot
 }
 
 extension ManagedProcess: ManagedEntry {}
@@ -27,7 +32,7 @@ extension ManagedProcess: ManagedEntry {}
 /// A service spawned with ``SpawnOptions/Isolation/inProcess``: hosted in this process by an
 /// actor system of its own and reached over an in-memory connection, so its calls are encoded,
 /// intercepted and answered exactly as a child's are (a non-`Codable` error arrives as
-/// ``ProcessError/Code/remote``, streams flow with credit) — only without a process. It
+/// ``/TitanCore/ProcessError/Code/remote``, streams flow with credit) — only without a process. It
 /// cannot be killed or restarted.
 final class InProcessService: ManagedEntry, CallRoute {
     let id: ProcessID
@@ -44,13 +49,16 @@ final class InProcessService: ManagedEntry, CallRoute {
     private let contract: HostedContract
     /// The caller's side of its policies.
     private let policies: CallerPolicies?
+    /// The service's metrics, when the manager records metrics.
+    private let registry: MetricsRegistry?
 
     private init(
         id: ProcessID, name: String, version: String, options: SpawnOptions, service: some ProcessService, client: CallClient, events: EventHub,
-        contract: HostedContract, policies: CallerPolicies?
+        contract: HostedContract, policies: CallerPolicies?, registry: MetricsRegistry?
     ) {
         self.contract = contract
         self.policies = policies
+        self.registry = registry
         self.id = id
         self.name = name
         self.version = version
@@ -75,9 +83,11 @@ final class InProcessService: ManagedEntry, CallRoute {
         options: SpawnOptions,
         caller: ProcessActorSystem,
         events: EventHub,
-        policies: CallerPolicies?
+        policies: CallerPolicies?,
+        telemetry: ManagerTelemetry
     ) async throws -> InProcessService {
         let host = ProcessActorSystem(processID: id, maxFrameSize: options.maxMessageSize, clock: caller.clock)
+        let registry = telemetry.install(onInProcess: host, service: name)
         let service = ProcessActorSystem.$presetID.withValue(ProcessActorID(process: id, instance: 0)) { S(actorSystem: host) }
         do {
             try await service.whenLocal { try await $0.configure(configuration) }
@@ -96,7 +106,7 @@ final class InProcessService: ManagedEntry, CallRoute {
         }
         return InProcessService(
             id: id, name: name, version: version, options: options, service: service, client: client, events: events,
-            contract: contract, policies: policies
+            contract: contract, policies: policies, registry: registry
         )
     }
 
@@ -105,6 +115,8 @@ final class InProcessService: ManagedEntry, CallRoute {
     }
 
     var defaultCallTimeout: Duration? { options.callTimeout }
+
+    var serviceTypeName: String? { _mangledTypeName(type(of: service)) }
 
     func call(_ call: OutgoingCall) async throws -> CallReply {
         let status = state.withLock { $0.status }
@@ -153,5 +165,9 @@ final class InProcessService: ManagedEntry, CallRoute {
 
     func health() async throws -> HealthStatus {
         await healthCheck()
+    }
+
+    func metricsSnapshot(timeout: Duration) async throws -> MetricsSnapshot {
+        registry?.snapshot() ?? MetricsSnapshot()
     }
 }

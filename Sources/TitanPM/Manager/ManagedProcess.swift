@@ -52,7 +52,7 @@ final class ManagedProcess: CallRoute, Sendable {
     private let system: ProcessActorSystem
     private let state: Mutex<State>
     /// Callers waiting for a running incarnation.
-    private let ready: WaiterTable<UInt64, CallClient>
+    private let ready: WaiterTable<CallClient>
     private let nextWaiter = Atomic<UInt64>(0)
     /// Set for a process a ``Supervisor`` looks after: told of every exit it did not request,
     /// with the incarnation that exited; the restart policy is then the supervisor's.
@@ -62,16 +62,19 @@ final class ManagedProcess: CallRoute, Sendable {
     /// Whether an owner (a pool, a supervisor) replaces this process when it dies, so a
     /// critical failed health check kills it instead of restarting it here.
     private let ownerReplacesIt: Bool
+    /// Makes the handler of an incarnation's captured output, given its pid.
+    private let output: (@Sendable (Int32) -> any ChildOutputHandler)?
 
     private var clock: any RuntimeClock { system.clock }
 
     init(id: ProcessID, name: String, version: String, spec: ChildSpec, options: SpawnOptions, events: EventHub, system: ProcessActorSystem,
          supervisorHook: (@Sendable (Int, Termination) -> Void)? = nil, policies: CallerPolicies? = nil, manifest: ServiceManifest? = nil,
-         ownerReplacesIt: Bool = false) {
+         ownerReplacesIt: Bool = false, output: (@Sendable (Int32) -> any ChildOutputHandler)? = nil) {
         self.system = system
         self.supervisorHook = supervisorHook
         self.policies = policies
         self.ownerReplacesIt = ownerReplacesIt || supervisorHook != nil
+        self.output = output
         self.id = id
         self.name = name
         self.version = version
@@ -100,6 +103,8 @@ final class ManagedProcess: CallRoute, Sendable {
     var incarnation: Int { state.withLock { $0.incarnation } }
 
     var inFlightCalls: Int { state.withLock { $0.child?.client }?.inFlight ?? 0 }
+
+    var serviceTypeName: String? { spec.child.serviceType }
 
     var info: ProcessInfo {
         let snapshot = state.withLock { ($0.child?.pid, $0.status, $0.startTime, $0.restarts, $0.lastExit, $0.health) }
@@ -157,7 +162,15 @@ final class ManagedProcess: CallRoute, Sendable {
     /// The connection to the running incarnation; waits while the process is starting or
     /// restarting, at most until `deadline`.
     func currentClient(deadline: ClockInstant?, timeout: Duration?) async throws -> CallClient {
+        // The common case, a running process, without parking anything.
+        if let client = state.withLock({ $0.status == .running ? $0.child?.client : nil }) {
+            return client
+        }
         let id = self.id
+        // Only a traced call looks: untraced calls take no extra lock.
+        let waitingFor = CallTrace.span == nil ? nil : state.withLock { $0.status == .running ? nil : $0.status }
+        if let waitingFor { CallTrace.event("titan.wait_for_process", ["titan.process": id.rawValue, "titan.status": "\(waitingFor)"]) }
+        defer { if waitingFor != nil { CallTrace.event("titan.process_ready", ["titan.process": id.rawValue]) } }
         return try await ready.wait(
             for: nextWaiter.wrappingAdd(1, ordering: .relaxed).oldValue,
             deadline: deadline,
@@ -238,6 +251,13 @@ final class ManagedProcess: CallRoute, Sendable {
         try? await startAfterRestart()
     }
 
+    /// A snapshot of the running incarnation's metrics registry, within `timeout`.
+    func metricsSnapshot(timeout: Duration) async throws -> MetricsSnapshot {
+        let client = try await currentClient(deadline: clock.deadline(after: timeout), timeout: timeout)
+        let reply = try await client.control(.metrics, timeout: timeout)
+        return try WireDecoder().decode(MetricsSnapshot.self, from: reply.payload)
+    }
+
     /// Asks the running incarnation for its health.
     func health() async throws -> HealthStatus {
         try await health(timeout: options.callTimeout ?? .seconds(30))
@@ -262,7 +282,7 @@ final class ManagedProcess: CallRoute, Sendable {
             return state.incarnation
         }
         let child = try await ChildProcess.start(
-            spec, timeout: options.startTimeout, system: system,
+            spec, timeout: options.startTimeout, system: system, output: output,
             onExit: { [weak self] status in self?.childExited(incarnation: incarnation, status: status) }
         )
         let client = state.withLock { state -> CallClient? in

@@ -18,7 +18,7 @@ import TitanWire
 /// await pm.shutdown()
 /// ```
 ///
-/// Each spawned service gets a ``ProcessID`` (its `id.process`) that stays the same across
+/// Each spawned service gets a ``/TitanCore/ProcessID`` (its `id.process`) that stays the same across
 /// restarts. Children are started by re-executing the current program (or
 /// ``SpawnOptions/executable``), live in their own process group, and exit when this process
 /// dies, even by SIGKILL.
@@ -32,9 +32,13 @@ public final class ProcessManager: Sendable {
         var groups: [ProcessID: any ProcessGroup] = [:]
     }
 
-    /// The actor system behind the references this manager returns.
+    /// The actor system behind the references this manager returns; add caller-side
+    /// interceptors here (``/TitanActorSystem/ProcessActorSystem/addInterceptor(_:)``).
     public let actorSystem: ProcessActorSystem
+    /// Where the manager logs spawns, failed starts and pool workers that end.
     public let logger: Logger
+    /// What this manager records about its processes (see ``ObservabilityOptions``).
+    let telemetry: ManagerTelemetry
     private let hub = EventHub()
     /// Circuit breaker and health check events (see ``policyEvents``).
     let policyBroadcast = Broadcast<PolicyEvent>()
@@ -43,14 +47,22 @@ public final class ProcessManager: Sendable {
     private static let instances = Mutex(0)
 
     /// A manager that logs to `logger` and times everything (call timeouts, restart backoff,
-    /// restart intensity, pool recycling and scaling) on `clock`; tests pass a ``ManualClock``.
-    public init(logger: Logger = Logger(label: "titan.pm"), clock: any RuntimeClock = SystemClock.shared) {
+    /// restart intensity, pool recycling and scaling) on `clock`; tests pass a ``/TitanCore/ManualClock``.
+    /// `observability` says what it records about its processes: by default metrics, spans
+    /// and the children's output and logs (see ``ObservabilityOptions``).
+    public init(
+        logger: Logger = Logger(label: "titan.pm"),
+        clock: any RuntimeClock = SystemClock.shared,
+        observability: ObservabilityOptions = ObservabilityOptions()
+    ) {
         let n = Self.instances.withLock { count -> Int in
             count += 1
             return count
         }
         actorSystem = ProcessActorSystem(processID: ProcessID("manager-\(getpid())-\(n)"), clock: clock)
         self.logger = logger
+        telemetry = ManagerTelemetry(options: observability, logger: logger)
+        startTelemetry()
     }
 
     deinit {
@@ -80,10 +92,16 @@ public final class ProcessManager: Sendable {
 
     // MARK: Spawning
 
-    /// Starts `type` in a new process and returns a reference to it.
+    /// Starts `type` in a new process and returns a reference to it, once the child has
+    /// constructed the service and takes calls.
     ///
-    /// Throws ``ProcessError/startFailed(_:)`` if the child cannot be launched or is not ready
-    /// within ``SpawnOptions/startTimeout``.
+    /// Throws a ``/TitanCore/ProcessError`` whose code says what failed:
+    /// ``/TitanCore/ProcessError/Code/executableNotFound``,
+    /// ``/TitanCore/ProcessError/Code/serviceNotFound`` (the executable does not host the service),
+    /// ``/TitanCore/ProcessError/Code/startTimedOut`` (not ready within ``SpawnOptions/startTimeout``),
+    /// ``/TitanCore/ProcessError/Code/startFailed`` (the child could not be launched or exited
+    /// while starting), or ``/TitanCore/ProcessError/Code/shuttingDown`` after ``shutdown(timeout:)``.
+    /// A failed spawn leaves no process behind.
     public func spawn<Service: ProcessService>(
         _ type: Service.Type,
         options: SpawnOptions = SpawnOptions()
@@ -92,7 +110,11 @@ public final class ProcessManager: Sendable {
     }
 
     /// Starts `type` in a new process; the child receives `configuration` in
-    /// ``ProcessService/configure(_:)`` before it takes calls.
+    /// ``/TitanProcess/ProcessService/configure(_:)`` before it takes calls.
+    ///
+    /// Throws as ``spawn(_:options:)``, and ``/TitanCore/ProcessError/Code/configurationFailed``
+    /// when `configure(_:)` throws (the message carries its error) or the configuration
+    /// cannot be decoded in the child.
     public func spawn<Service: ProcessService>(
         _ type: Service.Type,
         configuration: Service.Configuration,
@@ -107,7 +129,7 @@ public final class ProcessManager: Sendable {
             let entry = try await InProcessService.start(
                 Service.self, id: id, name: name, version: version, configuration: configuration,
                 options: options, caller: actorSystem, events: hub,
-                policies: callerPolicies(for: id, contract, breakers: true)
+                policies: callerPolicies(for: id, contract, breakers: true), telemetry: telemetry
             )
             insert(entry)
             actorSystem.register(route: entry, for: id)
@@ -126,6 +148,10 @@ public final class ProcessManager: Sendable {
     /// distributed protocol, so the parent needs only the protocol, not the service's type.
     ///
     /// The executable must call ``bootstrap(services:)`` with the service.
+    ///
+    /// Throws ``/TitanCore/ProcessError/Code/unsupported`` without ``SpawnOptions/executable``
+    /// or with ``SpawnOptions/Isolation-swift.enum/inProcess``, and otherwise as
+    /// ``spawn(_:configuration:options:)``.
     public func spawn<Stub: DistributedActor, Configuration: Codable & Sendable>(
         service name: String,
         as stub: Stub.Type,
@@ -165,6 +191,7 @@ public final class ProcessManager: Sendable {
 
     /// Drops a process that has stopped for good from the table and the routes.
     package func forget(_ id: ProcessID) {
+        telemetry.logs?.forget(id)
         actorSystem.unregisterRoute(for: id)
         state.withLock { state in
             state.entries[id] = nil
@@ -179,6 +206,21 @@ public final class ProcessManager: Sendable {
 
     /// The manager's event hub, for pools and supervisors that watch their processes.
     var eventHub: EventHub { hub }
+
+    /// The pool or supervisor `id`, if this manager runs one.
+    func group(_ id: ProcessID) -> (any ProcessGroup)? {
+        state.withLock { $0.groups[id] }
+    }
+
+    /// Every pool and supervisor this manager runs.
+    var allGroups: [any ProcessGroup] {
+        state.withLock { Array($0.groups.values) }
+    }
+
+    /// Every process entry, in spawn order.
+    var allEntries: [any ManagedEntry] {
+        state.withLock { state in state.order.compactMap { state.entries[$0] } }
+    }
 
     func addGroup(_ group: any ProcessGroup) {
         state.withLock { $0.groups[group.id] = group }
@@ -218,12 +260,14 @@ public final class ProcessManager: Sendable {
             socketPath: socketPath,
             parentPID: getpid(),
             maxFrameSize: options.maxMessageSize,
-            policies: options.policies
+            policies: options.policies,
+            telemetry: telemetry.childTelemetry,
+            logLevel: telemetry.options.logs.childLogLevel.rawValue
         )
         var environment = Self.currentEnvironment()
         environment.merge(options.environment) { $1 }
         environment.merge(child.variables) { $1 }
-        let spec = ChildSpec(
+        var spec = ChildSpec(
             executable: try options.executable ?? Self.currentExecutable(),
             arguments: options.arguments,
             environment: environment,
@@ -231,10 +275,15 @@ public final class ProcessManager: Sendable {
             child: child,
             configuration: configurationBytes
         )
+        spec.captured = telemetry.captured
+        var output: (@Sendable (Int32) -> any ChildOutputHandler)?
+        if let log = telemetry.logs?.log(of: id, service: name) {
+            output = { pid in log.output(pid: pid) }
+        }
         let process = ManagedProcess(
             id: id, name: name, version: version, spec: spec, options: options, events: hub, system: actorSystem,
             supervisorHook: supervisorHook, policies: pooled ? nil : callerPolicies(for: id, contract, breakers: true),
-            manifest: contract.manifest, ownerReplacesIt: pooled
+            manifest: contract.manifest, ownerReplacesIt: pooled, output: output
         )
         insert(process)
         actorSystem.register(route: process, for: id)
@@ -330,7 +379,9 @@ public final class ProcessManager: Sendable {
 
     // MARK: Lifecycle
 
-    /// Snapshots of every process this manager has spawned, in spawn order.
+    /// Snapshots of every process this manager has spawned, in spawn order: pool workers
+    /// and supervised children included, processes that stopped for good as long as they
+    /// were not forgotten (a pool or supervisor forgets the workers and children it replaces).
     public var processes: [ProcessInfo] {
         let entries = state.withLock { state in state.order.compactMap { state.entries[$0] } }
         return entries.map(\.info)
@@ -341,7 +392,7 @@ public final class ProcessManager: Sendable {
         entry(id)?.info
     }
 
-    private func entry(_ id: ProcessID) -> (any ManagedEntry)? {
+    func entry(_ id: ProcessID) -> (any ManagedEntry)? {
         state.withLock { $0.entries[id] }
     }
 
@@ -351,24 +402,42 @@ public final class ProcessManager: Sendable {
     }
 
     /// Sends `signal` to the process. An exit that follows counts as a crash: calls in flight
-    /// fail with ``ProcessError/processExited(_:_:)`` and the restart policy applies.
+    /// fail with ``/TitanCore/ProcessError/processExited(_:_:)`` and the restart policy applies.
+    ///
+    /// Throws ``/TitanCore/ProcessError/Code/unknownProcess`` for an id this manager does not
+    /// have, ``/TitanCore/ProcessError/Code/notRunning`` when the process has no running
+    /// incarnation, and ``/TitanCore/ProcessError/Code/unsupported`` for an in-process service.
     public func kill(_ id: ProcessID, signal: Signal = .kill) throws {
         try requireEntry(id).kill(signal)
     }
 
     /// Stops the process gracefully and starts a new incarnation; references keep working.
+    ///
+    /// Calls made meanwhile wait for the new incarnation (bounded by their timeout). The
+    /// restart counts in ``ProcessInfo/restarts`` but not toward the restart policy. Throws
+    /// ``/TitanCore/ProcessError/Code/unknownProcess``, ``/TitanCore/ProcessError/Code/unsupported``
+    /// for an in-process service, or the new incarnation's start error.
     public func restart(_ id: ProcessID) async throws {
         try await requireEntry(id).restart()
     }
 
-    /// Stops one process for good: shutdown request (its hook runs), then SIGTERM, then SIGKILL.
+    /// Stops one process for good: shutdown request (its hook runs), then SIGTERM, then SIGKILL,
+    /// each after `timeout` (default: its ``SpawnOptions/stopTimeout``). Returns once it has
+    /// exited; later calls fail with ``/TitanCore/ProcessError/Code/notRunning``.
+    ///
+    /// Throws ``/TitanCore/ProcessError/Code/unknownProcess`` for an id this manager does not have.
     public func stop(_ id: ProcessID, timeout: Duration? = nil) async throws {
         let entry = try requireEntry(id)
         let grace = timeout ?? (entry as? ManagedProcess)?.options.stopTimeout ?? .seconds(5)
         await entry.stop(grace: grace)
     }
 
-    /// Asks the service's ``ProcessService/health()``.
+    /// Asks the service's ``/TitanProcess/ProcessService/health()``, waiting for a restarting
+    /// process like a call does.
+    ///
+    /// Throws ``/TitanCore/ProcessError/Code/unknownProcess``, or what a call would throw
+    /// (``/TitanCore/ProcessError/Code/timedOut`` after ``SpawnOptions/callTimeout``,
+    /// ``/TitanCore/ProcessError/Code/processExited``, ...).
     public func health(of id: ProcessID) async throws -> HealthStatus {
         try await requireEntry(id).health()
     }
@@ -401,6 +470,7 @@ public final class ProcessManager: Sendable {
         }
         hub.finish()
         policyBroadcast.finish()
+        telemetry.stop()
         logger.debug("shut down", metadata: ["processes": "\(entries.count)"])
     }
 
@@ -418,5 +488,25 @@ public final class ProcessManager: Sendable {
     /// The socket directory, once the first child has been spawned.
     package var socketDirectoryPath: String? {
         state.withLock { $0.directory }
+    }
+
+    // MARK: For operators' tools
+
+    /// What this manager records about its processes.
+    package var observability: ObservabilityOptions { telemetry.options }
+
+    /// The pools this manager runs (a supervisor's pools among them), ordered by id.
+    package var pools: [any PoolControl] {
+        state.withLock { $0.groups.values.compactMap { $0 as? any PoolControl } }.sorted { $0.id.rawValue < $1.id.rawValue }
+    }
+
+    /// The root supervisors this manager runs, ordered by id.
+    package var supervisors: [Supervisor] {
+        state.withLock { $0.groups.values.compactMap { $0 as? Supervisor } }.sorted { $0.id.rawValue < $1.id.rawValue }
+    }
+
+    /// The mangled name of the service type process `id` runs; nil for one spawned by name.
+    package func serviceTypeName(of id: ProcessID) -> String? {
+        entry(id)?.serviceTypeName
     }
 }

@@ -6,6 +6,12 @@ import TitanActorSystem
 import TitanProcess
 
 /// How ``ProcessManager/spawn(_:options:)`` starts and looks after a service.
+///
+/// ```swift
+/// let calc = try await pm.spawn(Calculator.self, options: SpawnOptions(
+///     callTimeout: .seconds(5),
+///     restartPolicy: .onFailure(maxRestarts: 3)))
+/// ```
 public struct SpawnOptions: Sendable {
     /// Where the service runs.
     public enum Isolation: String, Sendable, Hashable, Codable {
@@ -15,10 +21,12 @@ public struct SpawnOptions: Sendable {
         case inProcess
     }
 
-    /// Overrides ``ProcessService/name`` in the process table, events and the process id.
+    /// Overrides ``/TitanProcess/ProcessService/name`` in the process table, events and the process id.
     public var name: String?
-    /// Overrides ``ProcessService/version``.
+    /// Overrides ``/TitanProcess/ProcessService/version``.
     public var version: String?
+    /// Where the service runs: ``Isolation-swift.enum/process`` (the default) or
+    /// ``Isolation-swift.enum/inProcess``.
     public var isolation: Isolation
     /// The executable that hosts the service; nil re-executes the current program.
     /// The executable must call ``ProcessManager/bootstrap(services:)`` first in `main`.
@@ -32,13 +40,18 @@ public struct SpawnOptions: Sendable {
     /// How long the child may take from launch to ready before the spawn fails.
     public var startTimeout: Duration
     /// The default bound on each call; nil means calls wait as long as the process lives.
-    /// Override per call with ``ProcessActorSystem/withCallTimeout(_:_:)``.
+    /// Override per call with ``/TitanActorSystem/ProcessActorSystem/withCallTimeout(_:isolation:_:)``.
+    /// A call that runs out throws ``/TitanCore/ProcessError/Code/timedOut``; the time left
+    /// travels to the child as the call's deadline.
     public var callTimeout: Duration?
     /// How long a graceful stop may take before SIGTERM, and again before SIGKILL.
     public var stopTimeout: Duration
-    /// What happens when the process dies unexpectedly.
+    /// What happens when the process dies unexpectedly: ``/TitanCore/RestartPolicy/never``
+    /// by default. Ignored for pool workers and supervised children, which their pool or
+    /// supervisor restarts.
     public var restartPolicy: RestartPolicy
-    /// The largest message accepted in either direction.
+    /// The largest message accepted in either direction, in bytes; a larger one fails its
+    /// call with ``/TitanCore/ProcessError/Code/messageTooLarge`` and the connection stays up.
     public var maxMessageSize: Int
     /// Method policies by method key (`"add(_:_:)"`), for a service that cannot be annotated,
     /// or to change an annotated one's per deployment: each policy given here replaces the
@@ -51,6 +64,8 @@ public struct SpawnOptions: Sendable {
     /// ```
     public var policies: [String: MethodPolicies]
 
+    /// Options with every default: a child process re-executing this program, 10 s to start,
+    /// 30 s per call, 5 s per stop step, no restarts, 64 MiB messages.
     public init(
         name: String? = nil,
         version: String? = nil,

@@ -4,8 +4,10 @@
 public struct PoolError: Error, Sendable, Hashable, Codable, CustomStringConvertible {
     /// What went wrong. New codes may be added in any release.
     public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+        /// The code's name, as `queueFull`.
         public let rawValue: String
 
+        /// The code named `rawValue`; use the static members.
         public init(rawValue: String) {
             self.rawValue = rawValue
         }
@@ -19,6 +21,7 @@ public struct PoolError: Error, Sendable, Hashable, Codable, CustomStringConvert
         /// The pool has no worker that could take the call (all dead, or failing to start).
         public static let noWorkers = Code(rawValue: "noWorkers")
 
+        /// The code's name.
         public var description: String { rawValue }
     }
 
@@ -39,6 +42,7 @@ public struct PoolError: Error, Sendable, Hashable, Codable, CustomStringConvert
         self.timeout = timeout
     }
 
+    /// The ``message``.
     public var description: String { message }
 
     /// The queue holds `limit` calls already.

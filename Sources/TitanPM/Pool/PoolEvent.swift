@@ -7,8 +7,10 @@ import TitanCore
 public struct PoolEvent: Sendable, Hashable, CustomStringConvertible {
     /// What happened. New kinds may be added in any release.
     public struct Kind: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+        /// The kind's name, as `workerReplaced`.
         public let rawValue: String
 
+        /// The kind named `rawValue`; use the static members.
         public init(rawValue: String) {
             self.rawValue = rawValue
         }
@@ -22,7 +24,8 @@ public struct PoolEvent: Sendable, Hashable, CustomStringConvertible {
         public static let workerUnhealthy = Kind(rawValue: "workerUnhealthy")
         /// A worker died or failed its health checks; a replacement is started in its slot.
         public static let workerReplaced = Kind(rawValue: "workerReplaced")
-        /// A worker taken out of rotation (recycling, scaling down, replacement, restart) has
+        /// A worker taken out of rotation (recycling, scaling down, failed health checks,
+        /// ``ProcessPool/restartWorkers()``) has
         /// finished its calls and its process has stopped.
         public static let workerRetired = Kind(rawValue: "workerRetired")
         /// The pool's target size changed (``PoolEvent/size``).
@@ -30,6 +33,7 @@ public struct PoolEvent: Sendable, Hashable, CustomStringConvertible {
         /// A call was refused because the queue was full.
         public static let queueFull = Kind(rawValue: "queueFull")
 
+        /// The kind's name.
         public var description: String { rawValue }
     }
 
@@ -46,7 +50,7 @@ public struct PoolEvent: Sendable, Hashable, CustomStringConvertible {
     /// When it happened.
     public var time: Date
 
-    /// An event of `kind`.
+    /// An event of `kind`; the pool makes these, a test may make one to compare with.
     public init(_ kind: Kind, worker: ProcessID? = nil, slot: Int? = nil, size: Int? = nil, reason: String? = nil, time: Date = Date()) {
         self.kind = kind
         self.worker = worker
@@ -56,6 +60,7 @@ public struct PoolEvent: Sendable, Hashable, CustomStringConvertible {
         self.time = time
     }
 
+    /// The kind, worker, slot, size and reason on one line.
     public var description: String {
         var text = kind.rawValue
         if let worker { text += " \(worker)" }

@@ -105,6 +105,8 @@ struct PoolState {
     var errors = 0
     var replaced = 0
     var recycled = 0
+    /// Calls refused because the queue was full.
+    var rejected = 0
     var latencies: [Double] = []
     var latencyCursor = 0
     var lastScaleUp: UInt64 = 0
@@ -239,6 +241,7 @@ struct PoolState {
         if let refusal = circuitRefusal(excluding: excluded, method: method, now: now) { return .failure(refusal) }
         if workers.isEmpty && starting.isEmpty { return .failure(PoolError.noWorkers) }
         guard queue.count < options.queue.maxSize else {
+            rejected += 1
             events.append(PoolEvent(.queueFull, size: options.queue.maxSize))
             return .failure(PoolError.queueFull(limit: options.queue.maxSize))
         }
@@ -620,6 +623,7 @@ struct PoolState {
             latencyP99: percentile(99),
             replaced: replaced,
             recycled: recycled,
+            rejected: rejected,
             workers: records.map { record in
                 PoolStats.Worker(
                     id: record.process.id, slot: record.slot, pid: record.process.pid,

@@ -30,7 +30,7 @@ public struct PoolWorker: Sendable, Hashable {
 
 /// What a strategy knows about the call it routes.
 public struct PoolCallContext: Sendable, Hashable {
-    /// The routing key the caller gave (see ``ProcessPool/withKey(_:_:)``), for hash and
+    /// The routing key the caller gave (see ``ProcessPool/withKey(_:isolation:_:)``), for hash and
     /// sticky strategies.
     public var key: String?
     /// Higher runs first when calls wait in the queue.
@@ -47,7 +47,17 @@ public struct PoolCallContext: Sendable, Hashable {
 ///
 /// Built-in strategies are available as static members: `.roundRobin`, `.random`,
 /// `.leastConnections`, `.leastLoaded`, `.leastResponseTime`, `.weightedRoundRobin(_:)`,
-/// `.powerOfTwoChoices`, `.consistentHash()`, `.sticky()`, `.adaptive`.
+/// `.powerOfTwoChoices`, `.consistentHash()`, `.sticky()`, `.adaptive`. Your own is a
+/// value type:
+///
+/// ```swift
+/// struct HighestSlot: PoolStrategy {
+///     mutating func select(from available: [PoolWorker], for call: PoolCallContext) -> Int? {
+///         available.indices.max { available[$0].slot < available[$1].slot }
+///     }
+/// }
+/// let pool = try await pm.pool(Worker.self, options: PoolOptions(size: .fixed(3), strategy: HighestSlot()))
+/// ```
 public protocol PoolStrategy: Sendable {
     /// The index in `available` of the worker that takes the call, or nil to wait.
     mutating func select(from available: [PoolWorker], for call: PoolCallContext) -> Int?
@@ -57,6 +67,7 @@ public protocol PoolStrategy: Sendable {
 }
 
 extension PoolStrategy {
+    /// Does nothing: a strategy that keeps no per-worker state need not implement it.
     public mutating func workersChanged(_ workers: [PoolWorker]) {}
 }
 
@@ -65,6 +76,8 @@ extension PoolStrategy {
 /// Each worker in turn.
 public struct RoundRobinStrategy: PoolStrategy {
     private var next = 0
+
+    /// A rotation that starts at the lowest slot.
     public init() {}
 
     public mutating func select(from available: [PoolWorker], for call: PoolCallContext) -> Int? {
@@ -78,6 +91,7 @@ public struct RoundRobinStrategy: PoolStrategy {
 
 /// A uniformly random worker.
 public struct RandomStrategy: PoolStrategy {
+    /// The strategy; it keeps no state.
     public init() {}
 
     public mutating func select(from available: [PoolWorker], for call: PoolCallContext) -> Int? {
@@ -87,6 +101,7 @@ public struct RandomStrategy: PoolStrategy {
 
 /// The worker with the fewest calls in flight (ties: fewest processed).
 public struct LeastConnectionsStrategy: PoolStrategy {
+    /// The strategy; it keeps no state.
     public init() {}
 
     public mutating func select(from available: [PoolWorker], for call: PoolCallContext) -> Int? {
@@ -97,6 +112,7 @@ public struct LeastConnectionsStrategy: PoolStrategy {
 /// The worker with the lowest sampled CPU use, then the smallest resident memory; workers
 /// not yet sampled count as idle.
 public struct LeastLoadedStrategy: PoolStrategy {
+    /// The strategy; it keeps no state.
     public init() {}
 
     public mutating func select(from available: [PoolWorker], for call: PoolCallContext) -> Int? {
@@ -110,6 +126,7 @@ public struct LeastLoadedStrategy: PoolStrategy {
 /// The worker with the lowest average latency, weighted by its calls in flight; a worker
 /// with no latency yet is tried first.
 public struct LeastResponseTimeStrategy: PoolStrategy {
+    /// The strategy; it keeps no state.
     public init() {}
 
     public mutating func select(from available: [PoolWorker], for call: PoolCallContext) -> Int? {
@@ -125,9 +142,11 @@ public struct LeastResponseTimeStrategy: PoolStrategy {
 /// gets its weight's share, interleaved rather than in bursts. `weights[slot]`; slots past
 /// the end weigh 1.
 public struct WeightedRoundRobinStrategy: PoolStrategy {
+    /// The weight of each slot; a weight of 0 sends the slot no calls.
     public let weights: [Int]
     private var current: [ProcessID: Int] = [:]
 
+    /// A strategy giving slot *i* a `weights[i]` share of the calls.
     public init(weights: [Int]) {
         self.weights = weights
     }
@@ -160,6 +179,7 @@ public struct WeightedRoundRobinStrategy: PoolStrategy {
 /// Two random workers; the one with fewer calls in flight. Nearly as good as least
 /// connections, without looking at every worker.
 public struct PowerOfTwoChoicesStrategy: PoolStrategy {
+    /// The strategy; it keeps no state.
     public init() {}
 
     public mutating func select(from available: [PoolWorker], for call: PoolCallContext) -> Int? {
@@ -174,6 +194,7 @@ public struct PowerOfTwoChoicesStrategy: PoolStrategy {
 /// A score from latency, error rate and load; the lowest wins. Workers without latency yet
 /// are tried first, so new workers are explored.
 public struct AdaptiveStrategy: PoolStrategy {
+    /// The strategy; it keeps no state.
     public init() {}
 
     public mutating func select(from available: [PoolWorker], for call: PoolCallContext) -> Int? {
@@ -196,6 +217,7 @@ public struct ConsistentHashStrategy: PoolStrategy {
     public let virtualNodes: Int
     private var ring: [(point: UInt64, worker: ProcessID)] = []
 
+    /// A ring with `virtualNodes` points per worker (at least 1).
     public init(virtualNodes: Int = 160) {
         self.virtualNodes = max(1, virtualNodes)
     }
@@ -240,6 +262,7 @@ public struct StickyStrategy: PoolStrategy {
     private var keysPerWorker: [ProcessID: Int] = [:]
     private var order: [String] = []
 
+    /// Sticky sessions remembering at most `capacity` keys (at least 1).
     public init(capacity: Int = 100_000) {
         self.capacity = max(1, capacity)
     }
@@ -282,42 +305,54 @@ public struct StickyStrategy: PoolStrategy {
 // MARK: Spelling
 
 extension PoolStrategy where Self == RoundRobinStrategy {
+    /// Each worker in turn: ``RoundRobinStrategy``.
     public static var roundRobin: Self { RoundRobinStrategy() }
 }
 
 extension PoolStrategy where Self == RandomStrategy {
+    /// A random worker: ``RandomStrategy``.
     public static var random: Self { RandomStrategy() }
 }
 
 extension PoolStrategy where Self == LeastConnectionsStrategy {
+    /// The worker with the fewest calls in flight: ``LeastConnectionsStrategy``.
     public static var leastConnections: Self { LeastConnectionsStrategy() }
 }
 
 extension PoolStrategy where Self == LeastLoadedStrategy {
+    /// The worker with the lowest sampled CPU use: ``LeastLoadedStrategy``.
     public static var leastLoaded: Self { LeastLoadedStrategy() }
 }
 
 extension PoolStrategy where Self == LeastResponseTimeStrategy {
+    /// The worker with the lowest average latency: ``LeastResponseTimeStrategy``.
     public static var leastResponseTime: Self { LeastResponseTimeStrategy() }
 }
 
 extension PoolStrategy where Self == WeightedRoundRobinStrategy {
+    /// Slot *i* gets a `weights[i]` share of the calls: ``WeightedRoundRobinStrategy``.
     public static func weightedRoundRobin(_ weights: [Int]) -> Self { WeightedRoundRobinStrategy(weights: weights) }
 }
 
 extension PoolStrategy where Self == PowerOfTwoChoicesStrategy {
+    /// The less busy of two random workers: ``PowerOfTwoChoicesStrategy``.
     public static var powerOfTwoChoices: Self { PowerOfTwoChoicesStrategy() }
 }
 
 extension PoolStrategy where Self == AdaptiveStrategy {
+    /// The best score from latency, errors and load: ``AdaptiveStrategy``.
     public static var adaptive: Self { AdaptiveStrategy() }
 }
 
 extension PoolStrategy where Self == ConsistentHashStrategy {
+    /// A key's worker on a hash ring (keys set with ``ProcessPool/withKey(_:isolation:_:)``):
+    /// ``ConsistentHashStrategy``.
     public static func consistentHash(virtualNodes: Int = 160) -> Self { ConsistentHashStrategy(virtualNodes: virtualNodes) }
 }
 
 extension PoolStrategy where Self == StickyStrategy {
+    /// A key's first worker for as long as it lives (keys set with
+    /// ``ProcessPool/withKey(_:isolation:_:)``): ``StickyStrategy``.
     public static func sticky(capacity: Int = 100_000) -> Self { StickyStrategy(capacity: capacity) }
 }
 

@@ -7,6 +7,11 @@ import TitanProcess
 extension ProcessManager {
     /// Starts a pool of `type` workers and returns once its initial workers are running.
     ///
+    /// Throws ``/TitanCore/ProcessError/Code/startFailed`` if no worker could be started,
+    /// ``/TitanCore/ProcessError/Code/unsupported`` for ``SpawnOptions/Isolation-swift.enum/inProcess``
+    /// workers, and ``/TitanCore/ProcessError/Code/shuttingDown`` after the manager's shutdown.
+    /// Some workers failing to start is not an error: the pool retries them.
+    ///
     /// ```swift
     /// let pool = try await pm.pool(Resizer.self, options: PoolOptions(size: .fixed(4)))
     /// try await pool.proxy.resize(image)
@@ -18,7 +23,8 @@ extension ProcessManager {
         try await pool(type, configuration: NoConfiguration(), options: options)
     }
 
-    /// Starts a pool of `type` workers, each configured with `configuration`.
+    /// Starts a pool of `type` workers, each configured with `configuration`; throws as
+    /// ``pool(_:options:)``.
     public func pool<Service: ProcessService>(
         _ type: Service.Type,
         configuration: Service.Configuration,

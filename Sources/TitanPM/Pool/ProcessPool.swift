@@ -3,6 +3,7 @@ import Synchronization
 import TitanActorSystem
 import TitanCore
 import TitanPolicies
+import TitanTelemetry
 import TitanProcess
 import TitanTransport
 import TitanWire
@@ -22,9 +23,14 @@ import TitanWire
 /// waits in a bounded priority queue and is dispatched the moment a worker frees up.
 ///
 /// A worker that dies is replaced; the calls it was running fail with
-/// ``ProcessError/processExited(_:_:)``, or are retried on another worker when marked
-/// ``idempotent(_:)``. Workers are recycled (after N calls, an age or a memory limit) by
+/// ``/TitanCore/ProcessError/processExited(_:_:)``, or are retried on another worker when marked
+/// ``idempotent(isolation:_:)``. Workers are recycled (after N calls, an age or a memory limit) by
 /// draining them first, so recycling fails no call.
+///
+/// Calls through ``proxy`` throw what any call throws, and the pool's own ``PoolError``s:
+/// ``PoolError/Code-swift.struct/queueFull``, ``PoolError/Code-swift.struct/queueTimeout``,
+/// ``PoolError/Code-swift.struct/closed`` and ``PoolError/Code-swift.struct/noWorkers``.
+/// What happens to the workers is announced on ``events``.
 public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
     /// The pool's id: ``proxy`` carries it as `id.process`.
     public let id: ProcessID
@@ -37,14 +43,14 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
     private let workerOptions: SpawnOptions
     private let state: Mutex<PoolState>
     /// Calls waiting for a worker, keyed by their place in the queue.
-    private let waiting: WaiterTable<UInt64, PoolState.Lease>
+    private let waiting: WaiterTable<PoolState.Lease>
     /// The caller's side of the service's method policies (retry, timeout); the circuit
     /// breakers are per worker, in the pool's routing.
     private let policies: CallerPolicies?
     /// Whether some method has its own circuit breaker, so calls must be told apart.
     private let hasMethodBreakers: Bool
     /// Callers of ``drain()``.
-    private let drainers: WaiterTable<UInt64, Void>
+    private let drainers: WaiterTable<Void>
     private let nextDrainer = Atomic<UInt64>(0)
     private let broadcast = Broadcast<PoolEvent>()
     private let listener = Mutex<Int?>(nil)
@@ -103,23 +109,40 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
 
     /// Runs `body` with its pool calls routed by `key`: consistent-hash and sticky strategies
     /// send every call with the same key to the same worker while it lives.
+    ///
+    /// ```swift
+    /// let cart = try await pool.withKey(userID) { try await pool.proxy.cart() }
+    /// ```
+    ///
+    /// The key travels in the calls' metadata (and so to the worker); other strategies see it
+    /// in ``PoolCallContext/key``. Rethrows what `body` throws.
     public func withKey<T>(_ key: String, isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T) async rethrows -> T {
         try await ProcessActorSystem.withCallMetadata([PoolRouting.keyKey: key], isolation: isolation, body)
     }
 
     /// Runs `body` with its pool calls queued at `priority` (higher first) when they wait.
+    /// Calls of equal priority keep their order; a call arriving with a higher priority than
+    /// every waiting call may take a free worker at once. The default priority is 0.
+    /// Rethrows what `body` throws.
     public func withPriority<T>(_ priority: Int, isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T) async rethrows -> T {
         try await ProcessActorSystem.withCallMetadata([PoolRouting.priorityKey: String(priority)], isolation: isolation, body)
     }
 
     /// Runs `body` with its pool calls marked safe to repeat: a call whose worker dies under
     /// it is retried on another worker (up to ``PoolOptions/idempotentRetries`` times).
+    ///
+    /// A retry follows a failure of the worker rather than of the call: its process exited,
+    /// its connection broke, it was not running, or the call timed out. Errors the service
+    /// throws are never retried. Without this, the caller gets the worker's failure
+    /// (``/TitanCore/ProcessError/Code/processExited``). Rethrows what `body` throws.
     public func idempotent<T>(isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T) async rethrows -> T {
         try await ProcessActorSystem.withCallMetadata([PoolRouting.idempotentKey: "1"], isolation: isolation, body)
     }
 
     // MARK: Calls
 
+    /// The timeout of calls through ``proxy`` that set none: the workers'
+    /// ``SpawnOptions/callTimeout``. A call's time waiting in the queue counts toward it.
     public var defaultCallTimeout: Duration? { workerOptions.callTimeout }
 
     /// Routes a call that passed the interceptor chain: the routing hints travel in its
@@ -135,8 +158,14 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
         var excluded: Set<ProcessID> = []
         var attempt = 0
         while true {
+            let traced = CallTrace.span != nil
+            let asked = traced ? clock.now : nil
             let lease = try await acquire(routing.context, excluding: excluded, method: method, deadline: call.deadline, timeout: call.timeout)
             let started = clock.now
+            if let asked {
+                CallTrace.attribute("titan.pool.worker", lease.process.id.rawValue)
+                CallTrace.attribute("titan.pool.queued_ns", Int(clamping: asked.duration(to: started).wholeNanoseconds))
+            }
             do {
                 let reply = try await lease.process.call(call)
                 release(lease, started: started, outcome: .success, breakers: PoolState.BreakerOutcome(worker: .success, method: .success))
@@ -149,6 +178,7 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
                 release(lease, started: started, outcome: lost ? .workerFailure : .failed, breakers: PoolState.BreakerOutcome(worker: workerOutcome, method: methodOutcome))
                 guard lost, routing.idempotent, attempt < options.idempotentRetries else { throw error }
                 attempt += 1
+                CallTrace.event("titan.pool.retry", ["titan.attempt": String(attempt), "titan.pool.worker": lease.process.id.rawValue, "titan.error": "\(error)"])
                 excluded.insert(lease.process.id)
             }
         }
@@ -156,6 +186,9 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
 
     /// Runs `body` with one worker reserved for it: every call `body` makes on the reference
     /// goes to that worker. The reservation takes one of the worker's concurrency slots.
+    ///
+    /// Waiting for a worker is bounded as for a call (queue timeout, call timeout); throws
+    /// the ``PoolError``s of a call, or what `body` throws.
     public func execute<T>(_ body: (Service) async throws -> T) async throws -> T {
         let routing = PoolRouting(ProcessActorSystem.taskMetadata ?? CallMetadata())
         let timeout = ProcessActorSystem.effectiveTimeout(default: defaultCallTimeout)
@@ -321,6 +354,9 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
 
     /// Sets the number of workers (within a `.range` size's bounds) and returns once the new
     /// ones are running; removed workers finish their calls first.
+    ///
+    /// Without ``PoolOptions/autoScaling`` any size of at least 1 is taken; with it, the
+    /// size is clamped to the range and the rules may move it again.
     public func scale(to size: Int) async {
         let launches = mutate { state -> [Int] in
             state.setTarget(size)
@@ -363,8 +399,9 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
         broadcast.subscribe()
     }
 
-    /// Drains for at most `timeout`, then stops every worker (graceful request, SIGTERM,
-    /// SIGKILL) and releases the pool's id.
+    /// Drains for at most half of `timeout`, then stops every worker (graceful request,
+    /// SIGTERM, SIGKILL) and releases the pool's id. Calls still queued fail with
+    /// ``PoolError/Code-swift.struct/closed``, and ``events`` streams end.
     public func shutdown(timeout: Duration = .seconds(10)) async {
         monitor.withLock { $0?.cancel() }
         await drain(until: clock.deadline(after: timeout / 2))
@@ -397,7 +434,19 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
     }
 }
 
-extension ProcessPool: ProcessGroup {}
+extension ProcessPool: ProcessGroup {
+    package var serviceName: String { workerOptions.name ?? Service.name }
+
+    func metricsSamples() async -> MetricsSnapshot {
+        stats.samples(pool: id, service: serviceName)
+    }
+
+    func memberIDs() async -> [ProcessID] {
+        workers
+    }
+}
+
+extension ProcessPool: PoolControl {}
 
 
 /// How a call is routed by a pool: hints that travel in the call's metadata, set by

@@ -1,6 +1,7 @@
 import Synchronization
 import TitanActorSystem
 import TitanCore
+import TitanTelemetry
 import TitanProcess
 import TitanTransport
 import TitanWire
@@ -45,12 +46,20 @@ public actor Supervisor: ProcessGroup {
         case idle, running, stopping, stopped, failed(SupervisorError)
     }
 
+    /// The supervisor's name: its id among its parent's children, and the `supervisor` of
+    /// its events and errors.
     public nonisolated let name: String
+    /// A unique id for the supervisor in its manager (it is not a process).
     public nonisolated let id: ProcessID
+    /// Which children restart when one terminates.
     public nonisolated let strategy: SupervisionStrategy
+    /// Restarts allowed within ``period``; one more and the supervisor gives up.
     public nonisolated let intensity: Int
+    /// How far back restarts count toward ``intensity``.
     public nonisolated let period: Duration
+    /// The delay before a restart, by the number of restarts within the period.
     public nonisolated let backoff: Backoff
+    /// Whether the termination of significant children stops the supervisor.
     public nonisolated let autoShutdown: AutoShutdown
     nonisolated let restartType: ChildRestart
     private nonisolated let specs: [Child]
@@ -74,10 +83,15 @@ public actor Supervisor: ProcessGroup {
     /// starts it.
     ///
     /// - Parameters:
+    ///   - name: the supervisor's id among its parent's children.
+    ///   - strategy: which children restart when one terminates.
     ///   - intensity: restarts allowed within `period`; one more and the supervisor gives up.
+    ///   - period: how far back restarts count toward `intensity`.
     ///   - backoff: the delay before the n-th restart within the period.
+    ///   - autoShutdown: whether significant children's termination stops the supervisor.
     ///   - restart: the supervisor's own restart type as a child of its parent.
     ///   - onChildCrash: decides, per termination, whether to restart, ignore or escalate.
+    ///   - children: the children, started in this order.
     public init(
         _ name: String,
         strategy: SupervisionStrategy = .oneForOne,
@@ -148,7 +162,7 @@ public actor Supervisor: ProcessGroup {
             dynamicCount = 0
             phase = .running
             guard strategy != .simpleOneForOne else {
-                broadcast.emit(.started(supervisor: name))
+                publish(.started(supervisor: name))
                 return
             }
             for spec in specs {
@@ -160,7 +174,7 @@ public actor Supervisor: ProcessGroup {
                     throw SupervisorError.startFailed(supervisor: name, child: spec.id, reason: "\(error)")
                 }
             }
-            broadcast.emit(.started(supervisor: name))
+            publish(.started(supervisor: name))
         }
     }
 
@@ -212,7 +226,7 @@ public actor Supervisor: ProcessGroup {
 
     private func childTerminated(at index: Int, exit: Termination?, abnormal: Bool, reason: String) async {
         let child = members[index]
-        broadcast.emit(.childTerminated(supervisor: name, child: child.id, reason: reason))
+        publish(.childTerminated(supervisor: name, child: child.id, reason: reason))
         let byType: CrashDecision = switch child.spec.restart {
         case .permanent: .restart
         case .transient: abnormal ? .restart : .ignore
@@ -225,7 +239,7 @@ public actor Supervisor: ProcessGroup {
         switch decision {
         case .ignore:
             leaveTerminated(at: index)
-            broadcast.emit(.childIgnored(supervisor: name, child: child.id))
+            publish(.childIgnored(supervisor: name, child: child.id))
             if shouldAutoShutdown(after: child) { await shutDownSelf() }
         case .escalate:
             await fail(.escalated(supervisor: name, child: child.id, reason: reason))
@@ -326,7 +340,7 @@ public actor Supervisor: ProcessGroup {
         for id in dropped {
             if let i = members.firstIndex(where: { $0.id == id }) { leaveTerminated(at: i) }
         }
-        broadcast.emit(.restarted(supervisor: name, cause: cause, children: restarted))
+        publish(.restarted(supervisor: name, cause: cause, children: restarted))
     }
 
     private func stopForRestart(at index: Int) async {
@@ -386,14 +400,14 @@ public actor Supervisor: ProcessGroup {
         await stopChildren()
         members = []
         phase = .stopped
-        broadcast.emit(.stopped(supervisor: name))
+        publish(.stopped(supervisor: name))
     }
 
     private func fail(_ error: SupervisorError) async {
         phase = .failed(error)
         await stopChildren()
         members = []
-        broadcast.emit(.failed(supervisor: name, error: error))
+        publish(.failed(supervisor: name, error: error))
         if let parent {
             Task { await parent.childFailed(name, error: error) }
         } else {
@@ -437,11 +451,16 @@ public actor Supervisor: ProcessGroup {
         }
     }
 
+    /// Stops the supervisor as ``stop()`` does (each child within its own shutdown
+    /// deadline; `timeout` is not used). The manager calls it from its own shutdown.
     public func shutdown(timeout: Duration) async {
         await stop()
     }
 
-    /// Returns when the supervisor stops normally; throws the ``SupervisorError`` it failed with.
+    /// Returns when the supervisor stops normally (``stop()``, an automatic shutdown, the
+    /// manager's shutdown); throws the ``SupervisorError`` it failed with. Meant for a root
+    /// supervisor: a nested one hands its failures to its parent, and its waiters return only
+    /// once it is stopped with ``stop()``.
     public func waitForTermination() async throws {
         switch phase {
         case .stopped: return
@@ -453,8 +472,28 @@ public actor Supervisor: ProcessGroup {
 
     // MARK: Inspection and control
 
-    /// Events of this supervisor from now on; the stream ends when the root stops or fails.
+    /// Events of this supervisor from now on: a new, independent stream on each access. The
+    /// streams end when the supervisor is stopped with ``stop()`` or, for a root, when it fails
+    /// or shuts itself down; a nested supervisor's streams stay open while its parent restarts it.
     public nonisolated var events: AsyncStream<SupervisorEvent> { broadcast.subscribe() }
+
+    nonisolated var serviceName: String { name }
+
+    /// Sends `event` to the subscribers, counting restarts and escalations for the metrics.
+    private func publish(_ event: SupervisorEvent) {
+        if let registry = manager?.telemetry.registry, manager?.telemetry.options.metrics == true {
+            let dimensions = [(TitanMetricNames.supervisor, name)]
+            switch event {
+            case .restarted(_, _, let children):
+                registry.counter(TitanMetricNames.supervisorRestarts, dimensions).increment(by: Int64(children.count))
+            case .failed:
+                registry.counter(TitanMetricNames.supervisorEscalations, dimensions).increment(by: 1)
+            default:
+                break
+            }
+        }
+        broadcast.emit(event)
+    }
 
     /// The children in start order.
     public var children: [SupervisedChildInfo] {
@@ -474,7 +513,11 @@ public actor Supervisor: ProcessGroup {
     }
 
     /// A reference to child `id` (default: the service's name) running `type`, or to a pool
-    /// child's proxy. It stays valid across the child's restarts.
+    /// child's proxy. It stays valid across the child's restarts: calls made while the child
+    /// is down wait for it (bounded by their timeout).
+    ///
+    /// Throws ``SupervisorError/Code-swift.struct/noSuchChild`` if there is no such process or
+    /// pool child, or it is terminated and not restarted.
     public func reference<Service: ProcessService>(_ type: Service.Type, id: String? = nil) throws -> Service {
         let wanted = id ?? Service.name
         guard let manager, let child = members.first(where: { $0.id == wanted }) else {
@@ -498,19 +541,25 @@ public actor Supervisor: ProcessGroup {
         return nil
     }
 
-    /// Stops child `id` and starts it again (not counted toward the intensity).
+    /// Stops child `id` and starts it again (not counted toward the intensity); emits
+    /// ``SupervisorEvent/restarted(supervisor:cause:children:)``.
+    ///
+    /// Throws ``SupervisorError/Code-swift.struct/noSuchChild``, or the child's start error.
     public func restartChild(_ id: String) async throws {
         try await serially {
             guard let index = members.firstIndex(where: { $0.id == id }) else { throw SupervisorError.noSuchChild(id) }
             await stopForRestart(at: index)
             try await startAgain(at: index)
             members[index].restarts += 1
-            broadcast.emit(.restarted(supervisor: name, cause: id, children: [id]))
+            publish(.restarted(supervisor: name, cause: id, children: [id]))
         }
     }
 
     /// Adds an instance of a simple-one-for-one supervisor's child and returns a reference
-    /// to it; its id is the child's id with a number.
+    /// to it; its id is the child's id with a number (`worker-1`, `worker-2`, ...).
+    ///
+    /// Throws ``SupervisorError/Code-swift.struct/notAllowed`` unless the supervisor is
+    /// ``SupervisionStrategy/simpleOneForOne``, declares a child and runs; or the child's start error.
     public func startChild<Service: ProcessService>(as type: Service.Type) async throws -> Service {
         let child: String = try await serially {
             guard strategy == .simpleOneForOne, let template = specs.first else {
@@ -527,6 +576,8 @@ public actor Supervisor: ProcessGroup {
 
     /// Stops and removes a dynamic child of a simple-one-for-one supervisor (or any child
     /// of another one, which then stays terminated).
+    ///
+    /// Throws ``SupervisorError/Code-swift.struct/noSuchChild``.
     public func terminateChild(_ id: String) async throws {
         try await serially {
             guard let index = members.firstIndex(where: { $0.id == id }) else { throw SupervisorError.noSuchChild(id) }
@@ -542,6 +593,11 @@ public actor Supervisor: ProcessGroup {
 
 extension ProcessManager {
     /// Starts a root supervisor with `children` and returns once all of them are running.
+    ///
+    /// The parameters are those of ``Supervisor/init(_:strategy:intensity:within:backoff:autoShutdown:restart:onChildCrash:children:)``.
+    /// Throws ``SupervisorError/Code-swift.struct/startFailed`` if a child cannot be started
+    /// (the children already started are stopped again), or ``/TitanCore/ProcessError/Code/shuttingDown``
+    /// after the manager's shutdown.
     public func supervisor(
         _ name: String = "root",
         strategy: SupervisionStrategy = .oneForOne,

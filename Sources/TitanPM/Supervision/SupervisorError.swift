@@ -4,8 +4,10 @@
 public struct SupervisorError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What went wrong. New codes may be added in any release.
     public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        /// The code's name, as `intensityExceeded`.
         public let rawValue: String
 
+        /// The code named `rawValue`; use the static members.
         public init(rawValue: String) {
             self.rawValue = rawValue
         }
@@ -21,6 +23,7 @@ public struct SupervisorError: Error, Sendable, Hashable, CustomStringConvertibl
         /// The operation needs a running supervisor (or a simple-one-for-one one).
         public static let notAllowed = Code(rawValue: "notAllowed")
 
+        /// The code's name.
         public var description: String { rawValue }
     }
 
@@ -41,6 +44,7 @@ public struct SupervisorError: Error, Sendable, Hashable, CustomStringConvertibl
         self.child = child
     }
 
+    /// The ``message``.
     public var description: String { message }
 
     /// `supervisor` restarted children more than `restarts` times within `period`.

@@ -19,8 +19,12 @@ package struct ChildEnvironment: Sendable, Equatable {
     static let parentKey = "TITAN_PM_PARENT_PID"
     static let maxFrameKey = "TITAN_PM_MAX_FRAME"
     static let policiesKey = "TITAN_PM_POLICIES"
+    static let telemetryKey = "TITAN_PM_TELEMETRY"
+    static let logLevelKey = "TITAN_PM_LOG_LEVEL"
     /// The control socket is always this descriptor in the child.
     package static let controlFD: Int32 = 3
+    /// The pipe for the child's swift-log records, when ``ChildTelemetry/logRecords`` is set.
+    package static let logFD: Int32 = 4
 
     /// The mangled name of the service type, when the parent has the type.
     package var serviceType: String?
@@ -32,10 +36,14 @@ package struct ChildEnvironment: Sendable, Equatable {
     package var maxFrameSize: Int
     /// Method policies given at spawn, by method key, encoded for the environment.
     private var encodedPolicies: String?
+    /// What the child records for the parent.
+    package var telemetry: ChildTelemetry
+    /// The lowest level of swift-log records the child forwards (a `Logger.Level` raw value).
+    package var logLevel: String?
 
     package init(
         serviceType: String?, serviceName: String, processID: ProcessID, socketPath: String, parentPID: Int32, maxFrameSize: Int,
-        policies: [String: MethodPolicies] = [:]
+        policies: [String: MethodPolicies] = [:], telemetry: ChildTelemetry = [], logLevel: String? = nil
     ) {
         self.serviceType = serviceType
         self.serviceName = serviceName
@@ -44,6 +52,8 @@ package struct ChildEnvironment: Sendable, Equatable {
         self.parentPID = parentPID
         self.maxFrameSize = maxFrameSize
         encodedPolicies = policies.isEmpty ? nil : (try? WireEncoder().encode(policies)).map(Hex.encode)
+        self.telemetry = telemetry
+        self.logLevel = logLevel
     }
 
     /// Method policies given at spawn, by method key.
@@ -70,6 +80,8 @@ package struct ChildEnvironment: Sendable, Equatable {
         ]
         variables[Self.serviceTypeKey] = serviceType
         variables[Self.policiesKey] = encodedPolicies
+        if !telemetry.isEmpty { variables[Self.telemetryKey] = String(telemetry.rawValue) }
+        variables[Self.logLevelKey] = logLevel
         return variables
     }
 
@@ -91,7 +103,9 @@ package struct ChildEnvironment: Sendable, Equatable {
             processID: ProcessID(process),
             socketPath: socket,
             parentPID: parent,
-            maxFrameSize: value(maxFrameKey).flatMap { Int($0) } ?? ProcessActorSystem.defaultMaxFrameSize
+            maxFrameSize: value(maxFrameKey).flatMap { Int($0) } ?? ProcessActorSystem.defaultMaxFrameSize,
+            telemetry: ChildTelemetry(rawValue: value(telemetryKey).flatMap { UInt8($0) } ?? 0),
+            logLevel: value(logLevelKey)
         )
         environment.encodedPolicies = value(policiesKey)
         return environment
@@ -99,8 +113,25 @@ package struct ChildEnvironment: Sendable, Equatable {
 
     /// Removes the variables so that processes this child starts are not mistaken for children.
     package static func clear() {
-        for key in [roleKey, serviceTypeKey, serviceNameKey, processIDKey, socketKey, parentKey, maxFrameKey, policiesKey] {
+        for key in [roleKey, serviceTypeKey, serviceNameKey, processIDKey, socketKey, parentKey, maxFrameKey, policiesKey, telemetryKey, logLevelKey] {
             unsetenv(key)
         }
     }
+}
+
+/// What a child records and sends to its parent.
+package struct ChildTelemetry: OptionSet, Sendable, Hashable {
+    package let rawValue: UInt8
+
+    package init(rawValue: UInt8) {
+        self.rawValue = rawValue
+    }
+
+    /// Per-call metrics into a registry the parent pulls; the registry is also the child's
+    /// `MetricsSystem` backend unless the program bootstrapped one.
+    package static let metrics = ChildTelemetry(rawValue: 1)
+    /// Spans for calls and streams through the program's tracer.
+    package static let tracing = ChildTelemetry(rawValue: 2)
+    /// swift-log records go to the parent on ``ChildEnvironment/logFD``.
+    package static let logRecords = ChildTelemetry(rawValue: 4)
 }

@@ -1,9 +1,12 @@
 import CTitan
+import CoreMetrics
 import Glibc
+import Logging
 import Synchronization
 import TitanActorSystem
 import TitanCore
 import TitanPolicies
+import TitanTelemetry
 import TitanTransport
 import TitanWire
 
@@ -85,6 +88,8 @@ package enum ProcessHost {
             }
         }
         finished.wait()
+        // The service's last records (its shutdown hook's, say) must reach the parent.
+        if environment.telemetry.contains(.logRecords) { LogForwarder.shared.flush(timeout: .seconds(1)) }
         fflush(nil)
         _exit(exitCode.withLock { $0 } ?? 0)
     }
@@ -122,6 +127,8 @@ package enum ProcessHost {
         } catch {
             throw ProcessError(.configurationFailed, "could not decode \(S.Configuration.self): \(error)")
         }
+        // Before the service exists, so the loggers and metrics it makes already report here.
+        let registry = installTelemetry(environment, service: S.name, system: system)
         let root = ProcessActorID(process: environment.processID, instance: 0)
         let service = ProcessActorSystem.$presetID.withValue(root) { S(actorSystem: system) }
         do {
@@ -146,11 +153,37 @@ package enum ProcessHost {
             listener: listener,
             health: { await service.whenLocal { await $0.health() } ?? .healthy },
             shutdownHook: { await service.whenLocal { await $0.shutdown() } },
+            registry: registry,
             exit: exit
         )
         system.setControlHandler { payload in await hosted.handleControl(payload) }
         listener.start { fd in system.serve(SocketConnection(fd: fd, maxFrameSize: system.maxFrameSize)) }
         return hosted
+    }
+}
+
+extension ProcessHost {
+    /// Sets up what the parent asked this child to record: the call interceptors, the
+    /// metrics registry (also the process's `MetricsSystem` backend when the program has not
+    /// bootstrapped one), and log forwarding (when the program has not bootstrapped a
+    /// `LoggingSystem`: records then go to the parent instead of this process's stderr).
+    /// Returns the registry the parent pulls, if metrics are on.
+    static func installTelemetry(_ environment: ChildEnvironment, service: String, system: ProcessActorSystem) -> MetricsRegistry? {
+        let telemetry = environment.telemetry
+        if telemetry.contains(.logRecords), Logger(label: "titan.probe").handler is StreamLogHandler {
+            let level = environment.logLevel.flatMap(Logger.Level.init(rawValue:)) ?? .info
+            LoggingSystem.bootstrap({ label, provider in
+                ForwardingLogHandler(logLevel: level, label: label, metadataProvider: provider)
+            }, metadataProvider: nil)
+        }
+        guard telemetry.contains(.metrics) || telemetry.contains(.tracing) else { return nil }
+        let registry = MetricsRegistry()
+        system.enableTelemetry(ProcessTelemetry(registry: registry, tracing: telemetry.contains(.tracing), metrics: telemetry.contains(.metrics)))
+        if telemetry.contains(.tracing) { system.addInterceptor(TracingInterceptor()) }
+        guard telemetry.contains(.metrics) else { return nil }
+        system.addInterceptor(CallMetricsInterceptor(registry: registry, service: service))
+        if MetricsSystem.factory is NOOPMetricsHandler { MetricsSystem.bootstrap(registry) }
+        return registry
     }
 }
 
@@ -162,6 +195,7 @@ private final class HostedService: Sendable {
     let listener: Listener
     let health: @Sendable () async -> HealthStatus
     let shutdownHook: @Sendable () async -> Void
+    let registry: MetricsRegistry?
     let exit: @Sendable (Int32) -> Void
     private let stopping = Mutex(false)
 
@@ -172,8 +206,10 @@ private final class HostedService: Sendable {
         listener: Listener,
         health: @escaping @Sendable () async -> HealthStatus,
         shutdownHook: @escaping @Sendable () async -> Void,
+        registry: MetricsRegistry?,
         exit: @escaping @Sendable (Int32) -> Void
     ) {
+        self.registry = registry
         self.service = service
         self.system = system
         self.contract = contract
@@ -205,6 +241,14 @@ private final class HostedService: Sendable {
             return .success(CallReply(frame: FrameBuilder(kind: .reply)))
         case .contract, .policyStatistics:
             return contract.answer(request, encoder: system.makeEncoder()) ?? .failure(ProcessError.unsupported("\(request)"))
+        case .metrics:
+            var frame = FrameBuilder(kind: .reply)
+            do {
+                try system.makeEncoder().encode(registry?.snapshot() ?? MetricsSnapshot(), into: &frame.writer)
+            } catch {
+                return .failure(ProcessError.encodingFailed("\(error)"))
+            }
+            return .success(CallReply(frame: frame))
         }
     }
 

@@ -52,7 +52,7 @@ package final class ExitWatcher: Sendable {
     /// Waits for `pid` to exit, at most `timeout` on `clock`; nil if it is still running then.
     /// `pid` must not be watched already (use the `onExit` of ``watch(pid:onExit:)`` for those).
     package func waitForExit(of pid: Int32, timeout: Duration, clock: any RuntimeClock = SystemClock.shared) async throws -> Termination? {
-        let exit = WaiterTable<Int, Termination?>(clock: clock)
+        let exit = WaiterTable<Termination?>(clock: clock)
         let ended = Mutex<Termination?>(nil)
         try watch(pid: pid) { status in
             ended.withLock { $0 = status }
@@ -61,7 +61,7 @@ package final class ExitWatcher: Sendable {
         return try await exit.wait(
             for: 0,
             deadline: clock.deadline(after: timeout),
-            onDeadline: { .success(nil) },
+            onDeadline: { .success(Termination?.none) },
             immediate: { ended.withLock { $0 }.map { .success($0) } }
         )
     }

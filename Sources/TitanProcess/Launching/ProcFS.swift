@@ -85,6 +85,18 @@ package enum ProcFS {
         return children.sorted()
     }
 
+    /// How many descriptors process `pid` has open; nil if its /proc entry cannot be read.
+    package static func openDescriptorCount(of pid: Int32) -> Int? {
+        guard let dir = opendir("/proc/\(pid)/fd") else { return nil }
+        defer { closedir(dir) }
+        var count = 0
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            if name != "." && name != ".." { count += 1 }
+        }
+        return count
+    }
+
     /// How many threads `pid` has (the `Threads:` line of /proc/PID/status).
     package static func threadCount(of pid: Int32) -> Int? {
         guard let bytes = read("/proc/\(pid)/status") else { return nil }

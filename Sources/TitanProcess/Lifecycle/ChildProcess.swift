@@ -33,10 +33,10 @@ package final class ChildProcess: Sendable {
     /// The managed process this child is an incarnation of.
     package let id: ProcessID
     private let state: Mutex<State>
-    private let exited: WaiterTable<Int, Termination>
+    private let exited: WaiterTable<Termination>
     private let clock: any RuntimeClock
     private let onExit: @Sendable (Termination) -> Void
-    private let nextWaiter = Atomic<Int>(0)
+    private let nextWaiter = Atomic<UInt64>(0)
 
     private init(id: ProcessID, pid: Int32, pidfd: Int32, controlFD: Int32, clock: any RuntimeClock, onExit: @escaping @Sendable (Termination) -> Void) {
         self.id = id
@@ -64,11 +64,13 @@ package final class ChildProcess: Sendable {
     /// `onExit` runs once, on the exit watcher's thread, after the child has been reaped —
     /// also when the start fails after the launch. The calls' connection reports to `system`'s
     /// streams; `onUnreachable` runs when that connection ends without a stop being requested
-    /// (the child is then killed and `onExit` follows).
+    /// (the child is then killed and `onExit` follows). When `spec` captures outputs,
+    /// `output` makes the handler for this incarnation's lines and records, given its pid.
     package static func start(
         _ spec: ChildSpec,
         timeout: Duration,
         system: ProcessActorSystem,
+        output: (@Sendable (Int32) -> any ChildOutputHandler)? = nil,
         onExit: @escaping @Sendable (Termination) -> Void,
         onUnreachable: @escaping @Sendable (ConnectionCloseReason) -> Void = { _ in }
     ) async throws -> ChildProcess {
@@ -80,12 +82,22 @@ package final class ChildProcess: Sendable {
         } catch {
             throw ProcessError.startFailed("cannot create the control socket: \(error)", cause: error)
         }
+        var pipes: ChildOutputPipes?
+        if output != nil, !spec.captured.isEmpty {
+            do {
+                pipes = try ChildOutputPipes.make(spec.captured)
+            } catch {
+                close(parentEnd)
+                close(childEnd)
+                throw error
+            }
+        }
         let request = LaunchRequest(
             executable: spec.executable,
             arguments: spec.arguments,
             environment: spec.environment,
             workingDirectory: spec.workingDirectory,
-            descriptors: [(parentFD: childEnd, childFD: ChildEnvironment.controlFD)]
+            descriptors: [(parentFD: childEnd, childFD: ChildEnvironment.controlFD)] + (pipes?.childEnds ?? [])
         )
         let pid: Int32
         do {
@@ -93,10 +105,15 @@ package final class ChildProcess: Sendable {
         } catch let failure as SpawnFailure {
             close(parentEnd)
             close(childEnd)
+            pipes?.closeAll()
             let code: ProcessError.Code = failure.errno == ENOENT || failure.errno == EACCES ? .executableNotFound : .startFailed
             throw ProcessError(code, "process failed to start: \(failure)", cause: failure)
         }
         close(childEnd)
+        if let pipes, let output {
+            pipes.closeChildEnds()
+            ChildOutputReader.start(pipes, name: String(pid), handler: output(pid))
+        }
         // Until the exit watcher reaps it, the pid stays ours: the pidfd names exactly this child.
         let pidfd = titan_pidfd_open(pid)
         let child = ChildProcess(id: spec.child.processID, pid: pid, pidfd: pidfd, controlFD: parentEnd, clock: clock, onExit: onExit)

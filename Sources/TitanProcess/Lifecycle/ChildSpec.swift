@@ -14,6 +14,9 @@ package struct ChildSpec: Sendable {
     package var child: ChildEnvironment
     /// The encoded configuration, sent on the control socket once the child runs.
     package var configuration: [UInt8]
+    /// The outputs the parent reads through pipes (the others are inherited): stdout and
+    /// stderr line by line, and the child's forwarded swift-log records.
+    package var captured: [LogSource] = []
 
     package init(executable: String, arguments: [String], environment: [String: String], workingDirectory: String?, child: ChildEnvironment, configuration: [UInt8]) {
         self.executable = executable

@@ -19,7 +19,7 @@ final class IdempotentCalls: Sendable {
     }
 
     private let store: Mutex<IdempotencyStore<String, [UInt8], UInt64, ClockInstant>>
-    private let waiters: WaiterTable<UInt64, Turn>
+    private let waiters: WaiterTable<Turn>
     private let nextWaiter = Atomic<UInt64>(0)
     private let clock: any RuntimeClock
 

@@ -9,8 +9,9 @@ import Tracing
 /// Enforces, in the process that hosts a service, the method policies that belong there:
 /// `@RateLimit`, `@Idempotent`, `@Cache` with `@CacheEvict` and `@CacheInvalidate`,
 /// `@Timeout` (the method's task is cancelled at the deadline), `@SelfHeal`, `@Trace` and
-/// `@Metric`. (`@Validate` runs inside the generated dispatch table; the circuit breaker,
-/// `@Retry` and the caller's deadline are enforced where calls are made.)
+/// `@Metric` (deferring to the process's telemetry when it records every call). (`@Validate`
+/// runs inside the generated dispatch table; the circuit breaker, `@Retry` and the caller's
+/// deadline are enforced where calls are made.)
 ///
 /// The host installs it as the service's innermost interceptor when some method has such a
 /// policy, from the manifest `@ServiceContract` generates and the policies given at spawn.
@@ -26,6 +27,8 @@ package final class ServingPolicies: CallInterceptor {
     private let service: String
     private let system: ProcessActorSystem
     private let byIndex: [ServedMethod?]
+    /// Whether the process's telemetry already counts and times every call.
+    private let recordsCallMetrics: Bool
     private let byKey: [String: [ServedMethod]]
     /// Methods found by name for calls without a manifest index (services without a contract).
     private let byIdentifier = Mutex<[String: ServedMethod?]>([:])
@@ -53,6 +56,7 @@ package final class ServingPolicies: CallInterceptor {
         self.service = service
         self.system = system
         self.byIndex = byIndex
+        recordsCallMetrics = system.telemetry?.metrics ?? false
         byKey = Dictionary(grouping: methods, by: \.key)
     }
 
@@ -109,13 +113,28 @@ package final class ServingPolicies: CallInterceptor {
     }
 
     /// Runs `body` under the method's span and metrics.
+    ///
+    /// One call gets one server span and one set of metrics. When the process records
+    /// telemetry (`ObservabilityOptions`, on by default), its interceptors, outside this one,
+    /// already span, count and time every call: `@Trace` then names and marks that span, and
+    /// `@Metric` adds nothing. Without them, the method alone gets its span and its counters.
     private func observed(_ method: ServedMethod, _ body: () async throws -> CallReply) async throws -> CallReply {
-        let metric = method.policies.metric
+        let metric = recordsCallMetrics ? nil : method.policies.metric
         guard let trace = method.policies.trace else { return try await measured(method, metric, body) }
+        if let span = CallTrace.serving {
+            if let name = trace.name { span.operationName = name }
+            span.attributes["rpc.service"] = service
+            return try await measured(method, metric, body)
+        }
         return try await withSpan(trace.name ?? method.key, ofKind: .server) { span in
             span.attributes["rpc.service"] = service
             span.attributes["rpc.method"] = method.key
-            return try await measured(method, metric, body)
+            do {
+                return try await measured(method, metric, body)
+            } catch {
+                span.setStatus(SpanStatus(code: .error, message: "\(error)"))
+                throw error
+            }
         }
     }
 

@@ -16,6 +16,13 @@ package final class Listener: Sendable {
         fd = try UnixSocket.listen(path: path)
     }
 
+    /// Accepts on `descriptor`, already bound and listening (a TCP socket, say); ``stop()``
+    /// removes no file.
+    package init(listening descriptor: Int32) {
+        path = ""
+        fd = descriptor
+    }
+
     /// Starts accepting; `onAccept` receives each new connected descriptor (close-on-exec) on
     /// the accept thread.
     package func start(onAccept: @escaping @Sendable (Int32) -> Void) {
@@ -42,7 +49,7 @@ package final class Listener: Sendable {
             return !stopped
         }
         guard first else { return }
-        unlink(path)
+        if !path.isEmpty { unlink(path) }
         // shutdown wakes the thread blocked in accept, which then closes the descriptor.
         shutdown(fd, Int32(SHUT_RDWR))
     }

@@ -6,6 +6,8 @@ package enum ControlRequest: Sendable, Equatable {
     case health
     /// Stop taking calls, let running ones finish within `timeout`, run the shutdown hook, exit 0.
     case shutdown(timeout: Duration)
+    /// A snapshot of the process's metrics registry (the reply carries it, wire-encoded).
+    case metrics
     /// Describe the hosted service's contract: its manifest, with the policies in force.
     case contract
     /// Report the state of the hosted service's method policies (cache hits and misses).
@@ -13,8 +15,9 @@ package enum ControlRequest: Sendable, Equatable {
 
     private static let healthOp: UInt8 = 1
     private static let shutdownOp: UInt8 = 2
-    private static let contractOp: UInt8 = 3
-    private static let policyStatisticsOp: UInt8 = 4
+    private static let metricsOp: UInt8 = 3
+    private static let contractOp: UInt8 = 4
+    private static let policyStatisticsOp: UInt8 = 5
 
     package var payload: [UInt8] {
         var writer = ByteWriter()
@@ -26,6 +29,8 @@ package enum ControlRequest: Sendable, Equatable {
             let (seconds, attoseconds) = timeout.components
             writer.writeInteger(Int64(seconds))
             writer.writeInteger(Int64(attoseconds / 1_000_000_000))
+        case .metrics:
+            writer.writeByte(Self.metricsOp)
         case .contract:
             writer.writeByte(Self.contractOp)
         case .policyStatistics:
@@ -43,6 +48,8 @@ package enum ControlRequest: Sendable, Equatable {
             let seconds = try reader.readInteger(Int64.self)
             let nanoseconds = try reader.readInteger(Int64.self)
             self = .shutdown(timeout: .seconds(seconds) + .nanoseconds(nanoseconds))
+        case Self.metricsOp:
+            self = .metrics
         case Self.contractOp:
             self = .contract
         case Self.policyStatisticsOp:

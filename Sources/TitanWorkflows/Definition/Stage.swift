@@ -1,6 +1,6 @@
 /// A stage of a ``WorkflowPlan``, typed by its result.
 ///
-/// Returned by ``WorkflowPlan/stage(_:after:when:retry:timeout:body:compensate:)`` and the other
+/// Returned by ``WorkflowPlan/stage(_:after:when:retry:timeout:body:compensate:)->Stage<T>`` and the other
 /// stage builders. Pass it to a later stage's `after:` to make that stage wait for this one,
 /// and read its result there with ``StageContext/result(of:)``. Because a stage can only name
 /// stages declared before it, every plan is acyclic.

@@ -5,7 +5,7 @@ public struct WorkflowOptions: Sendable {
     /// Attempts and backoff of every compensation. A compensation that still fails is reported
     /// in ``WorkflowError/compensations`` and the run ends ``WorkflowRunStatus/compensationFailed``.
     public var compensationRetry: RetryPolicy
-    /// Whether ``ProcessManager/workflow(_:journal:options:)`` resumes the journal's unfinished
+    /// Whether ``TitanPM/ProcessManager/workflow(_:journal:options:)`` resumes the journal's unfinished
     /// runs of the workflow before returning (see ``WorkflowRunner/resumeAll()``).
     public var resumeUnfinishedRuns: Bool
     let clock: WorkflowClock

@@ -3,7 +3,7 @@ import Synchronization
 import TitanPM
 
 /// Runs one ``Workflow``: starts runs, resumes the ones a crash interrupted, reports their
-/// status and events, and cancels them. Made by ``ProcessManager/workflow(_:journal:options:)``.
+/// status and events, and cancels them. Made by ``TitanPM/ProcessManager/workflow(_:journal:options:)``.
 ///
 /// ```swift
 /// let orders = try await pm.workflow(OrderProcessing(...), journalPath: "/var/lib/app/runs.sqlite")
@@ -23,7 +23,7 @@ public final class WorkflowRunner<W: Workflow>: Sendable {
     private let engine: WorkflowEngine
     private let active = Mutex<[WorkflowRunID: ActiveRun]>([:])
 
-    /// A runner of `workflow` on `journal`; prefer ``ProcessManager/workflow(_:journal:options:)``.
+    /// A runner of `workflow` on `journal`; prefer ``TitanPM/ProcessManager/workflow(_:journal:options:)``.
     ///
     /// Throws ``WorkflowError/Code/invalidDefinition`` if the plan is malformed.
     public init(_ workflow: W, journal: any WorkflowJournal, options: WorkflowOptions = WorkflowOptions()) throws {
@@ -150,7 +150,7 @@ public final class WorkflowRunner<W: Workflow>: Sendable {
     /// Stops every run of this runner where it stands, without compensating, and waits until
     /// they have stopped: running stages are cancelled and each run stays unfinished in the
     /// journal, so the next ``resumeAll()`` (typically in the next start of the program)
-    /// continues it. Call it before ``ProcessManager/shutdown(timeout:)``, so that runs whose
+    /// continues it. Call it before ``/TitanPM/ProcessManager/shutdown(timeout:)``, so that runs whose
     /// services are going away are not failed and compensated. The runner starts no runs
     /// afterwards (``WorkflowError/Code/suspended``).
     public func suspend() async {

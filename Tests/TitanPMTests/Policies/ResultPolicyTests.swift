@@ -142,15 +142,39 @@ extension TitanPMTests {
 
         // MARK: @Trace, @Metric
 
-        @Test func tracedAndMeasuredCallsRecordSpansCountersAndTimingsInTheChild() async throws {
+        /// Three calls of the traced and measured method (one fails) on `observatory`.
+        private func measureThrice(_ observatory: Observatory) async throws {
+            #expect(try await observatory.measure(fail: false) == 1)
+            #expect(try await observatory.measure(fail: false) == 1)
+            await #expect(throws: MathError.overflow) { try await observatory.measure(fail: true) }
+        }
+
+        @Test func withObservabilityOnACallHasOneServerSpanNamedByTraceAndOneSetOfMetrics() async throws {
             try await withProcessManager { pm in
                 let observatory = try await pm.spawn(Observatory.self)
-                #expect(try await observatory.measure(fail: false) == 1)
-                #expect(try await observatory.measure(fail: false) == 1)
-                await #expect(throws: MathError.overflow) { try await observatory.measure(fail: true) }
+                try await measureThrice(observatory)
                 let report = try await observatory.report()
-                #expect(report.spans == Array(repeating: "observatory.measure", count: 3))
-                #expect(report.failedSpans == 1)
+                let measured = report.spans.filter { $0.attributes["rpc.method"] == "measure(fail:)" }
+                #expect(measured.count == 3, "one span per call: \(measured)")
+                #expect(measured.allSatisfy { $0.name == "observatory.measure" && $0.kind == "server" })
+                #expect(measured.filter(\.isError).count == 1)
+                // @Metric defers to the telemetry's per-method figures: no second set.
+                #expect(report.calls == 0 && report.timings == 0)
+                let metrics = try await pm.metrics(of: observatory.id.process)
+                let method = try #require(metrics.methods["measure(fail:)"])
+                #expect(method.calls == 3 && method.errors == 1 && method.latency.count == 3)
+                #expect(metrics.snapshot.samples("observatory_measure_calls_total").isEmpty)
+            }
+        }
+
+        @Test func withObservabilityOffTraceAndMetricRecordTheirOwnSpanCountersAndTimings() async throws {
+            try await withProcessManager(observability: .disabled) { pm in
+                let observatory = try await pm.spawn(Observatory.self)
+                try await measureThrice(observatory)
+                let report = try await observatory.report()
+                #expect(report.spans.map(\.name) == Array(repeating: "observatory.measure", count: 3))
+                #expect(report.spans.allSatisfy { $0.kind == "server" })
+                #expect(report.spans.filter { $0.isError && $0.events.contains("exception") }.count == 1)
                 #expect(report.calls == 3 && report.errors == 1 && report.timings == 3)
             }
         }

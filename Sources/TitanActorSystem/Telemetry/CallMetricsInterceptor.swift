@@ -1,0 +1,133 @@
+import Synchronization
+import TitanCore
+import TitanTelemetry
+
+/// Records every call's count, errors by kind, duration and the calls in flight, per service
+/// and method, into a ``/TitanTelemetry/MetricsRegistry`` (see ``/TitanTelemetry/TitanMetricNames``).
+///
+/// Served calls are recorded with `side="server"` and the service this process hosts; calls
+/// made with `side="client"`, the callee's service as `resolve` names it, and the callee's
+/// process id. A `ProcessManager` installs one in the parent and in each child when its
+/// `ObservabilityOptions.metrics` is on.
+public struct CallMetricsInterceptor: CallInterceptor {
+    /// What the calling side knows of a callee.
+    public struct Callee: Sendable {
+        /// The callee's service name.
+        public var service: String
+        /// The process (or pool) id calls go to.
+        public var process: String
+
+        /// A callee named `service`, in `process`.
+        public init(service: String, process: String) {
+            self.service = service
+            self.process = process
+        }
+    }
+
+    private let registry: MetricsRegistry
+    private let service: String
+    private let resolve: @Sendable (ProcessActorID) -> Callee?
+    private let cache = InstrumentCache()
+
+    /// Records into `registry`: served calls under `service` (this process's service), calls
+    /// made under the service `resolve` names for the recipient (its type name if nil).
+    public init(registry: MetricsRegistry, service: String, resolve: @escaping @Sendable (ProcessActorID) -> Callee? = { _ in nil }) {
+        self.registry = registry
+        self.service = service
+        self.resolve = resolve
+    }
+
+    public func interceptIncoming(_ call: IncomingCall, next: (IncomingCall) async throws -> CallReply) async throws -> CallReply {
+        let instruments = cache.instruments(for: InstrumentKey(target: call.target.identifier, process: nil)) { [registry, service] in
+            CallInstruments(registry: registry, dimensions: [
+                (TitanMetricNames.service, service),
+                (TitanMetricNames.method, call.target.methodName),
+                (TitanMetricNames.side, "server"),
+            ])
+        }
+        return try await instruments.measure { try await next(call) }
+    }
+
+    public func interceptOutgoing(_ call: OutgoingCall, next: (OutgoingCall) async throws -> CallReply) async throws -> CallReply {
+        let key = InstrumentKey(target: call.target.identifier, process: call.recipient.process)
+        let instruments = cache.instruments(for: key) { [registry, resolve] in
+            let callee = resolve(call.recipient) ?? Callee(service: call.target.typeName, process: call.recipient.process.rawValue)
+            return CallInstruments(registry: registry, dimensions: [
+                (TitanMetricNames.service, callee.service),
+                (TitanMetricNames.method, call.target.methodName),
+                (TitanMetricNames.side, "client"),
+                (TitanMetricNames.process, callee.process),
+            ])
+        }
+        return try await instruments.measure { try await next(call) }
+    }
+
+    /// The kind an error is counted under: a ``/TitanCore/ProcessError``'s code, else the error's type.
+    public static func kind(of error: any Error) -> String {
+        if let error = error as? ProcessError { return error.code.rawValue }
+        return String(describing: type(of: error))
+    }
+}
+
+/// A method, and for calls made the process called.
+private struct InstrumentKey: Hashable, Sendable {
+    var target: String
+    var process: ProcessID?
+}
+
+/// The instruments of one method (and, calling, one callee), made once.
+private final class InstrumentCache: Sendable {
+    private let entries = Mutex<[InstrumentKey: CallInstruments]>([:])
+
+    func instruments(for key: InstrumentKey, make: () -> CallInstruments) -> CallInstruments {
+        if let found = entries.withLock({ $0[key] }) { return found }
+        let made = make()
+        return entries.withLock { entries in
+            if let found = entries[key] { return found }
+            // Keys come from peers' targets: keep the cache bounded.
+            if entries.count > 4096 { entries.removeAll() }
+            entries[key] = made
+            return made
+        }
+    }
+}
+
+private final class CallInstruments: Sendable {
+    let registry: MetricsRegistry
+    let dimensions: [(String, String)]
+    let calls: CounterBox
+    let duration: TimerBox
+    let inFlight: MeterBox
+    private let errors = Mutex<[String: CounterBox]>([:])
+
+    init(registry: MetricsRegistry, dimensions: [(String, String)]) {
+        self.registry = registry
+        self.dimensions = dimensions
+        calls = registry.counter(TitanMetricNames.calls, dimensions)
+        duration = registry.timer(TitanMetricNames.callDuration, dimensions)
+        inFlight = registry.meter(TitanMetricNames.callsInFlight, dimensions)
+    }
+
+    func measure(_ body: () async throws -> CallReply) async throws -> CallReply {
+        let start = ContinuousClock.now
+        inFlight.increment(by: 1)
+        defer {
+            inFlight.decrement(by: 1)
+            calls.increment(by: 1)
+            duration.recordNanoseconds(Int64(clamping: (ContinuousClock.now - start).wholeNanoseconds))
+        }
+        do {
+            return try await body()
+        } catch {
+            errorCounter(CallMetricsInterceptor.kind(of: error)).increment(by: 1)
+            throw error
+        }
+    }
+
+    private func errorCounter(_ kind: String) -> CounterBox {
+        if let found = errors.withLock({ $0[kind] }) { return found }
+        let counter = registry.counter(TitanMetricNames.callErrors, dimensions + [(TitanMetricNames.kind, kind)])
+        errors.withLock { $0[kind] = counter }
+        return counter
+    }
+}
