@@ -234,11 +234,13 @@ if !pinned {
     let total = quick ? 20_000 : 200_000
     let policied = try await pm.spawn(PoliciedBench.self, options: SpawnOptions(callTimeout: nil))
     var rawRates: [Double] = [], contractedRates: [Double] = [], uncontractedRates: [Double] = [], policiedRates: [Double] = []
+    var limitedRates: [Double] = []
     for _ in 0..<3 {
         rawRates.append(try await measureRawThroughput(messages: total * 5))
         contractedRates.append(try await measureThroughput(calls: total, concurrency: 64) { _ = try await contracted.add(1, 2) })
         uncontractedRates.append(try await measureThroughput(calls: total, concurrency: 64) { _ = try await service.add(1, 2) })
         policiedRates.append(try await measureThroughput(calls: total, concurrency: 64) { _ = try await policied.add(1, 2) })
+        limitedRates.append(try await measureThroughput(calls: total, concurrency: 64) { _ = try await policied.limited() })
     }
     func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
     let throughput = median(contractedRates)
@@ -246,6 +248,10 @@ if !pinned {
     report.add("throughput_64_per_s", throughput, "calls/s")
     report.add("throughput_64_uncontracted_per_s", median(uncontractedRates), "calls/s")
     report.add("throughput_64_policies_installed_per_s", median(policiedRates), "calls/s")
+    // A method whose rate limit is checked on every call (never reached here).
+    report.add("throughput_64_rate_limited_per_s", median(limitedRates), "calls/s")
+    report.add("throughput_policies_installed_vs_contracted_64", median(policiedRates) / throughput, "ratio")
+    report.add("throughput_rate_limited_vs_contracted_64", median(limitedRates) / throughput, "ratio")
     report.add("throughput_vs_raw_64", throughput / median(rawRates), "ratio")
     report.add("throughput_contracted_vs_uncontracted_64", throughput / median(uncontractedRates), "ratio")
     let affineThroughput = try await ProcessActorSystem.withAffinity(to: contracted) {
