@@ -16,7 +16,7 @@
 /// }
 /// ```
 ///
-/// On a distributed protocol that inherits ``TitanPolicies/ServiceInterface``, it describes
+/// On a distributed protocol that inherits ``/TitanPolicies/ServiceInterface``, it describes
 /// the protocol's interface instead (manifest and hash, as defaults of the protocol), so that
 /// a caller spawning a service by name as the protocol's `@Resolvable` stub has the process's
 /// interface checked against it:

@@ -10,7 +10,7 @@ import TitanWire
 /// target up by its mangled name on every call.
 ///
 /// A call's target is mapped to its index once per target identifier: the identifier is
-/// demangled and matched against the manifest's signatures (``ServiceManifest/dispatchIndex(for:)``);
+/// demangled and matched against the manifest's signatures (``/TitanPolicies/ServiceManifest/dispatchIndex(for:)``);
 /// a target with no entry (a generic method, or one this build does not know) keeps going
 /// through `executeDistributedTarget`.
 package protocol ContractDispatch: Sendable {

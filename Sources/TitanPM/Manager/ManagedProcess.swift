@@ -10,7 +10,7 @@ import TitanWire
 
 /// One logical process of a ``ProcessManager``: starts incarnations of its child, routes calls
 /// to the current one, and decides what an exit means (a requested stop, a restart under the
-/// ``RestartPolicy``, or the supervisor's call).
+/// ``/TitanCore/RestartPolicy``, or the supervisor's call).
 ///
 /// All state changes happen under one lock, and events are emitted under it, so a process's
 /// events arrive in the order its states changed. Callers waiting for a running incarnation

@@ -86,7 +86,7 @@ final class CallerPolicies: CallInterceptor {
         }
     }
 
-    /// Asks the method's breaker; throws ``PolicyError/Code/circuitOpen`` while it is open.
+    /// Asks the method's breaker; throws ``/TitanPolicies/PolicyError/Code/circuitOpen`` while it is open.
     /// Returns whether the call is the half-open probe.
     private func admit(_ method: CalledMethod) throws(PolicyError) -> Bool {
         guard method.hasBreaker else { return false }

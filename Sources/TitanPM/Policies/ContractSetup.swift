@@ -28,7 +28,7 @@ struct ContractSetup: Sendable {
 
     /// The setup of `type` spawned with `options`.
     ///
-    /// Throws ``PolicyError/Code/invalidPolicy`` when `options.policies` names a method the
+    /// Throws ``/TitanPolicies/PolicyError/Code/invalidPolicy`` when `options.policies` names a method the
     /// service does not have or asks for what only its attributes can provide.
     static func make<Service: ProcessService>(_ type: Service.Type, options: SpawnOptions) throws(PolicyError) -> ContractSetup {
         guard let contracted = Service.self as? any ContractedService.Type else { return try uncontracted(options) }
@@ -37,7 +37,7 @@ struct ContractSetup: Sendable {
     }
 
     /// The setup of a service spawned by name as `stub`, whose type the caller does not have;
-    /// a stub of a `@ServiceContract` protocol (a ``ServiceInterface``) has its contract checked.
+    /// a stub of a `@ServiceContract` protocol (a ``/TitanPolicies/ServiceInterface``) has its contract checked.
     static func byName<Stub>(_ stub: Stub.Type, options: SpawnOptions) throws(PolicyError) -> ContractSetup {
         guard let interface = Stub.self as? any ServiceInterface.Type else { return try uncontracted(options) }
         return ContractSetup(try interface.manifest.applying(options.policies), health: nil, checksContract: true)

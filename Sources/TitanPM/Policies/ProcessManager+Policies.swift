@@ -16,7 +16,7 @@ extension ProcessManager {
     /// `@ServiceContract` generated; otherwise the process is asked (and its answer kept).
     /// Nil for a service without a contract.
     ///
-    /// Throws ``ProcessError/Code/unknownProcess`` for an id this manager does not have, and
+    /// Throws ``/TitanCore/ProcessError/Code/unknownProcess`` for an id this manager does not have, and
     /// what asking a process that is not running throws.
     public func manifest(of id: ProcessID) async throws -> ServiceManifest? {
         try await requireEntry(id).contractManifest()
@@ -44,7 +44,7 @@ extension ProcessManager {
     /// For a process that may host another build of its service: compares its interface hash
     /// with the caller's and stops it if they differ.
     ///
-    /// Throws ``ContractError`` naming the methods that differ.
+    /// Throws ``/TitanPolicies/ContractError`` naming the methods that differ.
     func verifyContract(of process: ManagedProcess, _ contract: ContractSetup) async throws {
         guard contract.checksContract, let expected = contract.manifest else { return }
         let timeout = process.options.startTimeout

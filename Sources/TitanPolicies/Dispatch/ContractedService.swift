@@ -22,12 +22,12 @@ public protocol ServiceInterface {
 /// manifest, its interface hash, and a dispatch table that runs a call on a local instance
 /// without looking the target up by its mangled name.
 ///
-/// The dispatch table is indexed by a method's position in ``manifest``; the runtime maps a
+/// The dispatch table is indexed by a method's position in ``ServiceInterface/manifest``; the runtime maps a
 /// call's target to that index once per target identifier (with
 /// ``ServiceManifest/dispatchIndex(for:)``) and calls ``dispatch(method:on:arguments:result:)``
 /// for every call after that.
 public protocol ContractedService: ServiceInterface {
-    /// Runs the method at `index` in ``manifest`` on `actor`: decodes its arguments from
+    /// Runs the method at `index` in ``ServiceInterface/manifest`` on `actor`: decodes its arguments from
     /// `arguments`, checks its `@Validate` rules (throwing ``PolicyError`` before the body
     /// runs, or on an invalid result), calls it, and hands the result to `result`.
     ///

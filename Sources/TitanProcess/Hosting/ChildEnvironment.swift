@@ -58,7 +58,7 @@ package struct ChildEnvironment: Sendable, Equatable {
 
     /// Method policies given at spawn, by method key.
     ///
-    /// Throws ``ProcessError/Code/configurationFailed`` if they do not decode (a parent of
+    /// Throws ``/TitanCore/ProcessError/Code/configurationFailed`` if they do not decode (a parent of
     /// another version started this child).
     package func policies() throws -> [String: MethodPolicies] {
         guard let encodedPolicies else { return [:] }

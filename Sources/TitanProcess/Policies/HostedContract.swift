@@ -15,7 +15,7 @@ package struct HostedContract: Sendable {
     /// Sets up `service`'s contract in `system`: applies `overrides` (policies given at spawn)
     /// and installs the serving policies after the service's own interceptors.
     ///
-    /// Throws ``PolicyError/Code/invalidPolicy`` if `overrides` cannot be enforced.
+    /// Throws ``/TitanPolicies/PolicyError/Code/invalidPolicy`` if `overrides` cannot be enforced.
     package static func install<Service: ProcessService>(
         _ service: Service,
         overrides: [String: MethodPolicies],

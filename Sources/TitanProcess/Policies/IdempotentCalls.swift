@@ -31,7 +31,7 @@ final class IdempotentCalls: Sendable {
 
     /// The reply of the call with `key`: stored, awaited from the call running now, or made
     /// by `body` (at most one `body` runs per key at a time). Waiting ends at `deadline`
-    /// with ``ProcessError/Code/timedOut``.
+    /// with ``/TitanCore/ProcessError/Code/timedOut``.
     func once(_ key: String, deadline: ClockInstant?, _ body: () async throws -> CallReply) async throws -> CallReply {
         let seq = nextWaiter.wrappingAdd(1, ordering: .relaxed).oldValue
         let clock = clock

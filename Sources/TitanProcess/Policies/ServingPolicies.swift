@@ -18,7 +18,7 @@ import Tracing
 /// A call to a method without policies passes straight through.
 ///
 /// For a call, in order: the policy keys are read from its arguments (only those the keys
-/// name are decoded); the rate limit refuses it with ``PolicyError/Code/rateLimited`` before
+/// name are decoded); the rate limit refuses it with ``/TitanPolicies/PolicyError/Code/rateLimited`` before
 /// anything else runs; a repeat of an idempotent call is answered with the stored reply (a
 /// concurrent one waits for it); a cached reply answers it; otherwise the method runs, under
 /// its span and timer, bounded by its timeout, healed and run once more if it fails; after it
@@ -157,7 +157,7 @@ package final class ServingPolicies: CallInterceptor {
     }
 
     /// Runs `body`, cancelling its task when the method's timeout (or the caller's deadline,
-    /// if sooner) passes; throws ``PolicyError/Code/timedOut`` then.
+    /// if sooner) passes; throws ``/TitanPolicies/PolicyError/Code/timedOut`` then.
     private func bounded(_ call: IncomingCall, _ method: ServedMethod, _ body: () async throws -> CallReply) async throws -> CallReply {
         guard let limit = method.policies.timeout?.limit else { return try await body() }
         let clock = system.clock
