@@ -37,6 +37,8 @@ public final class ProcessActorSystem: DistributedActorSystem, Sendable {
 
     private struct WeakActor {
         weak var actor: (any DistributedActor)?
+        /// The dispatch table of a `@ServiceContract` actor.
+        var contract: (any ContractDispatch)?
     }
 
     private struct LocalActors {
@@ -128,9 +130,10 @@ public final class ProcessActorSystem: DistributedActorSystem, Sendable {
     /// Called by the runtime once a local actor is initialised: from now on calls that
     /// arrive for its id reach it. The system holds it weakly.
     public func actorReady<Act>(_ actor: Act) where Act: DistributedActor, Act.ID == ProcessActorID {
+        let contract = ContractTables.table(for: Act.self)
         local.withLock { local in
             local.reserved.remove(actor.id)
-            local.actors[actor.id] = WeakActor(actor: actor)
+            local.actors[actor.id] = WeakActor(actor: actor, contract: contract)
         }
     }
 
@@ -145,6 +148,14 @@ public final class ProcessActorSystem: DistributedActorSystem, Sendable {
 
     package func localActor(_ id: ProcessActorID) -> (any DistributedActor)? {
         local.withLock { $0.actors[id]?.actor }
+    }
+
+    /// The local actor `id` and, for a `@ServiceContract` actor, its dispatch table.
+    package func localTarget(_ id: ProcessActorID) -> (actor: any DistributedActor, contract: (any ContractDispatch)?)? {
+        local.withLock { local in
+            guard let entry = local.actors[id], let actor = entry.actor else { return nil }
+            return (actor, entry.contract)
+        }
     }
 
     /// Called by `Act.resolve(id:using:)`: the local actor with `id` if this process hosts

@@ -10,13 +10,6 @@ import TitanTransport
 import TitanWire
 
 /// A fresh directory under /tmp.
-private func makeTemporaryDirectory(_ prefix: String) throws -> String {
-    var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)
-    let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-    try #require(made != nil)
-    return String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-}
-
 private func entries(_ directory: String) -> Set<String> {
     guard let dir = opendir(directory) else { return [] }
     defer { closedir(dir) }
@@ -64,9 +57,9 @@ extension TitanPMTests {
             // namespace: there is no socket directory to swap, to fall back from, or to clean.
             // A TMPDIR that is long, and is a link another user could have swapped, is not
             // touched, and neither is /tmp.
-            var base = try makeTemporaryDirectory("titan-long")
+            var base = makeTemporaryDirectory("titan-long")
             let top = base
-            let link = try makeTemporaryDirectory("titan-link") + "/tmpdir"
+            let link = makeTemporaryDirectory("titan-link") + "/tmpdir"
             defer {
                 unlink(link)
                 rmdir(String(link[..<link.lastIndex(of: "/")!]))

@@ -125,8 +125,10 @@ extension TitanPMTests {
 
         @Test func aWrongResolvableProtocolIsRefusedAndTheChildKeepsServing() async throws {
             try await withProcessManager { pm in
-                // A calculator spawned by name as a Greeting: `greet` is not among its methods.
-                let wrong = try await pm.spawn(service: "calculator", as: $Greeting.self, options: SpawnOptions(executable: testHostPath))
+                // A calculator resolved as a Greeting: `greet` is not among its methods. (Spawned
+                // by name as a Greeting it is refused before any call: the contract check.)
+                let calculator = try await pm.spawn(Calculator.self)
+                let wrong = try $Greeting.resolve(id: calculator.id, using: pm.actorSystem)
                 do {
                     _ = try await wrong.greet("titan")
                     Issue.record("greet ran on a Calculator")

@@ -189,8 +189,8 @@ package final class CallServer: Sendable {
     }
 
     /// Cancels the task of call `id`, if it is running (a `cancel` frame, which follows its
-    /// call on the same connection).
-    private func cancelRunning(_ id: UInt64) {
+    /// call on the same connection, or a policy such as `@Timeout` in the serving process).
+    package func cancelRunning(_ id: UInt64) {
         let running = state.withLock { $0.running[id] }
         if case .task(let task) = running { task.cancel() }
     }
@@ -211,7 +211,7 @@ package final class CallServer: Sendable {
         }
         track(id) {
             Task.immediate(executorPreference: executor) { [self] in
-                let outcome = await system.execute(envelope, channel: streams)
+                let outcome = await system.execute(envelope, channel: streams, origin: (self, id))
                 finish(id, outcome)
                 system.callFinished()
             }

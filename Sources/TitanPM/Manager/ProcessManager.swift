@@ -44,6 +44,8 @@ public final class ProcessManager: Sendable {
     /// What this manager records about its processes (see ``ObservabilityOptions``).
     let telemetry: ManagerTelemetry
     private let hub = EventHub()
+    /// Circuit breaker and health check events (see ``policyEvents``).
+    let policyBroadcast = Broadcast<PolicyEvent>()
     private let state: Mutex<State>
 
     private static let instances = Mutex(0)
@@ -125,12 +127,14 @@ public final class ProcessManager: Sendable {
     ) async throws -> Service {
         let name = options.name ?? Service.name
         let version = options.version ?? Service.version
+        let contract = try ContractSetup.make(Service.self, options: options)
         switch options.isolation {
         case .inProcess:
             let id = try makeID(name)
             let entry = try await InProcessService.start(
                 Service.self, id: id, name: name, version: version, configuration: configuration,
-                options: options, caller: actorSystem, events: hub, telemetry: telemetry
+                options: options, caller: actorSystem, events: hub,
+                policies: callerPolicies(for: id, contract, breakers: true), telemetry: telemetry
             )
             insert(entry)
             actorSystem.register(route: entry, for: id)
@@ -138,7 +142,7 @@ public final class ProcessManager: Sendable {
         case .process:
             let id = try await launch(
                 name: name, version: version, serviceType: _mangledTypeName(Service.self),
-                configuration: configuration, options: options
+                configuration: configuration, options: options, contract: contract
             ).id
             return try Service.resolve(id: ProcessActorID(process: id, instance: 0), using: actorSystem)
         }
@@ -167,22 +171,26 @@ public final class ProcessManager: Sendable {
         }
         let id = try await launch(
             name: options.name ?? name, version: options.version ?? "", serviceType: nil,
-            serviceName: name, configuration: configuration, options: options
+            serviceName: name, configuration: configuration, options: options,
+            contract: try ContractSetup.byName(Stub.self, options: options)
         ).id
         return try Stub.resolve(id: ProcessActorID(process: id, instance: 0), using: actorSystem)
     }
 
-    /// Starts `type` in a child process for a pool or supervisor, which looks after it.
+    /// Starts `type` in a child process for a pool or supervisor, which looks after it. A
+    /// pool's workers (`pooled`) leave the caller's policies to the pool.
     func launchProcess<Service: ProcessService>(
         _ type: Service.Type,
         name: String,
         configuration: Service.Configuration,
         options: SpawnOptions,
-        supervisorHook: (@Sendable (Int, Termination) -> Void)? = nil
+        supervisorHook: (@Sendable (Int, Termination) -> Void)? = nil,
+        pooled: Bool = false
     ) async throws -> ManagedProcess {
         try await launch(
             name: name, version: options.version ?? Service.version, serviceType: _mangledTypeName(Service.self),
-            configuration: configuration, options: options, supervisorHook: supervisorHook
+            configuration: configuration, options: options, contract: try ContractSetup.make(Service.self, options: options),
+            supervisorHook: supervisorHook, pooled: pooled
         )
     }
 
@@ -237,7 +245,9 @@ public final class ProcessManager: Sendable {
         serviceName: String? = nil,
         configuration: some Codable & Sendable,
         options: SpawnOptions,
-        supervisorHook: (@Sendable (Int, Termination) -> Void)? = nil
+        contract: ContractSetup,
+        supervisorHook: (@Sendable (Int, Termination) -> Void)? = nil,
+        pooled: Bool = false
     ) async throws -> ManagedProcess {
         let id = try makeID(name)
         let listenPrefix = socketDirectory()
@@ -253,6 +263,7 @@ public final class ProcessManager: Sendable {
             processID: id,
             parentPID: getpid(),
             maxFrameSize: options.maxMessageSize,
+            policies: options.policies,
             telemetry: telemetry.childTelemetry,
             logLevel: telemetry.options.logs.childLogLevel.rawValue
         )
@@ -282,12 +293,14 @@ public final class ProcessManager: Sendable {
         }
         let process = ManagedProcess(
             id: id, name: name, version: version, spec: spec, options: options, events: hub, system: actorSystem,
-            supervisorHook: supervisorHook, output: output
+            supervisorHook: supervisorHook, policies: pooled ? nil : callerPolicies(for: id, contract, breakers: true),
+            manifest: contract.manifest, ownerReplacesIt: pooled, output: output
         )
         insert(process)
         actorSystem.register(route: process, for: id)
         do {
             try await process.launch()
+            try await verifyContract(of: process, contract)
         } catch {
             actorSystem.unregisterRoute(for: id)
             state.withLock { state in
@@ -298,6 +311,9 @@ public final class ProcessManager: Sendable {
             throw error
         }
         logger.debug("spawned", metadata: ["process": "\(id)", "pid": "\(process.info.pid ?? 0)"])
+        if let probe = contract.health {
+            process.monitorHealth(probe) { [policyBroadcast] in policyBroadcast.emit($0) }
+        }
         return process
     }
 
@@ -393,7 +409,7 @@ public final class ProcessManager: Sendable {
         state.withLock { $0.entries[id] }
     }
 
-    private func requireEntry(_ id: ProcessID) throws -> any ManagedEntry {
+    func requireEntry(_ id: ProcessID) throws -> any ManagedEntry {
         guard let entry = entry(id) else { throw ProcessError.unknownProcess(id) }
         return entry
     }
@@ -454,6 +470,7 @@ public final class ProcessManager: Sendable {
             await shutdown(timeout: timeout, deadline: deadline)
         }
         hub.finish()
+        policyBroadcast.finish()
         telemetry.stop()
     }
 

@@ -1,6 +1,7 @@
 import Glibc
 import TitanActorSystem
 import TitanCore
+import TitanPolicies
 import TitanTransport
 import TitanWire
 
@@ -18,6 +19,7 @@ package struct ChildEnvironment: Sendable, Equatable {
     static let processIDKey = "TITAN_PM_PROCESS_ID"
     static let parentKey = "TITAN_PM_PARENT_PID"
     static let maxFrameKey = "TITAN_PM_MAX_FRAME"
+    static let policiesKey = "TITAN_PM_POLICIES"
     static let telemetryKey = "TITAN_PM_TELEMETRY"
     static let logLevelKey = "TITAN_PM_LOG_LEVEL"
     static let stopTimeoutKey = "TITAN_PM_STOP_TIMEOUT_MS"
@@ -37,6 +39,8 @@ package struct ChildEnvironment: Sendable, Equatable {
     package var processID: ProcessID
     package var parentPID: Int32
     package var maxFrameSize: Int
+    /// Method policies given at spawn, by method key, encoded for the environment.
+    private var encodedPolicies: String?
     /// What the child records for the parent.
     package var telemetry: ChildTelemetry
     /// The lowest level of swift-log records the child forwards (a `Logger.Level` raw value).
@@ -47,15 +51,28 @@ package struct ChildEnvironment: Sendable, Equatable {
 
     package init(
         serviceType: String?, serviceName: String, processID: ProcessID, parentPID: Int32, maxFrameSize: Int,
-        telemetry: ChildTelemetry = [], logLevel: String? = nil
+        policies: [String: MethodPolicies] = [:], telemetry: ChildTelemetry = [], logLevel: String? = nil
     ) {
         self.serviceType = serviceType
         self.serviceName = serviceName
         self.processID = processID
         self.parentPID = parentPID
         self.maxFrameSize = maxFrameSize
+        encodedPolicies = policies.isEmpty ? nil : (try? WireEncoder().encode(policies)).map(Hex.encode)
         self.telemetry = telemetry
         self.logLevel = logLevel
+    }
+
+    /// Method policies given at spawn, by method key.
+    ///
+    /// Throws ``/TitanCore/ProcessError/Code/configurationFailed`` if they do not decode (a parent of
+    /// another version started this child).
+    package func policies() throws -> [String: MethodPolicies] {
+        guard let encodedPolicies else { return [:] }
+        guard let bytes = Hex.decode(encodedPolicies), let policies = try? WireDecoder().decode([String: MethodPolicies].self, from: bytes) else {
+            throw ProcessError(.configurationFailed, "the method policies given at spawn do not decode")
+        }
+        return policies
     }
 
     /// The variables to add to the child's environment.
@@ -69,6 +86,7 @@ package struct ChildEnvironment: Sendable, Equatable {
             Self.stopTimeoutKey: String(stopTimeout.components.seconds * 1000 + stopTimeout.components.attoseconds / 1_000_000_000_000_000),
         ]
         variables[Self.serviceTypeKey] = serviceType
+        variables[Self.policiesKey] = encodedPolicies
         if !telemetry.isEmpty { variables[Self.telemetryKey] = String(telemetry.rawValue) }
         variables[Self.logLevelKey] = logLevel
         return variables
@@ -85,7 +103,7 @@ package struct ChildEnvironment: Sendable, Equatable {
               let process = value(processIDKey),
               let parent = value(parentKey).flatMap({ Int32($0) })
         else { return nil }
-        return ChildEnvironment(
+        var environment = ChildEnvironment(
             serviceType: value(serviceTypeKey),
             serviceName: name,
             processID: ProcessID(process),
@@ -94,11 +112,13 @@ package struct ChildEnvironment: Sendable, Equatable {
             telemetry: ChildTelemetry(rawValue: value(telemetryKey).flatMap { UInt8($0) } ?? 0),
             logLevel: value(logLevelKey)
         ).with(stopTimeout: value(stopTimeoutKey).flatMap { Int64($0) }.map { .milliseconds($0) })
+        environment.encodedPolicies = value(policiesKey)
+        return environment
     }
 
     /// Removes the variables so that processes this child starts are not mistaken for children.
     package static func clear() {
-        for key in [roleKey, serviceTypeKey, serviceNameKey, processIDKey, parentKey, maxFrameKey, telemetryKey, logLevelKey, stopTimeoutKey] {
+        for key in [roleKey, serviceTypeKey, serviceNameKey, processIDKey, parentKey, maxFrameKey, policiesKey, telemetryKey, logLevelKey, stopTimeoutKey] {
             unsetenv(key)
         }
     }

@@ -5,6 +5,7 @@ import Logging
 import Synchronization
 import TitanActorSystem
 import TitanCore
+import TitanPolicies
 import TitanTelemetry
 import TitanTransport
 import TitanWire
@@ -170,6 +171,12 @@ package enum ProcessHost {
         }
         system.setHostInfo(service: S.name, version: S.version)
         for interceptor in S.interceptors { system.addInterceptor(interceptor) }
+        let contract: HostedContract
+        do {
+            contract = try HostedContract.install(service, overrides: try environment.policies(), in: system)
+        } catch let error as PolicyError {
+            throw ProcessError(.configurationFailed, "\(error)")
+        }
 
         let listener = try bootstrap.listenAddress.map { address in
             try Listener(path: address, maxConnections: bootstrap.limits.maxConnections, allowedUID: geteuid())
@@ -177,6 +184,7 @@ package enum ProcessHost {
         let hosted = HostedService(
             service: service,
             system: system,
+            contract: contract,
             listener: listener,
             health: { await service.whenLocal { await $0.health() } ?? .healthy },
             probe: { await service.whenLocal { _ in } },
@@ -215,7 +223,7 @@ extension ProcessHost {
         }
         guard telemetry.contains(.metrics) || telemetry.contains(.tracing) else { return nil }
         let registry = MetricsRegistry()
-        system.enableTelemetry(ProcessTelemetry(registry: registry, tracing: telemetry.contains(.tracing)))
+        system.enableTelemetry(ProcessTelemetry(registry: registry, tracing: telemetry.contains(.tracing), metrics: telemetry.contains(.metrics)))
         if telemetry.contains(.tracing) { system.addInterceptor(TracingInterceptor()) }
         guard telemetry.contains(.metrics) else { return nil }
         system.addInterceptor(CallMetricsInterceptor(registry: registry, service: service))
@@ -228,6 +236,7 @@ extension ProcessHost {
 private final class HostedService: Sendable {
     let service: any ProcessService
     let system: ProcessActorSystem
+    let contract: HostedContract
     let listener: Listener?
     let health: @Sendable () async -> HealthStatus
     /// Returns once the service's actor has run a job: it is not stuck.
@@ -240,6 +249,7 @@ private final class HostedService: Sendable {
     init(
         service: any ProcessService,
         system: ProcessActorSystem,
+        contract: HostedContract,
         listener: Listener?,
         health: @escaping @Sendable () async -> HealthStatus,
         probe: @escaping @Sendable () async -> Void,
@@ -250,6 +260,7 @@ private final class HostedService: Sendable {
         self.registry = registry
         self.service = service
         self.system = system
+        self.contract = contract
         self.listener = listener
         self.health = health
         self.probe = probe
@@ -262,7 +273,7 @@ private final class HostedService: Sendable {
     /// its metrics); health and heartbeats need the actor.
     func handle(_ request: ControlRequest, reply: @escaping ControlChannel.Reply) {
         switch request {
-        case .shutdown, .cancel, .metrics:
+        case .shutdown, .cancel, .metrics, .contract, .policyStatistics:
             Task.immediate { reply(await self.handle(request)) }
         case .health, .heartbeat:
             Task { reply(await self.handle(request)) }
@@ -292,6 +303,8 @@ private final class HostedService: Sendable {
             } catch {
                 return .failure(ProcessError.encodingFailed("\(error)"))
             }
+        case .contract, .policyStatistics:
+            return contract.answer(request, encoder: system.makeEncoder())
         }
     }
 

@@ -60,8 +60,8 @@ package final class ChildProcess: Sendable {
     private let nextWaiter = Atomic<UInt64>(0)
 
     private init(
-        id: ProcessID, pid: Int32, pidfd: Int32, controlFD: Int32, link: ControlLink, output: ChildOutputReader, clock: any RuntimeClock,
-        onExit: @escaping @Sendable (ChildExit) -> Void
+        id: ProcessID, pid: Int32, pidfd: Int32, controlFD: Int32, link: ControlLink, output: ChildOutputReader, listenAddress: String?,
+        clock: any RuntimeClock, onExit: @escaping @Sendable (ChildExit) -> Void
     ) {
         self.id = id
         secret = .generate()

@@ -1,11 +1,11 @@
 import TitanCore
 
 /// Requests to the hosting runtime, not to the service's actor — health, stop, heartbeat,
-/// cancellation, metrics. They travel only on a child's control channel (descriptor 4, see
+/// cancellation, metrics, the service's contract and its policies' statistics. They travel only on a child's control channel (descriptor 4, see
 /// ``ControlChannelMessage``), whose other end only the manager holds and which a thread no user
 /// code runs on reads, so a busy service still answers; a `control` frame on a calls'
-/// connection is refused. Op codes: health 1, shutdown 2, metrics 3, heartbeat 4, cancel 5; any
-/// other is a ``WireError/malformed(_:)`` error.
+/// connection is refused. Op codes: health 1, shutdown 2, metrics 3, heartbeat 4, cancel 5,
+/// contract 6, policy statistics 7; any other is a ``WireError/malformed(_:)`` error.
 package enum ControlRequest: Sendable, Equatable {
     /// Ask the service's ``ProcessService/health()``.
     case health
@@ -18,12 +18,18 @@ package enum ControlRequest: Sendable, Equatable {
     case heartbeat
     /// The caller of call `callID` on the manager's connection gave up: cancel its task.
     case cancel(callID: UInt64)
+    /// Describe the hosted service's contract: its manifest, with the policies in force.
+    case contract
+    /// Report the state of the hosted service's method policies (cache hits and misses).
+    case policyStatistics
 
     private static let healthOp: UInt8 = 1
     private static let shutdownOp: UInt8 = 2
     private static let metricsOp: UInt8 = 3
     private static let heartbeatOp: UInt8 = 4
     private static let cancelOp: UInt8 = 5
+    private static let contractOp: UInt8 = 6
+    private static let policyStatisticsOp: UInt8 = 7
 
     package var payload: [UInt8] {
         var writer = ByteWriter()
@@ -40,6 +46,10 @@ package enum ControlRequest: Sendable, Equatable {
         case .cancel(let callID):
             writer.writeByte(Self.cancelOp)
             writer.writeInteger(callID)
+        case .contract:
+            writer.writeByte(Self.contractOp)
+        case .policyStatistics:
+            writer.writeByte(Self.policyStatisticsOp)
         }
         return writer.bytes
     }
@@ -75,6 +85,10 @@ package enum ControlRequest: Sendable, Equatable {
             self = .heartbeat
         case Self.cancelOp:
             self = .cancel(callID: try reader.readInteger(UInt64.self))
+        case Self.contractOp:
+            self = .contract
+        case Self.policyStatisticsOp:
+            self = .policyStatistics
         case let op:
             throw .malformed("unknown control request \(op)")
         }

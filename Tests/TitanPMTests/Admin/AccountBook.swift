@@ -2,10 +2,11 @@ import Distributed
 import TitanPM
 import TitanPMMacros
 
-/// A service with a `@ServiceContract` manifest, so the admin endpoint can show its policies.
+/// A service with a `@ServiceContract` manifest, so the admin endpoint can show its policies
+/// (not `Ledger`: that one is the contract tests').
 @ServiceContract
-distributed actor Ledger: ProcessService {
-    static let name = "ledger"
+distributed actor AccountBook: ProcessService {
+    static let name = "account-book"
 
     private var balances: [String: Int] = [:]
 
