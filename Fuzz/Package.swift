@@ -10,12 +10,32 @@ let fuzzerFlags: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
 
 let package = Package(
     name: "titan-fuzz",
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+    ],
     targets: [
         .target(name: "CTitan"),
         .target(name: "TitanCore", dependencies: ["CTitan"]),
         .target(name: "TitanWire", dependencies: ["TitanCore"]),
         .target(name: "TitanTransport", dependencies: ["TitanCore", "TitanWire", "CTitan"]),
-        .target(name: "TitanActorSystem", dependencies: ["TitanCore", "TitanWire", "TitanTransport"]),
+        .target(name: "TitanPolicies", dependencies: ["TitanCore"]),
+        .target(
+            name: "TitanTelemetry",
+            dependencies: [
+                "TitanCore", "TitanWire",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "TitanActorSystem",
+            dependencies: [
+                "TitanCore", "TitanPolicies", "TitanWire", "TitanTransport", "TitanTelemetry",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]
+        ),
         .executableTarget(
             name: "fuzz-frame-reader",
             dependencies: ["TitanCore", "TitanWire", "TitanTransport"],
