@@ -12,6 +12,7 @@ import PackageDescription
 //   TitanTransport    frame connections: Unix sockets, and an in-memory one for tests
 //   TitanTelemetry    a process's metrics registry (a swift-metrics backend), log records
 //   TitanWire         bytes, the binary Codable format, frames, the call envelope
+//   TitanPolicies     method policies as pure state machines, the service manifest, dispatch protocols
 //   TitanCore         vocabulary: ids, errors, signals, backoff, clocks, waiters (no I/O)
 //   CTitan            Linux calls Glibc does not export
 //
@@ -31,7 +32,7 @@ let package = Package(
         .library(name: "TitanPM", targets: ["TitanPM"]),
         .library(name: "TitanPMTestKit", targets: ["TitanPMTestKit"]),
         .library(name: "TitanPrometheus", targets: ["TitanPrometheus"]),
-        // Policy state machines and the service manifest's value types: no dependencies.
+        // Policy state machines and the service manifest's value types (on TitanCore only).
         .library(name: "TitanPolicies", targets: ["TitanPolicies"]),
         // `@ServiceContract` and the policy attributes. Only users who import this product
         // compile swift-syntax; `TitanPM` never depends on it.
@@ -47,9 +48,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
-        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-otel/swift-w3c-trace-context.git", from: "1.0.0"),
         .package(url: "https://github.com/swiftlang/swift-syntax", from: "603.0.1"),
@@ -80,14 +81,15 @@ let package = Package(
         .target(
             name: "TitanActorSystem",
             dependencies: [
-                "TitanCore", "TitanWire", "TitanTransport", "TitanTelemetry",
+                "TitanCore", "TitanPolicies", "TitanWire", "TitanTransport", "TitanTelemetry",
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]
         ),
         .target(
             name: "TitanProcess",
             dependencies: [
-                "TitanCore", "TitanWire", "TitanTransport", "TitanTelemetry", "TitanActorSystem", "CTitan",
+                "TitanCore", "TitanPolicies", "TitanWire", "TitanTransport", "TitanTelemetry", "TitanActorSystem", "CTitan",
+                // @Metric and @Trace (with observability off) record through these API packages.
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
@@ -96,7 +98,7 @@ let package = Package(
         .target(
             name: "TitanPM",
             dependencies: [
-                "CTitan", "TitanCore", "TitanWire", "TitanTransport", "TitanTelemetry", "TitanActorSystem", "TitanProcess",
+                "CTitan", "TitanCore", "TitanPolicies", "TitanWire", "TitanTransport", "TitanTelemetry", "TitanActorSystem", "TitanProcess",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
@@ -120,8 +122,9 @@ let package = Package(
         // simulation, the manual clock and the in-memory transport.
         .target(name: "TitanPMTestKit", dependencies: ["TitanPM", "CTitanTestKit"]),
         // Rate limiters, circuit breaker, retry, cache, idempotency, validation and the service
-        // manifest: pure state machines that take the time as a parameter.
-        .target(name: "TitanPolicies"),
+        // manifest: pure state machines that take the time as a parameter. The actor system
+        // dispatches contracted services through its protocols; the runtime enforces them.
+        .target(name: "TitanPolicies", dependencies: ["TitanCore"]),
         // The compiler plugin behind `TitanPMMacros`; it shares the manifest types (and so the
         // canonical text and interface hash) with the runtime through `TitanPolicies`.
         .macro(
@@ -178,7 +181,7 @@ let package = Package(
         .executableTarget(
             name: "titan-demo",
             dependencies: [
-                "TitanPM", "TitanAdmin", "TitanDashboard",
+                "TitanPM", "TitanPMMacros", "TitanAdmin", "TitanDashboard",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -187,7 +190,7 @@ let package = Package(
         .executableTarget(
             name: "titan-bench",
             dependencies: [
-                "TitanPM", "TitanWire", "TitanTransport", "CTitan", "TitanWorkflows",
+                "TitanPM", "TitanPMMacros", "TitanWire", "TitanTransport", "CTitan", "TitanWorkflows",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
@@ -209,6 +212,7 @@ let package = Package(
             ],
             path: "Examples/observed-server"
         ),
+        .executableTarget(name: "contracted-server", dependencies: ["TitanPM", "TitanPMMacros"], path: "Examples/contracted-server"),
         .executableTarget(name: "operated-server", dependencies: ["TitanPM", "TitanAdmin", "TitanDashboard"], path: "Examples/operated-server"),
 
         // Kill storms under load, and what they leave behind: `swift run -c release titan-chaos`.
@@ -221,11 +225,12 @@ let package = Package(
         .target(
             name: "TitanTestServices",
             dependencies: [
-                "TitanPM",
+                "TitanPM", "TitanPMMacros",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "W3CTraceContext", package: "swift-w3c-trace-context"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             path: "Tests/TitanTestServices"
         ),

@@ -1,7 +1,6 @@
 #define _GNU_SOURCE
 #include "CTitanAdmin.h"
 #include <stdint.h>
-#include <sys/socket.h>
 
 // One record of the Swift runtime's accessible-function table (swift/ABI/Metadata.h,
 // TargetAccessibleFunctionRecord): relative pointers to the name, generic environment,
@@ -27,14 +26,4 @@ size_t titan_accessible_function_count(void) {
 const char *titan_accessible_function_name(size_t index) {
     const AccessibleFunctionRecord *record = (const AccessibleFunctionRecord *)__start_swift5_accessible_functions + index;
     return (const char *)&record->name + record->name;
-}
-
-int titan_peer_credentials(int fd, uid_t *uid, gid_t *gid, pid_t *pid) {
-    struct ucred credentials;
-    socklen_t length = sizeof(credentials);
-    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0) return -1;
-    *uid = credentials.uid;
-    *gid = credentials.gid;
-    *pid = credentials.pid;
-    return 0;
 }

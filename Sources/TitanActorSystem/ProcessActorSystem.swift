@@ -37,6 +37,8 @@ public final class ProcessActorSystem: DistributedActorSystem, Sendable {
 
     private struct WeakActor {
         weak var actor: (any DistributedActor)?
+        /// The dispatch table of a `@ServiceContract` actor.
+        var contract: (any ContractDispatch)?
     }
 
     private struct LocalActors {
@@ -58,7 +60,6 @@ public final class ProcessActorSystem: DistributedActorSystem, Sendable {
     let admission = Mutex(Admission())
     private let hostInfo: Mutex<Welcome>
     let telemetryBox = Mutex<ProcessTelemetry?>(nil)
-    private let controlHandler = Mutex<(@Sendable ([UInt8]) async -> Result<CallReply, any Error>)?>(nil)
     /// The serving side of the manager's connection, which cancellations from the control
     /// channel reach.
     private let managerServer = Mutex(WeakServer())
@@ -129,9 +130,10 @@ public final class ProcessActorSystem: DistributedActorSystem, Sendable {
     /// Called by the runtime once a local actor is initialised: from now on calls that
     /// arrive for its id reach it. The system holds it weakly.
     public func actorReady<Act>(_ actor: Act) where Act: DistributedActor, Act.ID == ProcessActorID {
+        let contract = ContractTables.table(for: Act.self)
         local.withLock { local in
             local.reserved.remove(actor.id)
-            local.actors[actor.id] = WeakActor(actor: actor)
+            local.actors[actor.id] = WeakActor(actor: actor, contract: contract)
         }
     }
 
@@ -146,6 +148,14 @@ public final class ProcessActorSystem: DistributedActorSystem, Sendable {
 
     package func localActor(_ id: ProcessActorID) -> (any DistributedActor)? {
         local.withLock { $0.actors[id]?.actor }
+    }
+
+    /// The local actor `id` and, for a `@ServiceContract` actor, its dispatch table.
+    package func localTarget(_ id: ProcessActorID) -> (actor: any DistributedActor, contract: (any ContractDispatch)?)? {
+        local.withLock { local in
+            guard let entry = local.actors[id], let actor = entry.actor else { return nil }
+            return (actor, entry.contract)
+        }
     }
 
     /// Called by `Act.resolve(id:using:)`: the local actor with `id` if this process hosts
@@ -188,11 +198,6 @@ public final class ProcessActorSystem: DistributedActorSystem, Sendable {
         }
     }
 
-    /// Installs the handler for `control` frames (health, graceful shutdown).
-    package func setControlHandler(_ handler: @escaping @Sendable ([UInt8]) async -> Result<CallReply, any Error>) {
-        controlHandler.withLock { $0 = handler }
-    }
-
     /// Remembers `server` as the one serving the manager's calls.
     func setManagerServer(_ server: CallServer) {
         managerServer.withLock { $0.server = server }
@@ -201,13 +206,6 @@ public final class ProcessActorSystem: DistributedActorSystem, Sendable {
     /// Cancels call `id` of the manager's connection, if it is running.
     package func cancelManagerCall(_ id: UInt64) {
         managerServer.withLock { $0.server }?.cancel(id)
-    }
-
-    package func handleControl(_ payload: [UInt8]) async -> Result<CallReply, any Error> {
-        guard let handler = controlHandler.withLock({ $0 }) else {
-            return .failure(ProcessError.unsupported("this process does not take control requests"))
-        }
-        return await handler(payload)
     }
 }
 

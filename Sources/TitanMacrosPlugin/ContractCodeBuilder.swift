@@ -39,6 +39,19 @@ struct ContractCodeBuilder {
         """
     }
 
+    /// The members of a `@ServiceContract` protocol's extension: its manifest and hash.
+    func interfaceMembers(access: String) -> String {
+        """
+        \(access)static var manifest: TitanPolicies.ServiceManifest {
+            \(manifest.replacingOccurrences(of: "\n", with: "\n    "))
+        }
+
+        \(access)static var interfaceHash: TitanPolicies.InterfaceHash {
+            TitanPolicies.InterfaceHash(rawValue: \(interfaceHashLiteral))
+        }
+        """
+    }
+
     /// `switch index { cases; default: otherwise }`, or just `otherwise` when there are no cases.
     private static func switchOver(_ cases: String, otherwise: String) -> String {
         guard !cases.isEmpty else { return "    " + otherwise }

@@ -20,7 +20,11 @@ struct TitanDiagnostic: DiagnosticMessage {
 
     // MARK: @ServiceContract
 
-    static let notAnActor = error("notAnActor", "@ServiceContract applies to a 'distributed actor'")
+    static let notAnActor = error("notAnActor", "@ServiceContract applies to a 'distributed actor' or a distributed protocol")
+    static let interfaceNotInherited = error(
+        "interfaceNotInherited",
+        "@ServiceContract on a protocol describes its interface through 'ServiceInterface', which the protocol must inherit so that its stub conforms"
+    )
     static let notDistributed = error("notDistributedActor", "@ServiceContract applies to a 'distributed actor'; this actor cannot be called from another process")
 
     static func unknownCachedMethod(_ attribute: String, _ method: String, cached: [String]) -> TitanDiagnostic {

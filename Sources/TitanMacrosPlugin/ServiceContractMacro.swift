@@ -13,6 +13,9 @@ public struct ServiceContractMacro: ExtensionMacro {
         conformingTo protocols: [TypeSyntax],
         in context: some MacroExpansionContext
     ) throws -> [ExtensionDeclSyntax] {
+        if let interface = declaration.as(ProtocolDeclSyntax.self) {
+            return try protocolExpansion(interface, node: node, type: type, in: context)
+        }
         guard let actor = declaration.as(ActorDeclSyntax.self) else {
             context.diagnose(Diagnostic(node: node, message: TitanDiagnostic.notAnActor))
             return []
@@ -41,6 +44,44 @@ public struct ServiceContractMacro: ExtensionMacro {
         let text = """
             extension \(type.trimmedDescription)\(conformance) {
             \(builder.members(access: access))
+            }
+            """
+        return [try ExtensionDeclSyntax("\(raw: text)")]
+    }
+
+    /// `@ServiceContract` on a distributed protocol: the manifest and interface hash of its
+    /// requirements, as defaults in an extension, so that the stub `@Resolvable` generates
+    /// (and every conforming actor without its own contract) is a `ServiceInterface`.
+    static func protocolExpansion(
+        _ interface: ProtocolDeclSyntax,
+        node: AttributeSyntax,
+        type: some TypeSyntaxProtocol,
+        in context: some MacroExpansionContext
+    ) throws -> [ExtensionDeclSyntax] {
+        let inherited = interface.inheritanceClause?.inheritedTypes.map { $0.type.trimmedDescription } ?? []
+        guard inherited.contains(where: { $0 == "ServiceInterface" || $0 == "TitanPolicies.ServiceInterface" }) else {
+            var fixIts: [FixIt] = []
+            if let clause = interface.inheritanceClause, let last = clause.inheritedTypes.last {
+                let added = last.trimmed.with(\.leadingTrivia, last.leadingTrivia).with(\.trailingComma, .commaToken(trailingTrivia: .space))
+                let list = clause.inheritedTypes.with(\.[clause.inheritedTypes.index(before: clause.inheritedTypes.endIndex)], added)
+                    + [InheritedTypeSyntax(type: TypeSyntax("ServiceInterface")).with(\.trailingTrivia, last.trailingTrivia)]
+                fixIts.append(FixIt(message: TitanFixIt("inherit 'ServiceInterface'"), changes: [
+                    .replace(oldNode: Syntax(clause), newNode: Syntax(clause.with(\.inheritedTypes, InheritedTypeListSyntax(list)))),
+                ]))
+            }
+            context.diagnose(Diagnostic(node: node, message: TitanDiagnostic.interfaceNotInherited, fixIts: fixIts))
+            return []
+        }
+        let functions = interface.memberBlock.members.compactMap { $0.decl.as(FunctionDeclSyntax.self) }
+        let methods = functions
+            .filter { function in !function.modifiers.contains { $0.name.text == "static" } }
+            .map(DistributedMethod.init)
+            .filter(\.isDistributed)
+        let builder = ContractCodeBuilder(service: interface.name.text.trimmingBackticks, methods: methods, functions: functions)
+        let access = interface.modifiers.first { ["public", "package"].contains($0.name.text) }.map { $0.name.text + " " } ?? ""
+        let text = """
+            extension \(type.trimmedDescription) {
+            \(builder.interfaceMembers(access: access))
             }
             """
         return [try ExtensionDeclSyntax("\(raw: text)")]

@@ -1,3 +1,5 @@
+import TitanCore
+
 // The method policy attributes. Each goes on a `distributed func` of a `@ServiceContract`
 // actor, which records it in the manifest; on its own an attribute generates nothing, but
 // checks its method (a non-distributed func, a `key:` naming no argument, conflicting
@@ -33,7 +35,7 @@ public macro CircuitBreaker(
 @attached(peer)
 public macro Retry(
     _ maxAttempts: Int = 3,
-    backoff: RetryBackoff = .exponential(),
+    backoff: Backoff = .exponential(),
     on retryOn: Set<FailureKind> = FailureKind.transient
 ) = #externalMacro(module: "TitanMacrosPlugin", type: "PolicyAttributeMacro")
 

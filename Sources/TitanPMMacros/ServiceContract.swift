@@ -16,7 +16,19 @@
 /// }
 /// ```
 ///
-/// Misuse is a compile-time error: the macro on anything but a `distributed actor`, or a
-/// policy that names a method or argument the actor does not have.
+/// On a distributed protocol that inherits ``/TitanPolicies/ServiceInterface``, it describes
+/// the protocol's interface instead (manifest and hash, as defaults of the protocol), so that
+/// a caller spawning a service by name as the protocol's `@Resolvable` stub has the process's
+/// interface checked against it:
+///
+/// ```swift
+/// @Resolvable @ServiceContract
+/// protocol Greeting: DistributedActor, ServiceInterface where ActorSystem == ProcessActorSystem {
+///     distributed func greet(_ name: String) -> String
+/// }
+/// ```
+///
+/// Misuse is a compile-time error: the macro on anything but a `distributed actor` or such a
+/// protocol, or a policy that names a method or argument the actor does not have.
 @attached(extension, conformances: ContractedService, names: named(manifest), named(interfaceHash), named(dispatch), named(policyKeys), named(heal))
 public macro ServiceContract() = #externalMacro(module: "TitanMacrosPlugin", type: "ServiceContractMacro")

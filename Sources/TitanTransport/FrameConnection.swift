@@ -74,9 +74,16 @@ package protocol FrameConnection: AnyObject, Sendable {
     /// Ends the connection: the peer sees end-of-stream, `onClose` gets `reason` (unless the
     /// connection had already ended for another reason).
     func close(reason: ConnectionCloseReason)
+
+    /// The accepting side has accepted the peer's hello: lifts the limits that apply before
+    /// it (the small frame size). Called on the delivery thread, before the welcome is sent.
+    func handshakeCompleted()
 }
 
 extension FrameConnection {
+    /// Connections without pre-handshake limits have nothing to lift.
+    package func handshakeCompleted() {}
+
     /// Ends the connection from this side.
     package func close() {
         close(reason: .closedLocally)

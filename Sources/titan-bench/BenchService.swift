@@ -1,5 +1,6 @@
 import Distributed
 import TitanPM
+import TitanPMMacros
 
 struct SmallRecord: Codable, Sendable {
     var id: Int
@@ -32,4 +33,25 @@ distributed actor BenchService: ProcessService {
             for i in 0..<count { try await out.yield(i) }
         }
     }
+}
+
+/// `add` on a `@ServiceContract` service: the child runs it from the generated dispatch
+/// table instead of looking the target up by its mangled name on every call.
+@ServiceContract
+distributed actor ContractedBench: ProcessService {
+    static let name = "bench-contracted"
+
+    distributed func add(_ a: Int, _ b: Int) -> Int { a + b }
+}
+
+/// `add`, a method without policies, on a service whose other method has one: what a call
+/// costs when the serving side's policies are installed but have nothing to do for it.
+@ServiceContract
+distributed actor PoliciedBench: ProcessService {
+    static let name = "bench-policies"
+
+    distributed func add(_ a: Int, _ b: Int) -> Int { a + b }
+
+    @RateLimit(1_000_000, per: .seconds(1), strategy: .tokenBucket)
+    distributed func limited() -> Int { 0 }
 }

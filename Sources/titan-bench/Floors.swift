@@ -50,14 +50,39 @@ final class RawPeer {
         return RawPeer(fd: mine, pid: pid)
     }
 
-    private func roundTrip() {
+    private func send() {
         _ = write(fd, message, 16)
+    }
+
+    private func receive() {
         var got = 0
         while got < 16 {
             let n = message.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, 16 - got) }
             if n <= 0 { break }
             got += n
         }
+    }
+
+    private func roundTrip() {
+        send()
+        receive()
+    }
+
+    /// Messages per second with `inFlight` in flight: each one that comes back sends the next.
+    func throughput(messages: Int, inFlight: Int) -> Double {
+        for _ in 0..<inFlight { send() }
+        for _ in 0..<inFlight { receive() }
+        let start = nowNanos()
+        for _ in 0..<inFlight { send() }
+        var sent = inFlight
+        for _ in 0..<messages {
+            receive()
+            if sent < messages {
+                send()
+                sent += 1
+            }
+        }
+        return Double(messages) / (Double(nowNanos() - start) / 1e9)
     }
 
     func measure(warmup: Int, iterations: Int, into samples: inout Samples) {
@@ -73,6 +98,16 @@ final class RawPeer {
         close(fd)
         _ = try await ExitWatcher.shared.waitForExit(of: pid, timeout: .seconds(5))
     }
+}
+
+/// The throughput floor: 16-byte messages bounced off a copy of this program over a
+/// socketpair with `inFlight` in flight, one `write` and one `read` per message on each side
+/// (the shape of Titan's 64 concurrent calls on one connection, without batching).
+func measureRawThroughput(messages: Int, inFlight: Int = 64) async throws -> Double {
+    let peer = try await RawPeer.start()
+    let rate = peer.throughput(messages: messages, inFlight: inFlight)
+    try await peer.stop()
+    return rate
 }
 
 /// Calls per second with `concurrency` callers sharing `calls` calls.

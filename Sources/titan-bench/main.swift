@@ -13,6 +13,7 @@ import TitanWire
 //   titan-bench --observability                 only the cost of metrics and tracing (on against off)
 //   titan-bench --scale [N]                     only the scale figures: one manager, N idle children (500)
 //   titan-bench --workflows [--quick] [--json]  workflow figures: journaling cost per stage, durable vs in-memory
+//   titan-bench --throughput-loop | --latency-loop [--uncontracted] | --raw-throughput-loop   for profilers
 
 ProcessManager.bootstrap()
 
@@ -50,12 +51,25 @@ if arguments.contains("--stream-loop") {
 }
 
 if arguments.contains("--throughput-loop") {
-    // For profilers: 64 callers, 500k calls to one child.
+    // For profilers: 64 callers, 500k calls to one child (`--uncontracted`: a service without
+    // @ServiceContract, whose calls go through executeDistributedTarget).
     let pm = benchManager()
-    let service = try await pm.spawn(BenchService.self, options: SpawnOptions(callTimeout: nil))
-    let rate = try await measureThroughput(calls: 500_000, concurrency: 64) { _ = try await service.add(1, 2) }
+    let rate: Double
+    if arguments.contains("--uncontracted") {
+        let service = try await pm.spawn(BenchService.self, options: SpawnOptions(callTimeout: nil))
+        rate = try await measureThroughput(calls: 500_000, concurrency: 64) { _ = try await service.add(1, 2) }
+    } else {
+        let service = try await pm.spawn(ContractedBench.self, options: SpawnOptions(callTimeout: nil))
+        rate = try await measureThroughput(calls: 500_000, concurrency: 64) { _ = try await service.add(1, 2) }
+    }
     print("\(rate) calls/s")
     await pm.shutdown()
+    exit(0)
+}
+
+if arguments.contains("--raw-throughput-loop") {
+    // For profilers: the throughput floor alone.
+    print("\(try await measureRawThroughput(messages: 2_000_000)) messages/s")
     exit(0)
 }
 
@@ -68,13 +82,37 @@ if arguments.contains("--observability") {
 }
 
 if arguments.contains("--latency-loop") {
-    // For profilers: 200k round trips, one in flight, both processes pinned to CPU 0.
+    // For profilers: 200k round trips, one in flight, both processes pinned to CPU 0
+    // (`--uncontracted`: a service without @ServiceContract).
     pinThisProcess(toCPU: 0)
     let pm = benchManager()
-    let service = try await pm.spawn(BenchService.self, options: SpawnOptions(callTimeout: nil))
-    print("p50 \(try await latencyLoop(service).median) us")
+    let samples: Samples
+    if arguments.contains("--uncontracted") {
+        samples = try await latencyLoop(try await pm.spawn(BenchService.self, options: SpawnOptions(callTimeout: nil)))
+    } else {
+        samples = try await latencyLoop(try await pm.spawn(ContractedBench.self, options: SpawnOptions(callTimeout: nil)))
+    }
+    print("p50 \(samples.median) us")
     await pm.shutdown()
     exit(0)
+}
+
+/// 200k round trips of `add` (TITAN_BENCH_ITERATIONS), off the main actor like the figures in
+/// the report (top-level code and its closures run on the main actor, which would add two
+/// executor hops to every call).
+func latencyLoop(_ service: BenchService) async throws -> Samples {
+    let iterations = latencyIterations()
+    return try await measureLatency(warmup: min(2_000, iterations / 10), iterations: iterations) { _ = try await service.add(1, 2) }
+}
+
+/// The same loop on the `@ServiceContract` twin.
+func latencyLoop(_ service: ContractedBench) async throws -> Samples {
+    let iterations = latencyIterations()
+    return try await measureLatency(warmup: min(2_000, iterations / 10), iterations: iterations) { _ = try await service.add(1, 2) }
+}
+
+func latencyIterations() -> Int {
+    getenv("TITAN_BENCH_ITERATIONS").flatMap { Int(String(cString: $0)) } ?? 200_000
 }
 
 if let index = CommandLine.arguments.firstIndex(of: "--scale") {
@@ -105,12 +143,6 @@ if arguments.contains("--idle-child") {
     exit(0)
 }
 
-/// 200k round trips of `add`, off the main actor like the figures in the report.
-func latencyLoop(_ service: BenchService) async throws -> Samples {
-    let iterations = getenv("TITAN_BENCH_ITERATIONS").flatMap { Int(String(cString: $0)) } ?? 200_000
-    return try await measureLatency(warmup: min(2_000, iterations / 10), iterations: iterations) { _ = try await service.add(1, 2) }
-}
-
 // `--pin`: this process and its children on CPU 0. `--split`: this process on CPU 0 and each
 // peer (the raw echo process, the Titan child) moved to CPU 1 — the two ends always on
 // different cores, the placement the unpinned figures only get when the scheduler chooses it.
@@ -127,38 +159,47 @@ let staticStdlib = !(ProcFS.read("/proc/self/maps").map { String(decoding: $0, a
 let suffix = split ? "_split" : pinned ? "_pinned" : ""
 
 let pm = benchManager()
+// `service` has no @ServiceContract: its calls go through the standard library's
+// executeDistributedTarget. `contracted` is the same `add` from a generated dispatch table.
 let service = try await pm.spawn(BenchService.self, options: SpawnOptions(callTimeout: nil))
+let contracted = try await pm.spawn(ContractedBench.self, options: SpawnOptions(callTimeout: nil))
 if split {
-    guard let pid = pm.process(id: service.id.process)?.pid else { fatalError("the child has no pid") }
-    moveAllThreads(of: pid, toCPU: 1)
+    for id in [service.id.process, contracted.id.process] {
+        guard let pid = pm.process(id: id)?.pid else { fatalError("the child has no pid") }
+        moveAllThreads(of: pid, toCPU: 1)
+    }
 }
 
 // The floor (two processes bouncing 16 bytes over a socketpair) and the RPC round trip, in
 // alternating blocks: unpinned, where the scheduler puts the two processes (one core or two)
 // changes both figures by 5x, and alternating makes both see the same placements.
-func measureAgainstFloor() async throws -> (raw: Samples, rpc: Samples, affine: Samples) {
+func measureAgainstFloor() async throws -> (raw: Samples, rpc: Samples, uncontracted: Samples, affine: Samples) {
     let rawPeer = try await RawPeer.start()
     if split { moveAllThreads(of: rawPeer.pid, toCPU: 1) }
     var raw = Samples(capacity: iterations)
     var rpc = Samples(capacity: iterations)
+    var uncontracted = Samples(capacity: iterations)
     var affine = Samples(capacity: iterations)
     let rounds = 10
     for round in 0..<rounds {
         rawPeer.measure(warmup: round == 0 ? warmup : 100, iterations: iterations / rounds, into: &raw)
         try await measureLatency(warmup: round == 0 ? warmup : 100, iterations: iterations / rounds, into: &rpc) {
+            _ = try await contracted.add(1, 2)
+        }
+        try await measureLatency(warmup: round == 0 ? warmup : 100, iterations: iterations / rounds, into: &uncontracted) {
             _ = try await service.add(1, 2)
         }
         // The same calls resuming on the connection's reader thread (withAffinity).
-        try await ProcessActorSystem.withAffinity(to: service) {
+        try await ProcessActorSystem.withAffinity(to: contracted) {
             try await measureLatency(warmup: 100, iterations: iterations / rounds, into: &affine) {
-                _ = try await service.add(1, 2)
+                _ = try await contracted.add(1, 2)
             }
         }
     }
     try await rawPeer.stop()
-    return (raw, rpc, affine)
+    return (raw, rpc, uncontracted, affine)
 }
-let (raw, rpc, affine) = try await measureAgainstFloor()
+let (raw, rpc, uncontracted, affine) = try await measureAgainstFloor()
 
 /// Payload round trips in alternating blocks with `add`, off the main actor.
 func measurePayloads(records: [SmallRecord]) async throws -> (add: Samples, bytes: Samples, records: Samples) {
@@ -178,6 +219,8 @@ func measurePayloads(records: [SmallRecord]) async throws -> (add: Samples, byte
 report.add("raw\(suffix)_p50_us", raw.median, "us")
 report.add("rpc\(suffix)_p50_us", rpc.median, "us")
 report.add("rpc\(suffix)_p99_us", rpc.percentile(99), "us")
+report.add("rpc_uncontracted\(suffix)_p50_us", uncontracted.median, "us")
+report.add("rpc_uncontracted_vs_raw\(suffix)_p50", uncontracted.median / raw.median, "ratio")
 report.add("rpc_affine\(suffix)_p50_us", affine.median, "us")
 report.add("rpc_affine_vs_raw\(suffix)_p50", affine.median / raw.median, "ratio")
 
@@ -185,12 +228,34 @@ if !pinned {
     report.add("static_stdlib", staticStdlib ? 1 : 0, "bool")
     report.add("rpc_vs_raw_p50", rpc.median / raw.median, "ratio")
 
-    // Throughput: 64 calls in flight from one caller to one child.
+    // Throughput: 64 calls in flight from one caller to one child, against the floor of 64
+    // messages in flight on a bare socketpair; the services with and without a contract and
+    // with policies installed, in alternating rounds (the median of three each).
     let total = quick ? 20_000 : 200_000
-    let throughput = try await measureThroughput(calls: total, concurrency: 64) { _ = try await service.add(1, 2) }
+    let policied = try await pm.spawn(PoliciedBench.self, options: SpawnOptions(callTimeout: nil))
+    var rawRates: [Double] = [], contractedRates: [Double] = [], uncontractedRates: [Double] = [], policiedRates: [Double] = []
+    var limitedRates: [Double] = []
+    for _ in 0..<3 {
+        rawRates.append(try await measureRawThroughput(messages: total * 5))
+        contractedRates.append(try await measureThroughput(calls: total, concurrency: 64) { _ = try await contracted.add(1, 2) })
+        uncontractedRates.append(try await measureThroughput(calls: total, concurrency: 64) { _ = try await service.add(1, 2) })
+        policiedRates.append(try await measureThroughput(calls: total, concurrency: 64) { _ = try await policied.add(1, 2) })
+        limitedRates.append(try await measureThroughput(calls: total, concurrency: 64) { _ = try await policied.limited() })
+    }
+    func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+    let throughput = median(contractedRates)
+    report.add("raw_throughput_64_per_s", median(rawRates), "messages/s")
     report.add("throughput_64_per_s", throughput, "calls/s")
-    let affineThroughput = try await ProcessActorSystem.withAffinity(to: service) {
-        try await measureThroughput(calls: total, concurrency: 64) { _ = try await service.add(1, 2) }
+    report.add("throughput_64_uncontracted_per_s", median(uncontractedRates), "calls/s")
+    report.add("throughput_64_policies_installed_per_s", median(policiedRates), "calls/s")
+    // A method whose rate limit is checked on every call (never reached here).
+    report.add("throughput_64_rate_limited_per_s", median(limitedRates), "calls/s")
+    report.add("throughput_policies_installed_vs_contracted_64", median(policiedRates) / throughput, "ratio")
+    report.add("throughput_rate_limited_vs_contracted_64", median(limitedRates) / throughput, "ratio")
+    report.add("throughput_vs_raw_64", throughput / median(rawRates), "ratio")
+    report.add("throughput_contracted_vs_uncontracted_64", throughput / median(uncontractedRates), "ratio")
+    let affineThroughput = try await ProcessActorSystem.withAffinity(to: contracted) {
+        try await measureThroughput(calls: total, concurrency: 64) { _ = try await contracted.add(1, 2) }
     }
     report.add("throughput_64_affine_per_s", affineThroughput, "calls/s")
 
@@ -198,7 +263,7 @@ if !pinned {
     let pool = try await pm.pool(BenchService.self, options: PoolOptions(size: .fixed(4), strategy: .leastConnections, worker: SpawnOptions(callTimeout: nil)))
     let poolThroughput = try await measureThroughput(calls: total, concurrency: 64) { _ = try await pool.proxy.add(1, 2) }
     report.add("pool4_throughput_per_s", poolThroughput, "calls/s")
-    report.add("pool4_vs_single_throughput", poolThroughput / throughput, "ratio")
+    report.add("pool4_vs_single_throughput", poolThroughput / median(uncontractedRates), "ratio")
     // With real work in each call (200 µs of CPU), where a pool's extra processes can use
     // the machine's other core: one child against four.
     let workCalls = quick ? 2_000 : 10_000

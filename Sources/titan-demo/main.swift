@@ -2,9 +2,10 @@ import Distributed
 import Glibc
 import TitanPM
 
-// titan-demo: two services in child processes, typed calls, a crash, a restart, the process
-// table, a clean shutdown. Run it with `swift run titan-demo`; `swift run titan-demo --serve`
-// keeps services running with the admin endpoint and the dashboard open (see Serve.swift).
+// titan-demo: services in child processes, typed calls, a crash, a restart, the process
+// table, a stream, a pool, a supervisor, method policies, a clean shutdown. Run it with
+// `swift run titan-demo`; `swift run titan-demo --serve` keeps services running with the
+// admin endpoint and the dashboard open (see Serve.swift).
 
 /// Arithmetic, and one function that traps the way a force-unwrap of nil does.
 distributed actor Calculator: ProcessService {
@@ -190,7 +191,8 @@ let supervisor = try await pm.supervisor("demo", strategy: .oneForAll, intensity
 let supervisorEvents = supervisor.events
 let before = await supervisor.children
 say("  before: " + before.map { "\($0.id) pid \($0.pid ?? 0)" }.joined(separator: ", "))
-kill(before[0].pid ?? 0, SIGKILL)
+// Through the manager, which signals the child's pidfd: never a raw pid that may have been reused.
+if let left = before[0].process { try pm.kill(left) }
 for await event in supervisorEvents {
     if case .restarted(_, let cause, let children) = event {
         say("  \(cause) was killed; restarted \(children)")
@@ -201,6 +203,40 @@ let after = await supervisor.children
 say("  after:  " + after.map { "\($0.id) pid \($0.pid ?? 0) restarts \($0.restarts)" }.joined(separator: ", "))
 let right = try await supervisor.reference(Calculator.self, id: "right")
 say("  the reference to right still works: 20 + 22 = \(try await right.add(20, 22))")
+
+say("\nmethod policies (@ServiceContract): an inventory with a cache, validation, idempotency and a rate limit")
+let inventory = try await pm.spawn(Inventory.self)
+for _ in 0..<3 { _ = try await inventory.stock(of: "apple") }
+let cache = try await pm.cacheStatistics(of: inventory.id.process)["stock(of:)"]
+say("  stock(of: apple) three times: the method ran \(try await inventory.counters()["lookups"] ?? 0) time(s); cache hits \(cache?.hits ?? 0), misses \(cache?.misses ?? 0)")
+do {
+    _ = try await inventory.reserve(item: "apple!", quantity: 50, orderID: "A-1")
+} catch let error as PolicyError where error.code == .validationFailed {
+    say("  reserve(item: \"apple!\", quantity: 50) refused before it ran:")
+    for failure in error.failures { say("    \(failure.field): \(failure.reason)") }
+}
+let left = try await inventory.reserve(item: "apple", quantity: 2, orderID: "A-2")
+let again = try await inventory.reserve(item: "apple", quantity: 2, orderID: "A-2")
+say("  order A-2 sent twice: \(left) and \(again) apples left, reserved \(try await inventory.counters()["reservations"] ?? 0) time(s)")
+say("  stock(of: apple) after the reservation evicted its entry: \(try await inventory.stock(of: "apple"))")
+for n in 1...4 {
+    do {
+        say("  report \(n): \(try await inventory.report())")
+    } catch let error as PolicyError where error.code == .rateLimited {
+        say("  report \(n): rate limited, retry after \(error.retryAfter ?? .zero)")
+    }
+}
+if let manifest = try await pm.manifest(of: inventory.id.process) {
+    say("  its contract (interface \(manifest.interfaceHash)):")
+    for method in manifest.methods {
+        let policies = [
+            method.policies.cache.map { _ in "cache" }, method.policies.validations.isEmpty ? nil : "validate",
+            method.policies.idempotency.map { _ in "idempotent" }, method.policies.cacheEvictions.isEmpty ? nil : "evicts",
+            method.policies.rateLimit.map { "rate limit \($0.limit)/\($0.window)" }, method.policies.timeout.map { "timeout \($0.limit)" },
+        ].compactMap { $0 }
+        say("    \(method.key) -> \(method.resultType)\(policies.isEmpty ? "" : "  [" + policies.joined(separator: ", ") + "]")")
+    }
+}
 
 say("\nshutting down...")
 await pm.shutdown(timeout: .seconds(5))

@@ -10,7 +10,7 @@ struct ServiceContractDiagnosticsTests {
             struct Calculator {}
             """,
             expandedSource: "struct Calculator {}",
-            diagnostics: [DiagnosticSpec(message: "@ServiceContract applies to a 'distributed actor'", line: 1, column: 1)]
+            diagnostics: [DiagnosticSpec(message: "@ServiceContract applies to a 'distributed actor' or a distributed protocol", line: 1, column: 1)]
         )
     }
 
@@ -32,6 +32,36 @@ struct ServiceContractDiagnosticsTests {
             fixedSource: """
             @ServiceContract
             distributed actor Calculator {}
+            """
+        )
+    }
+
+    @Test func onAProtocolThatDoesNotInheritServiceInterfaceItIsAnErrorWithAFixIt() {
+        assertExpansion(
+            """
+            @ServiceContract
+            protocol Greeting: DistributedActor {
+                distributed func greet(_ name: String) -> String
+            }
+            """,
+            expandedSource: """
+            protocol Greeting: DistributedActor {
+                distributed func greet(_ name: String) -> String
+            }
+            """,
+            diagnostics: [
+                DiagnosticSpec(
+                    message: "@ServiceContract on a protocol describes its interface through 'ServiceInterface', which the protocol must inherit so that its stub conforms",
+                    line: 1, column: 1,
+                    fixIts: [FixItSpec(message: "inherit 'ServiceInterface'")]
+                ),
+            ],
+            applyFixIts: ["inherit 'ServiceInterface'"],
+            fixedSource: """
+            @ServiceContract
+            protocol Greeting: DistributedActor, ServiceInterface {
+                distributed func greet(_ name: String) -> String
+            }
             """
         )
     }

@@ -3,6 +3,39 @@ import Testing
 
 @Suite("@ServiceContract expansion")
 struct ServiceContractExpansionTests {
+    @Test func onAProtocolExpandsIntoItsInterfacesManifestAndHash() {
+        assertExpansion(
+            """
+            @ServiceContract
+            public protocol Greeting: DistributedActor, ServiceInterface {
+                distributed func greet(_ name: String) -> String
+                func local()
+            }
+            """,
+            expandedSource: #"""
+            public protocol Greeting: DistributedActor, ServiceInterface {
+                distributed func greet(_ name: String) -> String
+                func local()
+            }
+
+            extension Greeting {
+                public static var manifest: TitanPolicies.ServiceManifest {
+                    TitanPolicies.ServiceManifest(
+                        service: "Greeting",
+                        methods: [
+                            TitanPolicies.MethodDescriptor(name: "greet", parameters: [TitanPolicies.ParameterDescriptor(label: nil, name: "name", type: "String", isStream: false)], resultType: "String", returnsStream: false, isTableDispatched: true),
+                        ]
+                    )
+                }
+
+                public static var interfaceHash: TitanPolicies.InterfaceHash {
+                    TitanPolicies.InterfaceHash(rawValue: 0x8bc94aaac9edecb0)
+                }
+            }
+            """#
+        )
+    }
+
     @Test func expandsAPlainServiceIntoManifestHashAndDispatchTable() {
         assertExpansion(
             """

@@ -1,12 +1,13 @@
 import Testing
 import TitanWire
 
-// The control requests of both designs share one numbering: observability's `metrics` and the
-// control channel's `heartbeat` and `cancel` each have an op code of their own, every request
+// The control requests share one numbering: observability's `metrics`, the control channel's
+// `heartbeat` and `cancel`, and the policies' `contract` and `policyStatistics` each have an op
+// code of their own, every request
 // survives encoding, and an op code nobody sends is a typed error. Pure in-process.
 
 @Suite struct ControlRequestCoding {
-    private let all: [ControlRequest] = [.health, .shutdown(timeout: .milliseconds(1_500)), .metrics, .heartbeat, .cancel(callID: 1 << 40)]
+    private let all: [ControlRequest] = [.health, .shutdown(timeout: .milliseconds(1_500)), .metrics, .heartbeat, .cancel(callID: 1 << 40), .contract, .policyStatistics]
 
     @Test func everyRequestRoundTripsWithAnOpCodeOfItsOwn() throws {
         for request in all {
@@ -14,11 +15,11 @@ import TitanWire
         }
         let ops = all.map { $0.payload[0] }
         #expect(Set(ops).count == all.count, "op codes: \(ops)")
-        #expect(ops == [1, 2, 3, 4, 5])
+        #expect(ops == [1, 2, 3, 4, 5, 6, 7])
     }
 
     @Test func anUnknownOpCodeIsAMalformedError() {
-        for op: UInt8 in [0, 6, 255] {
+        for op: UInt8 in [0, 8, 255] {
             #expect(throws: WireError.malformed("unknown control request \(op)")) { try ControlRequest(payload: [op]) }
         }
         #expect(throws: WireError.self) { try ControlRequest(payload: []) }

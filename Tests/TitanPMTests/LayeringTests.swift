@@ -7,12 +7,13 @@ import Testing
 private let layers: [(module: String, mayImport: Set<String>)] = [
     ("CTitan", []),
     ("TitanCore", ["CTitan"]),
+    ("TitanPolicies", ["TitanCore"]),
     ("TitanWire", ["TitanCore"]),
     ("TitanTelemetry", ["TitanCore", "TitanWire"]),
     ("TitanTransport", ["CTitan", "TitanCore", "TitanWire"]),
-    ("TitanActorSystem", ["TitanCore", "TitanWire", "TitanTransport", "TitanTelemetry"]),
-    ("TitanProcess", ["CTitan", "TitanCore", "TitanWire", "TitanTransport", "TitanTelemetry", "TitanActorSystem"]),
-    ("TitanPM", ["TitanCore", "TitanWire", "TitanTransport", "TitanTelemetry", "TitanActorSystem", "TitanProcess"]),
+    ("TitanActorSystem", ["TitanCore", "TitanPolicies", "TitanWire", "TitanTransport", "TitanTelemetry"]),
+    ("TitanProcess", ["CTitan", "TitanCore", "TitanPolicies", "TitanWire", "TitanTransport", "TitanTelemetry", "TitanActorSystem"]),
+    ("TitanPM", ["TitanCore", "TitanPolicies", "TitanWire", "TitanTransport", "TitanTelemetry", "TitanActorSystem", "TitanProcess"]),
     ("TitanPMTestKit", ["TitanPM"]),
     // Outside the runtime's build.
     ("TitanPrometheus", ["TitanCore", "TitanPM"]),
@@ -25,7 +26,7 @@ private let layers: [(module: String, mayImport: Set<String>)] = [
 /// Modules from outside the package that a layer may use.
 private let external: Set<String> = [
     "Distributed", "Synchronization", "Glibc", "FoundationEssentials", "Logging", "ServiceLifecycle", "_Concurrency",
-    // The observability API packages (no backends, no I/O) ...
+    // The observability API packages (no backends, no I/O), also for @Metric and @Trace ...
     "CoreMetrics", "Tracing", "Instrumentation",
     // ... and a backend, outside the runtime's build only.
     "Prometheus",

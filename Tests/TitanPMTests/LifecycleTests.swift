@@ -89,7 +89,7 @@ extension TitanPMTests {
                 #expect(pm.processes.allSatisfy { $0.pid == nil && $0.status == .failed })
             }
             #expect(await eventually { ProcFS.childPIDs(of: getpid()) == baselineChildren })
-            #expect(await eventually { ProcFS.openDescriptorCount() == baselineFDs }, "descriptors: \(ProcFS.openDescriptorCount()) now, \(baselineFDs) before")
+            #expect(await eventually { ProcFS.openDescriptorCount() <= baselineFDs }, "a leak adds descriptors (other suites running meanwhile may close some): \(ProcFS.openDescriptorCount()) now, \(baselineFDs) before")
         }
 
         @Test func restartsAndShutdownLeaveNoDescriptorsOrProcesses() async throws {
@@ -105,7 +105,7 @@ extension TitanPMTests {
                 #expect(pm.process(id: calc.id.process)?.restarts == 10)
             }
             #expect(await eventually { ProcFS.childPIDs(of: getpid()) == baselineChildren })
-            #expect(await eventually { ProcFS.openDescriptorCount() == baselineFDs }, "descriptors: \(ProcFS.openDescriptorCount()) now, \(baselineFDs) before")
+            #expect(await eventually { ProcFS.openDescriptorCount() <= baselineFDs }, "a leak adds descriptors (other suites running meanwhile may close some): \(ProcFS.openDescriptorCount()) now, \(baselineFDs) before")
         }
 
         @Test func childrenDieWithTheirParentEvenOnSIGKILL() async throws {

@@ -306,7 +306,7 @@ extension TitanPMTests {
             try await withProcessManager { pm in
                 let pool = try await pm.pool(PoolWorkerService.self, options: PoolOptions(
                     size: .fixed(2), strategy: .roundRobin,
-                    circuitBreaker: .init(failureThreshold: 2, resetTimeout: .seconds(60)),
+                    circuitBreaker: CircuitBreakerPolicy(.consecutiveFailures(2), resetAfter: .seconds(60)),
                     worker: SpawnOptions(callTimeout: .milliseconds(200))
                 ))
                 let stuck = try await pool.execute { worker in

@@ -22,7 +22,7 @@ private final class RecordingRoute: CallRoute {
 }
 
 /// The target identifier and frame that a real `Calculator.add` call produces.
-private func recordedAddCall(_ system: ProcessActorSystem) async throws -> FrameBuilder {
+func recordedAddCall(_ system: ProcessActorSystem) async throws -> FrameBuilder {
     let route = RecordingRoute()
     let id = ProcessID("recorder-\(UInt32.random(in: 0...UInt32.max))")
     system.register(route: route, for: id)
@@ -32,14 +32,14 @@ private func recordedAddCall(_ system: ProcessActorSystem) async throws -> Frame
     return try #require(route.frames.withLock { $0.first })
 }
 
-private func callMessage(of builder: FrameBuilder) throws -> CallEnvelope {
+func callMessage(of builder: FrameBuilder) throws -> CallEnvelope {
     var builder = builder
     let bytes = builder.finish(id: 1)
     return try CallEnvelope(payload: Array(bytes[FrameHeader.size...]))
 }
 
 /// A call frame with the given parts, built the way the runtime builds one.
-private func callFrame(target: String, instance: UInt64 = 0, arguments: (inout ByteWriter) -> Void) -> FrameBuilder {
+func callFrame(target: String, instance: UInt64 = 0, arguments: (inout ByteWriter) -> Void) -> FrameBuilder {
     var builder = FrameBuilder(kind: .call)
     builder.writer.writeVarint(0) // no generic substitutions
     arguments(&builder.writer)
@@ -47,17 +47,27 @@ private func callFrame(target: String, instance: UInt64 = 0, arguments: (inout B
     return builder
 }
 
-private func connectRaw(_ pm: ProcessManager, _ id: ProcessID) async throws -> CallClient {
-    let path = try #require(pm.socketDirectoryPath) + "/\(id).sock"
-    let (client, welcome) = try await CallClient.connect(path: path, maxFrameSize: 1 << 20, timeout: .seconds(5), callerName: "test") { client, reason in
+/// A client on the child's listening socket, introduced by the manager (it proves the secret).
+func connectRaw(_ pm: ProcessManager, _ id: ProcessID) async throws -> CallClient {
+    let (client, welcome) = try await CallClient.connect(to: pm.introduction(to: id), maxFrameSize: 1 << 20, timeout: .seconds(5), callerName: "test") { client, reason in
         client.failAll(.connectionLost("\(reason)"))
     }
     #expect(welcome.process == id)
     return client
 }
 
+/// A raw socket to the child's listening socket, nothing sent yet.
+func connectSocket(_ pm: ProcessManager, _ id: ProcessID) throws -> Int32 {
+    try UnixSocket.connect(path: pm.introduction(to: id).socketPath)
+}
+
+/// The bytes of a hello frame carrying `proof`.
+func helloFrame(proof: [UInt8]) -> [UInt8] {
+    FrameBuilder.frame(.hello, id: 0, payload: Hello(pid: getpid(), callerName: "raw test", proof: proof).payload)
+}
+
 /// Reads one frame from a raw socket, waiting at most 5 s.
-private func readFrame(_ fd: Int32) -> Frame? {
+func readFrame(_ fd: Int32) -> Frame? {
     var pollfd = Glibc.pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
     guard poll(&pollfd, 1, 5000) > 0, let headerBytes = UnixSocket.readExactly(fd, count: FrameHeader.size) else { return nil }
     guard let header = headerBytes.withUnsafeBytes({ try? FrameHeader.parse($0.baseAddress!) }) else { return nil }
@@ -65,7 +75,7 @@ private func readFrame(_ fd: Int32) -> Frame? {
     return Frame(kind: header.kind, flags: header.flags, id: header.id, payload: payload)
 }
 
-private func failure(of frame: Frame) -> (any Error)? {
+func failure(of frame: Frame) -> (any Error)? {
     guard frame.kind == .failure else { return nil }
     var reader = frame.reader
     return RemoteFailure.read(from: &reader, decoder: WireDecoder())
@@ -77,8 +87,7 @@ extension TitanPMTests {
         @Test func garbageBytesCloseThatConnectionOnly() async throws {
             try await withProcessManager { pm in
                 let calc = try await pm.spawn(Calculator.self)
-                let path = try #require(pm.socketDirectoryPath) + "/\(calc.id.process).sock"
-                let fd = try UnixSocket.connect(path: path)
+                let fd = try connectSocket(pm, calc.id.process)
                 defer { close(fd) }
                 var generator = SystemRandomNumberGenerator()
                 let garbage = (0..<256).map { _ in UInt8.random(in: 0...255, using: &generator) } 
@@ -103,8 +112,7 @@ extension TitanPMTests {
         @Test func callBeforeHelloIsRejected() async throws {
             try await withProcessManager { pm in
                 let calc = try await pm.spawn(Calculator.self)
-                let path = try #require(pm.socketDirectoryPath) + "/\(calc.id.process).sock"
-                let fd = try UnixSocket.connect(path: path)
+                let fd = try connectSocket(pm, calc.id.process)
                 defer { close(fd) }
                 var frame = try await recordedAddCall(pm.actorSystem)
                 #expect(UnixSocket.writeAll(fd, frame.finish(id: 1)))
@@ -190,14 +198,9 @@ extension TitanPMTests {
 
                 // A peer that ignores the limit: the child skips the frame, answers its call
                 // with the error, and keeps the connection.
-                let path = try #require(pm.socketDirectoryPath) + "/\(calc.id.process).sock"
-                let fd = try UnixSocket.connect(path: path)
+                let fd = try connectSocket(pm, calc.id.process)
                 defer { close(fd) }
-                var hello = ByteWriter()
-                hello.writeInteger(FrameHeader.protocolVersion)
-                hello.writeInteger(getpid())
-                hello.writeString("raw test")
-                #expect(UnixSocket.writeAll(fd, FrameBuilder.frame(.hello, id: 0, payload: hello.bytes)))
+                #expect(UnixSocket.writeAll(fd, helloFrame(proof: try pm.introduction(to: calc.id.process).secret.bytes)))
                 #expect(readFrame(fd)?.kind == .welcome)
                 var huge = FrameBuilder(kind: .call)
                 huge.writer.writeBytes([UInt8](repeating: 0xAB, count: 100_000))

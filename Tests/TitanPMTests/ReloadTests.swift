@@ -1,8 +1,24 @@
+import Distributed
 import Glibc
+import Synchronization
+import TitanPolicies
 import Testing
+import TitanPMMacros
 import TitanPMTestKit
 import TitanTestServices
 @testable import TitanPM
+
+/// Another build of ``ReloadProbe`` (same name, so `titan-test-host` hosts its own
+/// `ReloadProbe` for it): `ticks` lost a parameter, `version()` is new.
+@ServiceContract
+distributed actor ReloadProbeV2: ProcessService {
+    static let name = "reload-probe"
+
+    distributed func pid() -> Int32 { getpid() }
+    distributed func work(_ value: Int, milliseconds: Int) async throws -> ProbeAnswer { ProbeAnswer(value: value, pid: getpid()) }
+    distributed func ticks(_ count: Int) -> RemoteStream<Int32> { RemoteStream(elements: []) }
+    distributed func version() -> Int { 2 }
+}
 
 /// The other executables built with the tests: `titan-test-host` hosts the same services as
 /// this test binary, `greeter-host` only a greeter.
@@ -94,11 +110,26 @@ extension TitanPMTests {
         @Test func aNewExecutableHostingAnotherServiceIsRefused() async throws {
             // The process is named "greeter"; `greeter-host` has no ReloadProbe and hosts its
             // own Greeter under that name: a build whose service changed under the same name.
-            try await expectRollback(
+            let error = try await expectRollback(
                 ReloadOptions(executable: greeterHostPath),
                 code: .interfaceMismatch,
-                spawn: SpawnOptions(name: "greeter")
+                spawn: { pm in try await pm.spawn(ReloadProbe.self, options: SpawnOptions(name: "greeter")).id.process },
+                serving: { pm, id in try await ReloadProbe.resolve(id: ProcessActorID(process: id, instance: 0), using: pm.actorSystem).pid() }
             )
+            #expect(error?.message.contains("hosts service 'greeter', the old one 'reload-probe'") == true, "\(String(describing: error))")
+        }
+
+        @Test func aNewBuildWithAnotherInterfaceIsRefusedNamingTheMethodsThatDiffer() async throws {
+            // ReloadProbeV2 runs in this test binary; `titan-test-host` has no ReloadProbeV2 and
+            // hosts its own "reload-probe", whose interface hash differs.
+            let error = try await expectRollback(
+                ReloadOptions(executable: testHostPath),
+                code: .interfaceMismatch,
+                spawn: { pm in try await pm.spawn(ReloadProbeV2.self).id.process },
+                serving: { pm, id in try await ReloadProbeV2.resolve(id: ProcessActorID(process: id, instance: 0), using: pm.actorSystem).pid() }
+            )
+            #expect(error?.differingMethods == ["ticks(_:)", "ticks(_:every:)", "version()"])
+            #expect(error?.cause is ContractError)
         }
 
         @Test func aReloadToTheOtherExecutableRunsIt() async throws {
@@ -149,12 +180,33 @@ extension TitanPMTests {
 /// Spawns a ReloadProbe, keeps calls going, reloads with `options`, and expects a roll-back
 /// with `code`: no failed call, the old pid still serving, a `rolledBack` event.
 private func expectRollback(_ options: ReloadOptions, code: ReloadError.Code, spawn: SpawnOptions = SpawnOptions()) async throws {
+    let probe = ProbeHandle()
+    try await expectRollback(
+        options, code: code,
+        spawn: { pm in
+            let reference = try await pm.spawn(ReloadProbe.self, options: spawn)
+            probe.set(reference)
+            return reference.id.process
+        },
+        serving: { _, _ in try await probe.get().work(0, milliseconds: 10).pid }
+    )
+}
+
+/// Spawns with `spawn`, keeps 16 calls of `serving` (which returns the serving pid) in
+/// flight, reloads with `options`, and expects a roll-back with `code`: no failed call, only
+/// the old pid serving before and after, a `rolledBack` event with the error's message.
+@discardableResult
+private func expectRollback(
+    _ options: ReloadOptions,
+    code: ReloadError.Code,
+    spawn: @escaping @Sendable (ProcessManager) async throws -> ProcessID,
+    serving: @escaping @Sendable (ProcessManager, ProcessID) async throws -> Int32
+) async throws -> ReloadError? {
     try await withProcessManager { pm in
-        let probe = try await pm.spawn(ReloadProbe.self, options: spawn)
-        let id = probe.id.process
-        let oldPID = try await probe.pid()
+        let id = try await spawn(pm)
+        let oldPID = try await serving(pm, id)
         let recorder = EventRecorder(pm)
-        let load = CallLoad(concurrency: 16) { try await probe.work($0, milliseconds: 10).pid }
+        let load = CallLoad(concurrency: 16) { _ in try await serving(pm, id) }
         await load.waitForSuccesses(32)
         let error = await #expect(throws: ReloadError.self) { try await pm.reload(id, options: options) }
         await load.waitForSuccesses(load.succeededSoFar + 32)
@@ -162,10 +214,21 @@ private func expectRollback(_ options: ReloadOptions, code: ReloadError.Code, sp
         #expect(error?.code == code, "\(String(describing: error))")
         #expect(outcome.failures.isEmpty, "\(outcome.failures.prefix(5))")
         #expect(Set(outcome.pids) == [oldPID], "only the old incarnation served")
-        #expect(try await probe.pid() == oldPID)
+        #expect(try await serving(pm, id) == oldPID)
         #expect(pm.process(id: id)?.status == .running)
         let rolledBack = try await recorder.first("rolled back") { $0.process == id && $0.reload == .rolledBack }
         #expect(rolledBack.reason == error?.message)
+        return error
+    }
+}
+
+/// The probe a roll-back test spawned, for the calls that load it.
+private final class ProbeHandle: Sendable {
+    private let probe = Mutex<ReloadProbe?>(nil)
+    func set(_ reference: ReloadProbe) { probe.withLock { $0 = reference } }
+    func get() throws -> ReloadProbe {
+        guard let reference = probe.withLock({ $0 }) else { throw ProcessError.unsupported("no probe yet") }
+        return reference
     }
 }
 

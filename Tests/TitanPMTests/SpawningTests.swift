@@ -169,7 +169,7 @@ extension TitanPMTests {
                 #expect(try await exitOf(pid) == .signaled(.kill))
             }
             #expect(ProcFS.childPIDs(of: getpid()) == children)
-            #expect(await eventually { ProcFS.openDescriptorCount() == fds })
+            #expect(await eventually { ProcFS.openDescriptorCount() <= fds }, "a leak adds descriptors; other suites running meanwhile may close some")
         }
 
         @Test func procReadings() async throws {

@@ -134,3 +134,16 @@ struct PolicyKeyTests {
         #expect(PolicyKeyText.joined([]) == "")
     }
 }
+
+@Suite("Type text")
+struct TypeTextTests {
+    @Test func demangledGenericSpellingsMatchTheSugarInSource() {
+        #expect(TypeText.unqualified("Swift.Optional<Swift.Int>") == "Int?")
+        #expect(TypeText.unqualified("Swift.Array<Swift.Dictionary<Swift.String, M.Box.Item>>") == "[[String:Item]]")
+        #expect(TypeText.unqualified("Swift.Optional<Swift.Array<Swift.Optional<Swift.Int>>>") == "[Int?]?")
+        #expect(TypeText.unqualified("Swift.Optional<(Swift.Int) -> Swift.Int>") == "((Int)->Int)?")
+        #expect(TypeText.unqualified("[String: Int]?") == "[String:Int]?")
+        #expect(TypeText.normalized("Optional<Int>") == TypeText.normalized("Int?"))
+        #expect(TypeText.normalized("MyOptional<Int>") == "MyOptional<Int>")
+    }
+}

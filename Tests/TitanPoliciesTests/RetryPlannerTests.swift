@@ -53,23 +53,6 @@ struct RetryPlannerTests {
         #expect(planner.decide(afterAttempt: 1, failure: .timedOut, remaining: .milliseconds(500), using: &generator) == .stop(.deadlineExceeded))
         #expect(planner.decide(afterAttempt: 1, failure: .timedOut, remaining: .seconds(2), using: &generator).isRetry)
     }
-
-    @Test func backoffCurvesGrowAndStopAtTheCap() {
-        #expect((0..<4).map { RetryBackoff.constant(.milliseconds(50)).baseDelay(retry: $0) } == Array(repeating: .milliseconds(50), count: 4))
-        let linear = RetryBackoff.linear(initial: .milliseconds(100), step: .milliseconds(50), cap: .milliseconds(220))
-        #expect((0..<4).map(linear.baseDelay) == [.milliseconds(100), .milliseconds(150), .milliseconds(200), .milliseconds(220)])
-        let exponential = RetryBackoff.exponential(initial: .milliseconds(10), factor: 3, cap: .milliseconds(200))
-        #expect((0..<5).map(exponential.baseDelay) == [.milliseconds(10), .milliseconds(30), .milliseconds(90), .milliseconds(200), .milliseconds(200)])
-        #expect(RetryBackoff.exponential().baseDelay(retry: 10_000) == .seconds(30))
-        #expect(RetryBackoff.immediate.baseDelay(retry: 3) == .zero)
-    }
-
-    @Test mutating func jitterSpreadsDelaysWithinItsBounds() {
-        let backoff = RetryBackoff.constant(.milliseconds(100), jitter: 0.2)
-        let delays = (0..<200).map { _ in backoff.delay(retry: 0, using: &generator) }
-        #expect(delays.allSatisfy { $0 >= .milliseconds(80) && $0 <= .milliseconds(120) })
-        #expect(Set(delays).count > 100)
-    }
 }
 
 extension RetryPlanner.Decision {

@@ -1,6 +1,7 @@
 import Distributed
 import Glibc
 import TitanPM
+import TitanPMMacros
 
 /// A service to reload: its answers say which incarnation (pid) served them, and its
 /// environment makes a build that is unhealthy or exits soon after it is ready.
@@ -8,6 +9,7 @@ import TitanPM
 /// - `TITAN_RELOAD_PROBE_HEALTH=unhealthy`: ``health()`` reports unhealthy.
 /// - `TITAN_RELOAD_PROBE_CRASH_AT_START=1`: the service traps as it is created.
 /// - `TITAN_RELOAD_PROBE_EXIT_AFTER_MS=N`: the process exits with status 3 N ms after it starts.
+@ServiceContract
 public distributed actor ReloadProbe: ProcessService {
     public static let name = "reload-probe"
 

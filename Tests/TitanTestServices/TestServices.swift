@@ -2,6 +2,7 @@ import Distributed
 import Glibc
 import Synchronization
 import TitanPM
+import TitanPMMacros
 
 // Services the tests spawn. They live in a library so that `titan-test-host` (the "other
 // executable") hosts exactly the same types as the re-executed test binary.
@@ -175,9 +176,11 @@ public distributed actor KeyValueStore: ProcessService {
     public distributed func pid() -> Int32 { getpid() }
 }
 
-/// A protocol-only view of a service, for parents that do not link the service's type.
+/// A protocol-only view of a service, for parents that do not link the service's type; its
+/// contract lets them check the process's interface against it.
 @Resolvable
-public protocol Greeting: DistributedActor where ActorSystem == ProcessActorSystem {
+@ServiceContract
+public protocol Greeting: DistributedActor, ServiceInterface where ActorSystem == ProcessActorSystem {
     distributed func greet(_ name: String) -> String
 }
 
@@ -369,7 +372,10 @@ public distributed actor PoolWorkerService: ProcessService {
 }
 
 /// Every service the test host can run by name.
-public let allTestServices: [any ProcessService.Type] = [Calculator.self, KeyValueStore.self, Greeter.self, Streamer.self, PoolWorkerService.self, TraceRelay.self, TraceLeaf.self, Chatter.self, ReloadProbe.self]
+public let allTestServices: [any ProcessService.Type] = [
+    Calculator.self, KeyValueStore.self, Greeter.self, Streamer.self, PoolWorkerService.self, TraceRelay.self, TraceLeaf.self, Chatter.self,
+    Intruder.self, Ledger.self, PolicyLab.self, Patient.self, Observatory.self, ReloadProbe.self,
+]
 
 /// Keeps the calling thread busy for `milliseconds` of wall time without suspending; returns a
 /// value the optimiser cannot drop the loop for.

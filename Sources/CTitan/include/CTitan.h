@@ -9,15 +9,19 @@
 /// prctl(PR_SET_PDEATHSIG, sig): deliver `sig` to this process when its parent thread exits.
 int titan_set_parent_death_signal(int sig);
 
+/// prctl(PR_SET_DUMPABLE, dumpable): with 0, processes of the same user can no longer ptrace
+/// this one, read its memory or take its descriptors (pidfd_getfd); /proc/<pid>/ is root's.
+int titan_set_dumpable(int dumpable);
+
+/// getsockopt(SO_PEERCRED): the process, user and group at the other end of a connected Unix
+/// socket, as the kernel recorded them at connect time; -1 with errno on failure.
+int titan_peer_credentials(int fd, pid_t *pid, uid_t *uid, gid_t *gid);
+
 /// pipe2(fds, O_CLOEXEC).
 int titan_pipe_cloexec(int fds[2]);
 
 /// accept4(fd, NULL, NULL, SOCK_CLOEXEC).
 int titan_accept_cloexec(int fd);
-
-/// The user id of the process at the other end of a connected Unix socket (SO_PEERCRED);
-/// -1 with errno on failure.
-int titan_peer_uid(int fd, uid_t *uid);
 
 /// pidfd_open(pid, 0) through syscall(2); -1 with errno on failure.
 int titan_pidfd_open(pid_t pid);

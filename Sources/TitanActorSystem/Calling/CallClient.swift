@@ -42,9 +42,15 @@ package final class CallClient: Sendable {
         streams = system.map { StreamLink(system: $0, connection: connection) }
     }
 
-    /// Connects to the socket at `path`; see ``connect(over:timeout:callerName:system:clock:onClose:)``.
+    /// Connects to a child's listening socket as `introduction` describes: checks that the
+    /// process at the other end is the child (SO_PEERCRED) before proving the secret in the
+    /// hello; see ``connect(over:timeout:callerName:proof:system:clock:onClose:)``.
+    ///
+    /// Throws ``ProcessError/Code/connectionLost`` if the socket cannot be reached or another
+    /// process holds it.
     package static func connect(
-        path: String,
+        to introduction: PeerIntroduction,
+        path: String? = nil,
         maxFrameSize: Int,
         timeout: Duration,
         callerName: String,
@@ -52,23 +58,33 @@ package final class CallClient: Sendable {
         clock: any RuntimeClock = SystemClock.shared,
         onClose: @escaping @Sendable (CallClient, ConnectionCloseReason) -> Void
     ) async throws -> (CallClient, Welcome) {
+        let path = path ?? introduction.socketPath
         let fd: Int32
         do {
             fd = try UnixSocket.connect(path: path)
         } catch {
             throw ProcessError.connectionLost("\(error)")
         }
+        guard let peer = UnixSocket.peerCredentials(fd), peer.pid == introduction.pid else {
+            close(fd)
+            throw ProcessError.connectionLost("the socket at \(path) is not held by process \(introduction.pid)")
+        }
         let connection = SocketConnection(fd: fd, maxFrameSize: maxFrameSize)
-        return try await connect(over: connection, timeout: timeout, callerName: callerName, system: system, clock: clock, onClose: onClose)
+        return try await connect(
+            over: connection, timeout: timeout, callerName: callerName, proof: introduction.secret.bytes,
+            system: system, clock: clock, onClose: onClose
+        )
     }
 
-    /// Starts reading `connection` and exchanges hello/welcome within `timeout`.
+    /// Starts reading `connection` and exchanges hello/welcome within `timeout`, proving
+    /// `proof` (the callee's secret; empty on the manager's private channel).
     /// `onClose` runs once on the reader thread when the connection ends; the owner then
     /// decides which error the waiting calls get (see ``failAll(_:)``).
     package static func connect(
         over connection: any FrameConnection,
         timeout: Duration,
         callerName: String,
+        proof: [UInt8] = [],
         system: ProcessActorSystem? = nil,
         clock: any RuntimeClock = SystemClock.shared,
         onClose: @escaping @Sendable (CallClient, ConnectionCloseReason) -> Void
@@ -85,7 +101,7 @@ package final class CallClient: Sendable {
             onClose(client, reason)
         })
 
-        let hello = Hello(pid: getpid(), callerName: callerName)
+        let hello = Hello(pid: getpid(), callerName: callerName, proof: proof)
         let welcome = try await client.welcome.wait(
             for: 0,
             deadline: clock.deadline(after: timeout),
@@ -163,20 +179,8 @@ package final class CallClient: Sendable {
         return CallReply(payload: reply.payload, channel: streams)
     }
 
-    /// Sends a control request and waits for its reply, at most `timeout`.
-    package func control(_ request: ControlRequest, timeout: Duration) async throws -> CallReply {
-        var frame = FrameBuilder(kind: .control)
-        frame.writer.writeBytes(request.payload)
-        let reply = try await exchange(frame, timeout: timeout)
-        guard reply.kind == .reply else {
-            var reader = reply.reader
-            throw RemoteFailure.read(from: &reader, decoder: WireDecoder())
-        }
-        return CallReply(payload: reply.payload, channel: nil)
-    }
-
     /// Sends `frame` (complete but for its id) and returns the frame that answers it, reply or
-    /// failure, within `timeout`: for control requests, and for tests that build frames by hand.
+    /// failure, within `timeout`: for tests that build frames by hand.
     package func exchange(_ frame: FrameBuilder, timeout: Duration) async throws -> Frame {
         var frame = frame
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue

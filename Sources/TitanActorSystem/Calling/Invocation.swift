@@ -104,7 +104,7 @@ public struct ProcessInvocationDecoder: DistributedTargetInvocationDecoder {
     /// does not have.
     public mutating func decodeGenericSubstitutions() throws -> [Any.Type] {
         try generics.map { name in
-            guard let type = _typeByName(name) else {
+            guard let type = TypeName.resolve(name) else {
                 throw ProcessError.invalidArguments("generic argument type \(name) is unknown in this executable")
             }
             return type

@@ -1,4 +1,5 @@
 import TitanCore
+import TitanPolicies
 import TitanTransport
 import TitanWire
 
@@ -135,6 +136,47 @@ public struct IncomingCall: Sendable {
     /// When the caller stops waiting, on this process's clock (from ``/TitanCore/CallMetadata/deadline``
     /// and the arrival time); nil if the caller waits without bound.
     public let deadline: ClockInstant?
+    /// The method's position in its service's manifest, when the actor is a
+    /// `@ServiceContract` type whose dispatch table has the target; nil otherwise.
+    public let methodIndex: Int?
+    /// The contracted actor's dispatch table, when it has one.
+    package let contract: (any ContractDispatch)?
+    /// The call as received, for reading its arguments again (policy keys).
+    package let envelope: CallEnvelope?
+    /// The connection the call arrived on and its id there, to cancel the method's task.
+    package let origin: (server: CallServer, id: UInt64)?
+
+    package init(
+        target: CallTarget,
+        recipient: ProcessActorID,
+        metadata: CallMetadata,
+        deadline: ClockInstant?,
+        methodIndex: Int? = nil,
+        contract: (any ContractDispatch)? = nil,
+        envelope: CallEnvelope? = nil,
+        origin: (server: CallServer, id: UInt64)? = nil
+    ) {
+        self.target = target
+        self.recipient = recipient
+        self.metadata = metadata
+        self.deadline = deadline
+        self.methodIndex = methodIndex
+        self.contract = contract
+        self.envelope = envelope
+        self.origin = origin
+    }
+
+    /// The method's descriptor in its service's manifest (signature and policies), for a
+    /// `@ServiceContract` actor; nil otherwise.
+    public var method: MethodDescriptor? {
+        methodIndex.flatMap { contract?.manifest.method(at: $0) }
+    }
+
+    /// Cancels the task running this call (as a `cancel` frame from the caller would): the
+    /// method sees `Task.isCancelled`, its sleeps throw.
+    package func cancelTask() {
+        origin.map { $0.server.cancelRunning($0.id) }
+    }
 }
 
 /// The outcome of a call that did not throw: its return value, encoded.

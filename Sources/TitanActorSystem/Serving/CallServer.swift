@@ -13,6 +13,10 @@ import TitanWire
 /// ``ReaderExecutor`` until it finishes or suspends before the next frame is looked at, so the
 /// actor receives them in the order the caller sent them. Replies produced on the reader
 /// thread are queued and written together when the batch of frames from one read is done.
+///
+/// Nothing but a hello is looked at before the handshake; on a connection that needs a proof
+/// (``CallerAuthentication/secret(_:handshakeTimeout:)``) the hello must carry the secret and
+/// arrive before the handshake deadline, or the connection is closed.
 package final class CallServer: Sendable {
     private enum Running {
         case starting
@@ -22,23 +26,42 @@ package final class CallServer: Sendable {
     private struct State {
         var greeted = false
         var running: [UInt64: Running] = [:]
+        var handshakeTimer: TimerToken?
+        /// The highest call id started so far (a caller numbers its calls upwards).
+        var highestStarted: UInt64 = 0
+        /// Calls cancelled from the control channel before this connection started them.
+        var cancelledEarly: Set<UInt64> = []
     }
+
+    /// At most this many early cancellations are remembered.
+    private static let maxCancelledEarly = 4096
 
     package let connection: any FrameConnection
     private let system: ProcessActorSystem
+    private let authentication: CallerAuthentication
     private let state = Mutex(State())
     private let executor = ReaderExecutor()
     /// The streams flowing over this connection.
     package let streams: StreamLink
 
-    package init(connection: any FrameConnection, system: ProcessActorSystem) {
+    package init(connection: any FrameConnection, system: ProcessActorSystem, authentication: CallerAuthentication = .channel) {
         self.system = system
         self.connection = connection
+        self.authentication = authentication
         streams = StreamLink(system: system, connection: connection)
     }
 
     /// Starts serving; `onClose` runs once when the connection ends.
     package func start(onClose: @escaping @Sendable (CallServer) -> Void) {
+        if case .secret(_, let timeout) = authentication {
+            let clock = system.clock
+            // Holds the server until the hello or the end of the connection cancels it (both
+            // always come), or until it fires.
+            let token = clock.schedule(at: clock.deadline(after: timeout)) { [self] in
+                handshakeDeadlinePassed(timeout)
+            }
+            state.withLock { $0.handshakeTimer = token }
+        }
         connection.start(name: "titan-serve", onStart: { [executor] in
             executor.bindToCurrentThread()
         }, handler: { [self] inbound in
@@ -47,10 +70,14 @@ package final class CallServer: Sendable {
         }, onBatchEnd: { [self] in
             connection.flush()
         }, onClose: { [self] _ in
-            let tasks = state.withLock { state -> [Task<Void, Never>] in
-                defer { state.running.removeAll() }
-                return state.running.values.compactMap { if case .task(let task) = $0 { task } else { nil } }
+            let (tasks, timer) = state.withLock { state -> ([Task<Void, Never>], TimerToken?) in
+                defer {
+                    state.running.removeAll()
+                    state.handshakeTimer = nil
+                }
+                return (state.running.values.compactMap { if case .task(let task) = $0 { task } else { nil } }, state.handshakeTimer)
             }
+            if let timer { system.clock.cancel(timer) }
             // Nobody is left to receive the results: stop the work.
             for task in tasks { task.cancel() }
             streams.close(ProcessError.connectionLost("the caller disconnected"))
@@ -83,9 +110,11 @@ package final class CallServer: Sendable {
             case .call:
                 startCall(frame)
             case .cancel:
-                cancel(frame.id)
+                cancelRunning(frame.id)
             case .control:
-                startControl(frame)
+                // Control requests travel only on the control channel, which only the manager
+                // holds; on a calls' connection they are refused, the manager's included.
+                sendFailure(ProcessError.unsupported("control requests are taken only from the manager, on the control channel"), id: frame.id)
             case .streamElements, .streamEnd, .streamCredit, .streamCancel:
                 streams.handle(inbound)
             case .protocolError:
@@ -104,29 +133,64 @@ package final class CallServer: Sendable {
     }
 
     private func greet(_ frame: Frame) {
+        if let version = Hello.version(of: frame.payload), version != FrameHeader.protocolVersion {
+            reject("unsupported protocol version \(version) (this process speaks \(FrameHeader.protocolVersion))")
+            return
+        }
         guard let hello = try? Hello(payload: frame.payload) else {
             reject("malformed hello")
             return
         }
-        guard hello.protocolVersion == FrameHeader.protocolVersion else {
-            reject("unsupported protocol version \(hello.protocolVersion) (this process speaks \(FrameHeader.protocolVersion))")
+        if case .secret(let secret, _) = authentication, !secret.isProven(by: hello.proof) {
+            reject("authentication failed: the hello does not carry this process's secret")
             return
         }
-        let already = state.withLock { state -> Bool in
-            defer { state.greeted = true }
-            return state.greeted
+        let (already, timer) = state.withLock { state -> (Bool, TimerToken?) in
+            defer {
+                state.greeted = true
+                state.handshakeTimer = nil
+            }
+            return (state.greeted, state.handshakeTimer)
         }
         guard !already else {
             reject("second hello")
             return
         }
-        if hello.callerName == "manager" { system.setManagerServer(self) }
+        if let timer { system.clock.cancel(timer) }
+        connection.handshakeCompleted()
         try? connection.send(FrameBuilder.frame(.welcome, id: 0, payload: system.welcome.payload))
     }
 
-    /// Cancels the task of call `id`, if it is running: from a `cancel` frame, or from the
-    /// control channel, which a reader thread busy with a call does not hold up.
+    /// A peer that has not said hello by now is holding a connection it may not use.
+    private func handshakeDeadlinePassed(_ timeout: Duration) {
+        let greeted = state.withLock { state -> Bool in
+            state.handshakeTimer = nil
+            return state.greeted
+        }
+        guard !greeted else { return }
+        reject("no hello within \(timeout)")
+    }
+
+    /// Cancels call `id` on behalf of the control channel, which a reader thread busy with
+    /// a call does not hold up — and which can overtake the call's own frame: a call this
+    /// connection has not started yet is cancelled as it starts.
     package func cancel(_ id: UInt64) {
+        let running = state.withLock { state -> Running? in
+            let running = state.running[id]
+            let notYet = running == nil && id > state.highestStarted
+            if case .starting? = running {
+                state.cancelledEarly.insert(id)
+            } else if notYet, state.cancelledEarly.count < Self.maxCancelledEarly {
+                state.cancelledEarly.insert(id)
+            }
+            return running
+        }
+        if case .task(let task) = running { task.cancel() }
+    }
+
+    /// Cancels the task of call `id`, if it is running (a `cancel` frame, which follows its
+    /// call on the same connection, or a policy such as `@Timeout` in the serving process).
+    package func cancelRunning(_ id: UInt64) {
         let running = state.withLock { $0.running[id] }
         if case .task(let task) = running { task.cancel() }
     }
@@ -147,19 +211,9 @@ package final class CallServer: Sendable {
         }
         track(id) {
             Task.immediate(executorPreference: executor) { [self] in
-                let outcome = await system.execute(envelope, channel: streams)
+                let outcome = await system.execute(envelope, channel: streams, origin: (self, id))
                 finish(id, outcome)
                 system.callFinished()
-            }
-        }
-    }
-
-    private func startControl(_ frame: Frame) {
-        let id = frame.id
-        track(id) {
-            Task.immediate(executorPreference: executor) { [self] in
-                let outcome = await system.handleControl(frame.payload)
-                finish(id, outcome)
             }
         }
     }
@@ -167,11 +221,16 @@ package final class CallServer: Sendable {
     /// Records the task for `id` so a `cancel` frame can reach it; a task that finished
     /// before `start` returned leaves no entry behind.
     private func track(_ id: UInt64, _ start: () -> Task<Void, Never>) {
-        state.withLock { $0.running[id] = .starting }
-        let task = start()
         state.withLock { state in
-            if state.running[id] != nil { state.running[id] = .task(task) }
+            state.running[id] = .starting
+            state.highestStarted = max(state.highestStarted, id)
         }
+        let task = start()
+        let cancelled = state.withLock { state -> Bool in
+            if state.running[id] != nil { state.running[id] = .task(task) }
+            return state.cancelledEarly.remove(id) != nil
+        }
+        if cancelled { task.cancel() }
     }
 
     private func finish(_ id: UInt64, _ outcome: Result<CallReply, any Error>) {

@@ -6,6 +6,11 @@ import TitanCore
 package enum CallTrace {
     @TaskLocal package static var span: (any Span)?
 
+    /// The server span of the call this task serves, when the tracing interceptor started
+    /// one, so the serving runtime (a method's `@Trace`) names and marks it rather than
+    /// starting a second span for the same call.
+    @TaskLocal package static var serving: (any Span)?
+
     /// Sets `key` to `value` on the current call's span, if it is traced.
     package static func attribute(_ key: String, _ value: String) {
         span?.attributes[key] = value

@@ -13,16 +13,21 @@ public final class ProcessTelemetry: Sendable {
     public let registry: MetricsRegistry
     /// Whether calls and streams start spans through the bootstrapped tracer.
     public let tracing: Bool
+    /// Whether every call is counted and timed (a ``CallMetricsInterceptor`` is installed), so
+    /// that nothing else need count them again.
+    public let metrics: Bool
 
     let streamElementsSent: CounterBox
     let streamElementsReceived: CounterBox
     let streamBytesSent: CounterBox
     let streamBytesReceived: CounterBox
 
-    /// Telemetry recording into `registry`; `tracing` makes streams start spans too.
-    public init(registry: MetricsRegistry, tracing: Bool) {
+    /// Telemetry recording into `registry`; `tracing` makes streams start spans too;
+    /// `metrics` says whether a ``CallMetricsInterceptor`` records every call.
+    public init(registry: MetricsRegistry, tracing: Bool, metrics: Bool = true) {
         self.registry = registry
         self.tracing = tracing
+        self.metrics = metrics
         streamElementsSent = registry.counter(TitanMetricNames.streamElements, [(TitanMetricNames.direction, "sent")])
         streamElementsReceived = registry.counter(TitanMetricNames.streamElements, [(TitanMetricNames.direction, "received")])
         streamBytesSent = registry.counter(TitanMetricNames.streamBytes, [(TitanMetricNames.direction, "sent")])

@@ -47,7 +47,9 @@ public struct TracingInterceptor: CallInterceptor {
         defer { span.end() }
         Self.describe(span, call.target)
         do {
-            return try await ServiceContext.withValue(span.context) { try await next(call) }
+            return try await CallTrace.$serving.withValue(span) {
+                try await ServiceContext.withValue(span.context) { try await next(call) }
+            }
         } catch {
             Self.fail(span, error)
             throw error

@@ -39,7 +39,7 @@ public final class AdminServer: Sendable {
         try Self.prepare(path: path, isDefault: options.socketPath == nil && getenv(AdminEndpoint.socketVariable) == nil)
         do {
             // The endpoint checks peer credentials itself, against its allowed users.
-            unixListener = try Listener(path: path, sameUserOnly: false)
+            unixListener = try Listener(path: path)
         } catch {
             throw AdminError(.failed, "cannot listen on \(path): \(error)")
         }
@@ -86,12 +86,12 @@ public final class AdminServer: Sendable {
     }
 
     private func acceptUnix(_ fd: Int32) {
-        var uid: uid_t = 0, gid: gid_t = 0, pid: pid_t = 0
-        guard titan_peer_credentials(fd, &uid, &gid, &pid) == 0 else {
+        guard let credentials = UnixSocket.peerCredentials(fd) else {
             Glibc.close(fd)
             return
         }
-        let peer = AdminPeer(transport: .unixSocket, uid: uid, pid: pid)
+        let uid = credentials.uid
+        let peer = AdminPeer(transport: .unixSocket, uid: uid, pid: credentials.pid)
         let connection = register(fd: fd, peer: peer, token: nil)
         guard allowedUsers.contains(uid) else {
             controller.manager.logger.warning("admin connection refused", metadata: ["peer": "\(peer)"])

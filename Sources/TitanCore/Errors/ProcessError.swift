@@ -184,7 +184,7 @@ extension ProcessError {
 
     /// The callee has no distributed function `target` on the actor it hosts.
     public static func unknownTarget(_ target: String) -> ProcessError {
-        ProcessError(.unknownTarget, "the service has no distributed function \(target)")
+        ProcessError(.unknownTarget, "the actor called has no distributed function \(target) (was it resolved or spawned as another type, or built from another version?)")
     }
 
     /// No actor `id` is hosted where the call went.

@@ -3,6 +3,7 @@ import Glibc
 import Synchronization
 import TitanActorSystem
 import TitanCore
+import TitanPolicies
 import TitanTelemetry
 import TitanProcess
 import TitanTransport
@@ -18,6 +19,10 @@ protocol ManagedEntry: Sendable {
     func kill(_ signal: Signal) throws
     func restart() async throws
     func health() async throws -> HealthStatus
+    /// The service's manifest with the policies in force; nil without a contract.
+    func contractManifest() async throws -> ServiceManifest?
+    /// Each `@Cache` method's statistics, by method key.
+    func cacheStatistics() async throws -> [String: CacheStatistics]
     /// What the process recorded, within `timeout`.
     func metricsSnapshot(timeout: Duration) async throws -> MetricsSnapshot
 }
@@ -40,11 +45,19 @@ final class InProcessService: ManagedEntry, CallRoute {
     private let shutdownHook: @Sendable () async -> Void
     private let events: EventHub
     private let state: Mutex<(status: ProcessStatus, startTime: Date)>
+    /// The service's contract and serving policies, in its own actor system.
+    private let contract: HostedContract
+    /// The caller's side of its policies.
+    private let policies: CallerPolicies?
     /// The service's metrics, when the manager records metrics.
     private let registry: MetricsRegistry?
 
-    private init(id: ProcessID, name: String, version: String, options: SpawnOptions, service: some ProcessService, client: CallClient, events: EventHub,
-                 registry: MetricsRegistry?) {
+    private init(
+        id: ProcessID, name: String, version: String, options: SpawnOptions, service: some ProcessService, client: CallClient, events: EventHub,
+        contract: HostedContract, policies: CallerPolicies?, registry: MetricsRegistry?
+    ) {
+        self.contract = contract
+        self.policies = policies
         self.registry = registry
         self.id = id
         self.name = name
@@ -70,6 +83,7 @@ final class InProcessService: ManagedEntry, CallRoute {
         options: SpawnOptions,
         caller: ProcessActorSystem,
         events: EventHub,
+        policies: CallerPolicies?,
         telemetry: ManagerTelemetry
     ) async throws -> InProcessService {
         let host = ProcessActorSystem(processID: id, maxFrameSize: options.maxMessageSize, clock: caller.clock)
@@ -82,6 +96,7 @@ final class InProcessService: ManagedEntry, CallRoute {
         }
         host.setHostInfo(service: S.name, version: version)
         for interceptor in S.interceptors { host.addInterceptor(interceptor) }
+        let contract = try HostedContract.install(service, overrides: options.policies, in: host)
         let (callerEnd, serviceEnd) = InMemoryConnection.pair(maxFrameSize: options.maxMessageSize)
         host.serve(serviceEnd)
         let (client, _) = try await CallClient.connect(
@@ -89,7 +104,10 @@ final class InProcessService: ManagedEntry, CallRoute {
         ) { client, reason in
             client.failAll(.connectionLost("\(reason)"))
         }
-        return InProcessService(id: id, name: name, version: version, options: options, service: service, client: client, events: events, registry: registry)
+        return InProcessService(
+            id: id, name: name, version: version, options: options, service: service, client: client, events: events,
+            contract: contract, policies: policies, registry: registry
+        )
     }
 
     private func emit(_ status: ProcessStatus) {
@@ -103,7 +121,16 @@ final class InProcessService: ManagedEntry, CallRoute {
     func call(_ call: OutgoingCall) async throws -> CallReply {
         let status = state.withLock { $0.status }
         guard status == .running else { throw ProcessError.notRunning(id, status) }
-        return try await client.call(call)
+        guard let policies else { return try await client.call(call) }
+        return try await policies.interceptOutgoing(call) { [client] in try await client.call($0) }
+    }
+
+    func contractManifest() async throws -> ServiceManifest? {
+        contract.manifest
+    }
+
+    func cacheStatistics() async throws -> [String: CacheStatistics] {
+        contract.policies?.cacheStatistics ?? [:]
     }
 
     var info: ProcessInfo {

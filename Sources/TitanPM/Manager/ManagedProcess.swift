@@ -3,13 +3,14 @@ import Glibc
 import Synchronization
 import TitanActorSystem
 import TitanCore
+import TitanPolicies
 import TitanProcess
 import TitanTransport
 import TitanWire
 
 /// One logical process of a ``ProcessManager``: starts incarnations of its child, routes calls
 /// to the current one, and decides what an exit means (a requested stop, a restart under the
-/// ``RestartPolicy``, or the supervisor's call).
+/// ``/TitanCore/RestartPolicy``, or the supervisor's call).
 ///
 /// All state changes happen under one lock, and events are emitted under it, so a process's
 /// events arrive in the order its states changed. Callers waiting for a running incarnation
@@ -47,6 +48,11 @@ final class ManagedProcess: CallRoute, Sendable {
         /// The incarnation sent a signal that ends it (``kill(_:)``): calls made from then on
         /// wait for what follows its exit (a restart, or the final error) instead of reaching it.
         var killed: Int?
+        /// The last answer of the service's `@HealthCheck` method.
+        var health: HealthStatus?
+        /// The service's manifest: the caller's, or the one the process reported.
+        var manifest: ServiceManifest?
+        var healthMonitor: HealthMonitor?
     }
 
     let id: ProcessID
@@ -62,23 +68,32 @@ final class ManagedProcess: CallRoute, Sendable {
     /// Set for a process a ``Supervisor`` looks after: told of every exit it did not request,
     /// with the incarnation that exited; the restart policy is then the supervisor's.
     private let supervisorHook: (@Sendable (Int, Termination) -> Void)?
+    /// The caller's side of the service's method policies (breaker, retry, timeout).
+    private let policies: CallerPolicies?
+    /// Whether an owner (a pool, a supervisor) replaces this process when it dies, so a
+    /// critical failed health check kills it instead of restarting it here.
+    private let ownerReplacesIt: Bool
     /// Makes the handler of an incarnation's captured output, given its pid.
     let output: (@Sendable (Int32) -> any ChildOutputHandler)?
 
     var clock: any RuntimeClock { system.clock }
 
     init(id: ProcessID, name: String, version: String, spec: ChildSpec, options: SpawnOptions, events: EventHub, system: ProcessActorSystem,
-         supervisorHook: (@Sendable (Int, Termination) -> Void)? = nil,
-         output: (@Sendable (Int32) -> any ChildOutputHandler)? = nil) {
+         supervisorHook: (@Sendable (Int, Termination) -> Void)? = nil, policies: CallerPolicies? = nil, manifest: ServiceManifest? = nil,
+         ownerReplacesIt: Bool = false, output: (@Sendable (Int32) -> any ChildOutputHandler)? = nil) {
         self.system = system
         self.supervisorHook = supervisorHook
+        self.policies = policies
+        self.ownerReplacesIt = ownerReplacesIt || supervisorHook != nil
         self.output = output
         self.id = id
         self.name = name
         self.version = version
         self.options = options
         self.events = events
-        state = Mutex(State(spec: spec, scheduler: RestartScheduler(policy: options.restartPolicy)))
+        var initial = State(spec: spec, scheduler: RestartScheduler(policy: options.restartPolicy))
+        initial.manifest = manifest
+        state = Mutex(initial)
         ready = WaiterTable(clock: system.clock)
     }
 
@@ -93,6 +108,9 @@ final class ManagedProcess: CallRoute, Sendable {
 
     var pid: Int32? { state.withLock { $0.child?.pid } }
 
+    /// The running incarnation, if any.
+    var currentChild: ChildProcess? { state.withLock { $0.child } }
+
     var affinityExecutor: (any TaskExecutor)? { state.withLock { $0.child?.client }?.executor }
 
     var incarnation: Int { state.withLock { $0.incarnation } }
@@ -101,8 +119,16 @@ final class ManagedProcess: CallRoute, Sendable {
 
     var serviceTypeName: String? { state.withLock { $0.spec.child.serviceType } }
 
+    /// How to reach the running incarnation's listening socket; nil when none runs.
+    var introduction: PeerIntroduction? {
+        guard let child = state.withLock({ $0.status == .running ? $0.child : nil }),
+              let address = child.listenAddress
+        else { return nil }
+        return PeerIntroduction(process: id, pid: child.pid, socketPath: address, secret: child.secret)
+    }
+
     var info: ProcessInfo {
-        let snapshot = state.withLock { ($0.child?.pid, $0.status, $0.startTime, $0.restarts, $0.lastExit) }
+        let snapshot = state.withLock { ($0.child?.pid, $0.status, $0.startTime, $0.restarts, $0.lastExit, $0.health) }
         return ProcessInfo(
             id: id,
             pid: snapshot.0,
@@ -113,7 +139,8 @@ final class ManagedProcess: CallRoute, Sendable {
             restarts: snapshot.3,
             residentMemory: snapshot.0.flatMap { ProcFS.residentBytes(of: $0) },
             lastExit: snapshot.4,
-            isolation: .process
+            isolation: .process,
+            health: snapshot.5
         )
     }
 
@@ -132,6 +159,12 @@ final class ManagedProcess: CallRoute, Sendable {
     // MARK: Calls
 
     func call(_ call: OutgoingCall) async throws -> CallReply {
+        guard let policies else { return try await deliver(call) }
+        return try await policies.interceptOutgoing(call) { try await deliver($0) }
+    }
+
+    /// Sends `call` to the running incarnation, waiting for one while the process starts.
+    private func deliver(_ call: OutgoingCall) async throws -> CallReply {
         while true {
             let client = try await currentClient(deadline: call.deadline, timeout: call.timeout)
             do {
@@ -189,12 +222,72 @@ final class ManagedProcess: CallRoute, Sendable {
         )
     }
 
+    // MARK: Contract and health
+
+    /// The service's manifest, as the caller knows it or the process reported it.
+    var manifest: ServiceManifest? {
+        get { state.withLock { $0.manifest } }
+        set { state.withLock { $0.manifest = newValue } }
+    }
+
+    /// The manifest the caller knows, or else the one the process reports (kept).
+    func contractManifest() async throws -> ServiceManifest? {
+        if let known = manifest { return known }
+        let reported = try await fetchManifest(timeout: options.callTimeout ?? .seconds(30))
+        manifest = reported
+        return reported
+    }
+
+    /// The process's cached methods' statistics, by method key.
+    func cacheStatistics() async throws -> [String: CacheStatistics] {
+        try await cacheStatistics(timeout: options.callTimeout ?? .seconds(30))
+    }
+
+    /// Asks the running incarnation for a description of its contract (a control request).
+    func fetchManifest(timeout: Duration) async throws -> ServiceManifest? {
+        let payload = try await control(.contract, timeout: timeout)
+        return try WireDecoder().decode(ServiceManifest?.self, from: payload)
+    }
+
+    /// Asks the running incarnation for its cached methods' statistics, by method key.
+    func cacheStatistics(timeout: Duration) async throws -> [String: CacheStatistics] {
+        let payload = try await control(.policyStatistics, timeout: timeout)
+        return try WireDecoder().decode([String: CacheStatistics].self, from: payload)
+    }
+
+    /// Checks the service's health with `probe` from now on.
+    func monitorHealth(_ probe: ContractSetup.HealthProbe, emit: @escaping @Sendable (PolicyEvent) -> Void) {
+        let monitor = HealthMonitor(process: self, probe: probe, system: system, emit: emit)
+        state.withLock { $0.healthMonitor = monitor }
+    }
+
+    /// Records the answer of the service's `@HealthCheck` method.
+    func recordHealth(_ status: HealthStatus) {
+        state.withLock { $0.health = status }
+    }
+
+    /// A critical health check failed: the owner replaces a pool worker or supervised child
+    /// (it is killed, which they see as a crash); any other process is restarted here.
+    func restartUnhealthy(because reason: String) async {
+        if ownerReplacesIt {
+            try? kill(.kill)
+            return
+        }
+        await stopForRestart(grace: options.stopTimeout, reason: "unhealthy: \(reason)")
+        try? await startAfterRestart()
+    }
+
+    /// Sends `request` on the running incarnation's control channel, within `timeout`.
+    private func control(_ request: ControlRequest, timeout: Duration) async throws -> [UInt8] {
+        let deadline = clock.deadline(after: timeout)
+        let child = try await runningChild(deadline: deadline, timeout: timeout)
+        return try await child.control(request, timeout: clock.remaining(until: deadline))
+    }
+
     /// A snapshot of the running incarnation's metrics registry, within `timeout`, on its
     /// control channel: a service busy with calls still reports.
     func metricsSnapshot(timeout: Duration) async throws -> MetricsSnapshot {
-        let deadline = clock.deadline(after: timeout)
-        let child = try await runningChild(deadline: deadline, timeout: timeout)
-        let payload = try await child.control(.metrics, timeout: clock.remaining(until: deadline))
+        let payload = try await control(.metrics, timeout: timeout)
         return try WireDecoder().decode(MetricsSnapshot.self, from: payload)
     }
 
@@ -394,6 +487,8 @@ final class ManagedProcess: CallRoute, Sendable {
         let current = state.withLock { state -> (child: ChildProcess?, failWaiters: Bool)? in
             guard !state.status.isTerminal else { return nil }
             state.intent = .stop
+            state.healthMonitor?.stop()
+            state.healthMonitor = nil
             state.restartTask?.cancel()
             state.restartTask = nil
             state.awaitingSupervisor = false

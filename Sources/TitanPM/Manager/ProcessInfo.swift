@@ -28,11 +28,15 @@ public struct ProcessInfo: Sendable, Hashable, Identifiable, CustomStringConvert
     public var lastExit: Termination?
     /// Whether the service runs in a child process or in this one.
     public var isolation: SpawnOptions.Isolation
+    /// The last answer of the service's `@HealthCheck` method (checked by the manager on its
+    /// interval); nil before the first check or without one.
+    public var health: HealthStatus? = nil
 
     /// One line for a process table: `calculator-1 pid=4242 calculator@1.0.0 running restarts=0 rss=5120 KiB`.
     public var description: String {
         let pidText = pid.map(String.init) ?? "-"
         let rss = residentMemory.map { "\($0 / 1024) KiB" } ?? "-"
-        return "\(id) pid=\(pidText) \(name)@\(version) \(status) restarts=\(restarts) rss=\(rss)"
+        let healthText = health.map { " health=\($0.state.rawValue)" } ?? ""
+        return "\(id) pid=\(pidText) \(name)@\(version) \(status) restarts=\(restarts) rss=\(rss)\(healthText)"
     }
 }

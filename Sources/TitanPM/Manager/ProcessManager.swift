@@ -27,6 +27,7 @@ public final class ProcessManager: Sendable {
         var entries: [ProcessID: any ManagedEntry] = [:]
         var order: [ProcessID] = []
         var counters: [String: Int] = [:]
+        /// The prefix of the children's abstract socket names, from the first spawn on.
         var directory: String?
         var isShutDown = false
         var groups: [ProcessID: any ProcessGroup] = [:]
@@ -43,6 +44,8 @@ public final class ProcessManager: Sendable {
     /// What this manager records about its processes (see ``ObservabilityOptions``).
     let telemetry: ManagerTelemetry
     private let hub = EventHub()
+    /// Circuit breaker and health check events (see ``policyEvents``).
+    let policyBroadcast = Broadcast<PolicyEvent>()
     private let state: Mutex<State>
 
     private static let instances = Mutex(0)
@@ -124,12 +127,14 @@ public final class ProcessManager: Sendable {
     ) async throws -> Service {
         let name = options.name ?? Service.name
         let version = options.version ?? Service.version
+        let contract = try ContractSetup.make(Service.self, options: options)
         switch options.isolation {
         case .inProcess:
             let id = try makeID(name)
             let entry = try await InProcessService.start(
                 Service.self, id: id, name: name, version: version, configuration: configuration,
-                options: options, caller: actorSystem, events: hub, telemetry: telemetry
+                options: options, caller: actorSystem, events: hub,
+                policies: callerPolicies(for: id, contract, breakers: true), telemetry: telemetry
             )
             insert(entry)
             actorSystem.register(route: entry, for: id)
@@ -137,7 +142,7 @@ public final class ProcessManager: Sendable {
         case .process:
             let id = try await launch(
                 name: name, version: version, serviceType: _mangledTypeName(Service.self),
-                configuration: configuration, options: options
+                configuration: configuration, options: options, contract: contract
             ).id
             return try Service.resolve(id: ProcessActorID(process: id, instance: 0), using: actorSystem)
         }
@@ -166,22 +171,26 @@ public final class ProcessManager: Sendable {
         }
         let id = try await launch(
             name: options.name ?? name, version: options.version ?? "", serviceType: nil,
-            serviceName: name, configuration: configuration, options: options
+            serviceName: name, configuration: configuration, options: options,
+            contract: try ContractSetup.byName(Stub.self, options: options)
         ).id
         return try Stub.resolve(id: ProcessActorID(process: id, instance: 0), using: actorSystem)
     }
 
-    /// Starts `type` in a child process for a pool or supervisor, which looks after it.
+    /// Starts `type` in a child process for a pool or supervisor, which looks after it. A
+    /// pool's workers (`pooled`) leave the caller's policies to the pool.
     func launchProcess<Service: ProcessService>(
         _ type: Service.Type,
         name: String,
         configuration: Service.Configuration,
         options: SpawnOptions,
-        supervisorHook: (@Sendable (Int, Termination) -> Void)? = nil
+        supervisorHook: (@Sendable (Int, Termination) -> Void)? = nil,
+        pooled: Bool = false
     ) async throws -> ManagedProcess {
         try await launch(
             name: name, version: options.version ?? Service.version, serviceType: _mangledTypeName(Service.self),
-            configuration: configuration, options: options, supervisorHook: supervisorHook
+            configuration: configuration, options: options, contract: try ContractSetup.make(Service.self, options: options),
+            supervisorHook: supervisorHook, pooled: pooled
         )
     }
 
@@ -236,11 +245,12 @@ public final class ProcessManager: Sendable {
         serviceName: String? = nil,
         configuration: some Codable & Sendable,
         options: SpawnOptions,
-        supervisorHook: (@Sendable (Int, Termination) -> Void)? = nil
+        contract: ContractSetup,
+        supervisorHook: (@Sendable (Int, Termination) -> Void)? = nil,
+        pooled: Bool = false
     ) async throws -> ManagedProcess {
         let id = try makeID(name)
-        let directory = try socketDirectory()
-        let socketPath = "\(directory)/\(id).sock"
+        let listenPrefix = socketDirectory()
         let configurationBytes: [UInt8]
         do {
             configurationBytes = try actorSystem.makeEncoder().encode(configuration)
@@ -251,9 +261,9 @@ public final class ProcessManager: Sendable {
             serviceType: serviceType,
             serviceName: serviceName ?? name,
             processID: id,
-            socketPath: socketPath,
             parentPID: getpid(),
             maxFrameSize: options.maxMessageSize,
+            policies: options.policies,
             telemetry: telemetry.childTelemetry,
             logLevel: telemetry.options.logs.childLogLevel.rawValue
         )
@@ -271,7 +281,9 @@ public final class ProcessManager: Sendable {
             environment: environment,
             workingDirectory: options.workingDirectory,
             child: child,
-            configuration: configurationBytes
+            configuration: configurationBytes,
+            listenPrefix: listenPrefix,
+            servingLimits: options.servingLimits
         )
         spec.captured = telemetry.captured
         spec.limits = options.limits.rlimits
@@ -281,12 +293,14 @@ public final class ProcessManager: Sendable {
         }
         let process = ManagedProcess(
             id: id, name: name, version: version, spec: spec, options: options, events: hub, system: actorSystem,
-            supervisorHook: supervisorHook, output: output
+            supervisorHook: supervisorHook, policies: pooled ? nil : callerPolicies(for: id, contract, breakers: true),
+            manifest: contract.manifest, ownerReplacesIt: pooled, output: output
         )
         insert(process)
         actorSystem.register(route: process, for: id)
         do {
             try await process.launch()
+            try await verifyContract(of: process, contract)
         } catch {
             actorSystem.unregisterRoute(for: id)
             state.withLock { state in
@@ -297,6 +311,9 @@ public final class ProcessManager: Sendable {
             throw error
         }
         logger.debug("spawned", metadata: ["process": "\(id)", "pid": "\(process.info.pid ?? 0)"])
+        if let probe = contract.health {
+            process.monitorHealth(probe) { [policyBroadcast] in policyBroadcast.emit($0) }
+        }
         return process
     }
 
@@ -320,15 +337,17 @@ public final class ProcessManager: Sendable {
         }
     }
 
-    /// The prefix of the children's socket addresses: a name in the abstract namespace, unique
+    /// The prefix of the children's listening sockets: a name in the abstract namespace, unique
     /// to this manager, so that nothing lands in the file system and nothing is left there
-    /// however this process ends (SIGKILL included). Only this user's processes are served
-    /// on those sockets (see `Listener`).
-    private func socketDirectory() throws -> String {
+    /// however this process ends (SIGKILL included), and nothing on disk can be swapped or
+    /// removed under the manager. Each incarnation adds its process id and a random part (see
+    /// `ChildProcess.listenAddress`); only this user's processes that prove the child's secret
+    /// are served there (see `Listener` and SECURITY.md).
+    private func socketDirectory() -> String {
         state.withLock { state in
             if let directory = state.directory { return directory }
             var random = SystemRandomNumberGenerator()
-            let directory = "@titan-\(getpid())-\(String(random.next(), radix: 16))\(String(random.next(), radix: 16))"
+            let directory = "@titan-\(getpid())-\(String(random.next(), radix: 16))"
             state.directory = directory
             return directory
         }
@@ -390,7 +409,7 @@ public final class ProcessManager: Sendable {
         state.withLock { $0.entries[id] }
     }
 
-    private func requireEntry(_ id: ProcessID) throws -> any ManagedEntry {
+    func requireEntry(_ id: ProcessID) throws -> any ManagedEntry {
         guard let entry = entry(id) else { throw ProcessError.unknownProcess(id) }
         return entry
     }
@@ -451,6 +470,7 @@ public final class ProcessManager: Sendable {
             await shutdown(timeout: timeout, deadline: deadline)
         }
         hub.finish()
+        policyBroadcast.finish()
         telemetry.stop()
     }
 
@@ -485,13 +505,18 @@ public final class ProcessManager: Sendable {
         hub.subscribe()
     }
 
+    /// The running incarnation of process `id`, for tests that signal it directly.
+    package func currentChild(of id: ProcessID) -> ChildProcess? {
+        (entry(id) as? ManagedProcess)?.currentChild
+    }
+
     /// Calls in flight to process `id` on its current connection.
     package func inFlightCalls(_ id: ProcessID) -> Int {
         (entry(id) as? ManagedProcess)?.inFlightCalls ?? 0
     }
 
     /// The prefix of the children's (abstract) socket addresses, once the first child has been
-    /// spawned: a child's socket is `<prefix>/<process id>.sock`.
+    /// spawned: a child's socket is `<prefix>/<process id>-<random>` (see ``introduction(to:)``).
     package var socketDirectoryPath: String? {
         state.withLock { $0.directory }
     }
@@ -514,5 +539,14 @@ public final class ProcessManager: Sendable {
     /// The mangled name of the service type process `id` runs; nil for one spawned by name.
     package func serviceTypeName(of id: ProcessID) -> String? {
         entry(id)?.serviceTypeName
+    }
+
+    /// What a caller needs to reach process `id`'s running incarnation on its listening
+    /// socket: for callers this manager introduces (and tests).
+    package func introduction(to id: ProcessID) throws -> PeerIntroduction {
+        guard let process = entry(id) as? ManagedProcess, let introduction = process.introduction else {
+            throw ProcessError.notRunning(id, entry(id)?.info.status ?? .stopped)
+        }
+        return introduction
     }
 }

@@ -1,4 +1,5 @@
 import TitanCore
+import TitanPolicies
 import TitanWire
 import TitanTransport
 import TitanActorSystem
@@ -65,6 +66,19 @@ public struct SpawnOptions: Sendable {
     /// Restarts a child whose service stops answering heartbeats (see ``Watchdog``); nil,
     /// the default, sends none.
     public var watchdog: Watchdog?
+    /// What the child grants callers on its listening socket (handshake deadline, connection
+    /// cap) and any caller (unsent replies); tests shorten them.
+    package var servingLimits = ServingLimits()
+    /// Method policies by method key (`"add(_:_:)"`), for a service that cannot be annotated,
+    /// or to change an annotated one's per deployment: each policy given here replaces the
+    /// method's attribute of the same kind. Keys read from arguments, `@SelfHeal`,
+    /// `@CacheEvict` and `@Validate` need the attributes (the code they generate).
+    ///
+    /// ```swift
+    /// SpawnOptions(policies: ["resize(_:)": MethodPolicies(rateLimit: RateLimitPolicy(50, per: .seconds(1)),
+    ///                                                      timeout: TimeoutPolicy(.seconds(2)))])
+    /// ```
+    public var policies: [String: MethodPolicies]
 
     /// Options with every default: a child process re-executing this program, 10 s to start,
     /// 30 s per call, 5 s per stop step, no restarts, 64 MiB messages.
@@ -83,7 +97,8 @@ public struct SpawnOptions: Sendable {
         maxMessageSize: Int = ProcessActorSystem.defaultMaxFrameSize,
         backtraces: Bool = false,
         limits: ResourceLimits = .none,
-        watchdog: Watchdog? = nil
+        watchdog: Watchdog? = nil,
+        policies: [String: MethodPolicies] = [:]
     ) {
         self.watchdog = watchdog
         self.limits = limits
@@ -100,5 +115,6 @@ public struct SpawnOptions: Sendable {
         self.stopTimeout = stopTimeout
         self.restartPolicy = restartPolicy
         self.maxMessageSize = maxMessageSize
+        self.policies = policies
     }
 }

@@ -43,7 +43,7 @@ final class ManagerTelemetry: Sendable {
     /// Installs the interceptors on the manager's actor system (the calling side).
     func install(on system: ProcessActorSystem, resolve: @escaping @Sendable (ProcessActorID) -> CallMetricsInterceptor.Callee?) {
         guard let registry else { return }
-        system.enableTelemetry(ProcessTelemetry(registry: registry, tracing: options.tracing))
+        system.enableTelemetry(ProcessTelemetry(registry: registry, tracing: options.tracing, metrics: options.metrics))
         if options.tracing { system.addInterceptor(TracingInterceptor()) }
         if options.metrics { system.addInterceptor(CallMetricsInterceptor(registry: registry, service: "manager", resolve: resolve)) }
     }
@@ -52,7 +52,7 @@ final class ManagerTelemetry: Sendable {
     func install(onInProcess system: ProcessActorSystem, service: String) -> MetricsRegistry? {
         guard options.metrics || options.tracing else { return nil }
         let registry = MetricsRegistry()
-        system.enableTelemetry(ProcessTelemetry(registry: registry, tracing: options.tracing))
+        system.enableTelemetry(ProcessTelemetry(registry: registry, tracing: options.tracing, metrics: options.metrics))
         if options.tracing { system.addInterceptor(TracingInterceptor()) }
         if options.metrics { system.addInterceptor(CallMetricsInterceptor(registry: registry, service: service)) }
         return options.metrics ? registry : nil

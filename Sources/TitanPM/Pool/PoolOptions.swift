@@ -1,6 +1,7 @@
 import Glibc
 import TitanActorSystem
 import TitanCore
+import TitanPolicies
 import TitanProcess
 import TitanTransport
 import TitanWire
@@ -15,7 +16,7 @@ import TitanWire
 ///     queue: .init(maxSize: 1_000, timeout: .seconds(5)),
 ///     autoScaling: .init(queueLength: 10),
 ///     recycling: .init(maxRequests: 10_000),
-///     circuitBreaker: .init(failureThreshold: 3),
+///     circuitBreaker: .init(.consecutiveFailures(3)),
 ///     healthChecks: .init(interval: .seconds(10)))
 /// ```
 public struct PoolOptions: Sendable {
@@ -125,27 +126,6 @@ public struct PoolOptions: Sendable {
         }
     }
 
-    /// Takes a worker out of rotation after consecutive failures.
-    ///
-    /// A failure here is the worker's, not the service's: a call that ends in
-    /// ``/TitanCore/ProcessError/Code/processExited``, ``/TitanCore/ProcessError/Code/connectionLost``,
-    /// ``/TitanCore/ProcessError/Code/notRunning`` or ``/TitanCore/ProcessError/Code/timedOut``.
-    /// An error the service throws counts in the worker's errors but does not open the circuit.
-    /// Any other outcome closes it again.
-    public struct CircuitBreaker: Sendable, Hashable {
-        /// Consecutive failed calls that open the circuit (at least 1).
-        public var failureThreshold: Int
-        /// How long an open circuit stays open before one trial call is let through; the
-        /// trial's outcome closes it or opens it again.
-        public var resetTimeout: Duration
-
-        /// A breaker that opens after `failureThreshold` failures in a row, for `resetTimeout`.
-        public init(failureThreshold: Int = 5, resetTimeout: Duration = .seconds(10)) {
-            self.failureThreshold = max(1, failureThreshold)
-            self.resetTimeout = resetTimeout
-        }
-    }
-
     /// Periodic health checks through ``/TitanProcess/ProcessService/health()``.
     ///
     /// A check fails when the service reports ``/TitanCore/HealthStatus/State-swift.enum/unhealthy``
@@ -181,8 +161,12 @@ public struct PoolOptions: Sendable {
     public var autoScaling: AutoScaling?
     /// When set, workers are replaced after a number of calls, an age or a memory size.
     public var recycling: Recycling?
-    /// When set, a worker that keeps failing calls is taken out of rotation for a while.
-    public var circuitBreaker: CircuitBreaker?
+    /// A circuit breaker per worker: a worker that keeps failing calls (it dies, times out or
+    /// loses its connection; errors the service throws do not count) gets no calls until its
+    /// reset time has passed and a probe call succeeds. When every worker's circuit is open,
+    /// calls fail at once with `PolicyError` code `circuitOpen`. Methods with
+    /// `@CircuitBreaker` also get a breaker per worker, counting their own failures.
+    public var circuitBreaker: CircuitBreakerPolicy?
     /// When set, workers are asked for their health periodically.
     public var healthChecks: HealthChecks?
     /// How many other workers a call marked idempotent is retried on when its worker dies
@@ -205,7 +189,7 @@ public struct PoolOptions: Sendable {
         queue: Queue = Queue(),
         autoScaling: AutoScaling? = nil,
         recycling: Recycling? = nil,
-        circuitBreaker: CircuitBreaker? = nil,
+        circuitBreaker: CircuitBreakerPolicy? = nil,
         healthChecks: HealthChecks? = nil,
         idempotentRetries: Int = 2,
         sampleInterval: Duration = .seconds(1),

@@ -1,4 +1,5 @@
 import TitanCore
+import TitanPolicies
 import TitanWire
 import TitanTransport
 import TitanActorSystem
@@ -27,9 +28,9 @@ struct PoolState {
         var rss: Int?
         var lastCPU: (time: Duration, at: UInt64)?
         var startedAt: UInt64
-        var consecutiveFailures = 0
-        var openUntil: UInt64?
-        var trialInFlight = false
+        /// Circuit breakers by key: the pool's own (``PoolState/poolBreaker``) and one per
+        /// method with `@CircuitBreaker`.
+        var breakers: [String: CircuitBreaker<ClockInstant>] = [:]
         var failedHealthChecks = 0
         /// Why the worker is being retired, once it is.
         var retiring: String?
@@ -40,7 +41,27 @@ struct PoolState {
         var seq: UInt64
         var context: PoolCallContext
         var excluded: Set<ProcessID>
+        var method: String?
     }
+
+    /// A worker given to a call, and the circuit breakers the call passed (those in which
+    /// it is the half-open probe among them).
+    struct Lease: Sendable {
+        var process: ManagedProcess
+        var breakers: [String]
+        var probes: Set<String>
+    }
+
+    /// How a call ended, for the circuit breakers it passed.
+    struct BreakerOutcome {
+        /// For the pool's breaker: whether the worker failed the call (not the service).
+        var worker: CircuitBreaker<ClockInstant>.Outcome
+        /// For a method's breaker: whether the call failed in a way that counts against it.
+        var method: CircuitBreaker<ClockInstant>.Outcome
+    }
+
+    /// The key of the pool's own breaker in ``WorkerRecord/breakers``.
+    static let poolBreaker = ""
 
     enum Outcome {
         case success
@@ -54,7 +75,7 @@ struct PoolState {
 
     /// What the pool must do once the lock is released.
     struct Actions {
-        var dispatched: [(seq: UInt64, worker: ManagedProcess)] = []
+        var dispatched: [(seq: UInt64, lease: Lease)] = []
         /// Waiting calls that fail: no worker can ever take them.
         var failed: [UInt64] = []
         /// Workers to stop and forget, with why.
@@ -65,6 +86,8 @@ struct PoolState {
     }
 
     let options: PoolOptions
+    /// The `@CircuitBreaker` policies of the service's methods, by method key.
+    let methodBreakers: [String: CircuitBreakerPolicy]
     var strategy: any PoolStrategy
     var workers: [ProcessID: WorkerRecord] = [:]
     var order: [ProcessID] = []
@@ -96,8 +119,9 @@ struct PoolState {
 
     let clock: any RuntimeClock
 
-    init(options: PoolOptions, clock: any RuntimeClock) {
+    init(options: PoolOptions, methodBreakers: [String: CircuitBreakerPolicy] = [:], clock: any RuntimeClock) {
         self.options = options
+        self.methodBreakers = methodBreakers
         self.clock = clock
         strategy = options.strategy
         bounds = options.size.bounds
@@ -106,17 +130,27 @@ struct PoolState {
 
     // MARK: Queries
 
-    private func isRoutable(_ record: WorkerRecord, now: UInt64) -> Bool {
+    private func isRoutable(_ record: WorkerRecord, now: UInt64, breakers: [String] = []) -> Bool {
         record.phase == .running
             && record.inFlight < options.maxConcurrentCallsPerWorker
             && record.failedHealthChecks == 0
-            && circuitAllows(record, now: now)
+            && circuitsAllow(record, breakers, now: now)
     }
 
-    private func circuitAllows(_ record: WorkerRecord, now: UInt64) -> Bool {
-        guard let openUntil = record.openUntil else { return true }
-        // Half-open after the reset timeout: one trial call at a time.
-        return now >= openUntil && !record.trialInFlight
+    private func circuitsAllow(_ record: WorkerRecord, _ breakers: [String], now: UInt64) -> Bool {
+        breakers.allSatisfy { record.breakers[$0]?.permits(at: ClockInstant(nanoseconds: now)) ?? true }
+    }
+
+    /// The breakers a call of `method` passes: the pool's, and the method's own.
+    private func breakerKeys(for method: String?) -> [String] {
+        var keys: [String] = []
+        if options.circuitBreaker != nil { keys.append(Self.poolBreaker) }
+        if let method, methodBreakers[method] != nil { keys.append(method) }
+        return keys
+    }
+
+    private func breakerPolicy(_ key: String) -> CircuitBreakerPolicy? {
+        key == Self.poolBreaker ? options.circuitBreaker : methodBreakers[key]
     }
 
     private func snapshot(_ record: WorkerRecord) -> PoolWorker {
@@ -145,11 +179,12 @@ struct PoolState {
         return nextSeq
     }
 
-    /// Picks a worker for a call now, if one may take it, and counts the call in.
-    private mutating func pick(_ context: PoolCallContext, excluding excluded: Set<ProcessID>, now: UInt64) -> ManagedProcess? {
+    /// Picks a worker for a call of `method` now, if one may take it, and counts the call in.
+    private mutating func pick(_ context: PoolCallContext, excluding excluded: Set<ProcessID>, method: String?, now: UInt64) -> Lease? {
+        let keys = breakerKeys(for: method)
         var available: [PoolWorker] = []
         for id in order {
-            guard let record = workers[id], !excluded.contains(id), isRoutable(record, now: now) else { continue }
+            guard let record = workers[id], !excluded.contains(id), isRoutable(record, now: now, breakers: keys) else { continue }
             available.append(snapshot(record))
         }
         guard !available.isEmpty, let index = strategy.select(from: available, for: context), available.indices.contains(index) else {
@@ -157,25 +192,60 @@ struct PoolState {
         }
         let id = available[index].id
         workers[id]!.inFlight += 1
-        if workers[id]!.openUntil != nil { workers[id]!.trialInFlight = true }
-        return workers[id]!.process
+        var probes: Set<String> = []
+        for key in keys {
+            guard let policy = breakerPolicy(key) else { continue }
+            var breaker = workers[id]!.breakers[key] ?? CircuitBreaker(policy: policy)
+            if case .probe = breaker.acquire(now: ClockInstant(nanoseconds: now)) { probes.insert(key) }
+            publish(&breaker, key: key, worker: id)
+            workers[id]!.breakers[key] = breaker
+        }
+        return Lease(process: workers[id]!.process, breakers: keys, probes: probes)
+    }
+
+    /// Queues the breaker's state changes as events.
+    private mutating func publish(_ breaker: inout CircuitBreaker<ClockInstant>, key: String, worker: ProcessID) {
+        for transition in breaker.takeTransitions() {
+            policyEvents.append(PolicyEvent(transition: transition, process: worker, method: key == Self.poolBreaker ? nil : key))
+        }
+    }
+
+    /// When every worker that could take a call of `method` refuses it by circuit breaker
+    /// (not by capacity), the refusal to fail it with now; nil when it may wait.
+    private func circuitRefusal(excluding excluded: Set<ProcessID>, method: String?, now: UInt64) -> PolicyError? {
+        let keys = breakerKeys(for: method)
+        guard !keys.isEmpty else { return nil }
+        let instant = ClockInstant(nanoseconds: now)
+        var retryAfter: Duration?
+        for id in order {
+            guard let record = workers[id], !excluded.contains(id), record.phase == .running, record.failedHealthChecks == 0 else { continue }
+            guard !circuitsAllow(record, keys, now: now) else { return nil }
+            for key in keys {
+                guard let breaker = record.breakers[key], !breaker.permits(at: instant) else { continue }
+                let wait: Duration = if case .open(let until) = breaker.state { instant.duration(to: until) } else { .zero }
+                retryAfter = min(retryAfter ?? wait, wait)
+            }
+        }
+        return retryAfter.map { PolicyError.circuitOpen(method: method, retryAfter: $0) }
     }
 
     /// A call arrives: a worker now, an error now, or nil when it was queued.
-    mutating func admit(seq: UInt64, context: PoolCallContext, excluded: Set<ProcessID>) -> Result<ManagedProcess, any Error>? {
+    mutating func admit(seq: UInt64, context: PoolCallContext, excluded: Set<ProcessID>, method: String? = nil) -> Result<Lease, any Error>? {
         guard !closed else { return .failure(PoolError.closed) }
+        let now = clock.now.nanoseconds
         // Calls already waiting go first, unless this one outranks them.
         if queue.first.map({ $0.context.priority >= context.priority }) != true,
-           let process = pick(context, excluding: excluded, now: clock.now.nanoseconds) {
-            return .success(process)
+           let lease = pick(context, excluding: excluded, method: method, now: now) {
+            return .success(lease)
         }
+        if let refusal = circuitRefusal(excluding: excluded, method: method, now: now) { return .failure(refusal) }
         if workers.isEmpty && starting.isEmpty { return .failure(PoolError.noWorkers) }
         guard queue.count < options.queue.maxSize else {
             rejected += 1
             events.append(PoolEvent(.queueFull, size: options.queue.maxSize))
             return .failure(PoolError.queueFull(limit: options.queue.maxSize))
         }
-        let waiter = Waiter(seq: seq, context: context, excluded: excluded)
+        let waiter = Waiter(seq: seq, context: context, excluded: excluded, method: method)
         // Stable: after every waiter of the same or higher priority.
         let position = queue.firstIndex { $0.context.priority < context.priority } ?? queue.count
         queue.insert(waiter, at: position)
@@ -191,8 +261,8 @@ struct PoolState {
     private mutating func dispatch(into actions: inout Actions, now: UInt64) {
         var index = 0
         while index < queue.count {
-            if let process = pick(queue[index].context, excluding: queue[index].excluded, now: now) {
-                actions.dispatched.append((queue.remove(at: index).seq, process))
+            if let lease = pick(queue[index].context, excluding: queue[index].excluded, method: queue[index].method, now: now) {
+                actions.dispatched.append((queue.remove(at: index).seq, lease))
             } else {
                 // No capacity at all: nothing further can be placed either.
                 if !workers.values.contains(where: { isRoutable($0, now: now) }) { break }
@@ -206,12 +276,13 @@ struct PoolState {
         checkDrained(into: &actions)
     }
 
-    mutating func release(_ id: ProcessID, latency: Double, outcome: Outcome, now: UInt64) -> Actions {
+    mutating func release(_ lease: Lease, latency: Double, outcome: Outcome, breakers: BreakerOutcome? = nil, now: UInt64) -> Actions {
+        let id = lease.process.id
         var actions = Actions()
+        recordBreakers(lease, breakers ?? BreakerOutcome(worker: .abandoned, method: .abandoned), now: now)
         if outcome == .unused {
             if workers[id] != nil {
                 workers[id]!.inFlight -= 1
-                workers[id]!.trialInFlight = false
                 if workers[id]!.phase == .draining { retire(id, into: &actions) }
             }
             dispatch(into: &actions, now: now)
@@ -230,16 +301,6 @@ struct PoolState {
             record.processed += 1
             if outcome != .success { record.errors += 1 }
             record.ewma = record.ewma.map { 0.8 * $0 + 0.2 * latency } ?? latency
-            record.trialInFlight = false
-            if outcome == .workerFailure {
-                record.consecutiveFailures += 1
-                if let breaker = options.circuitBreaker, record.consecutiveFailures >= breaker.failureThreshold {
-                    record.openUntil = now &+ UInt64(breaker.resetTimeout.wholeNanoseconds)
-                }
-            } else {
-                record.consecutiveFailures = 0
-                record.openUntil = nil
-            }
             workers[id] = record
             if record.phase == .running, let maxRequests = options.recycling?.maxRequests, record.processed >= maxRequests {
                 recycled += 1
@@ -252,6 +313,17 @@ struct PoolState {
         }
         dispatch(into: &actions, now: now)
         return actions
+    }
+
+    /// Records a call's outcome in the breakers it passed on its worker.
+    private mutating func recordBreakers(_ lease: Lease, _ outcome: BreakerOutcome, now: UInt64) {
+        let id = lease.process.id
+        for key in lease.breakers {
+            guard var breaker = workers[id]?.breakers[key] else { continue }
+            breaker.record(key == Self.poolBreaker ? outcome.worker : outcome.method, probe: lease.probes.contains(key), now: ClockInstant(nanoseconds: now))
+            publish(&breaker, key: key, worker: id)
+            workers[id]!.breakers[key] = breaker
+        }
     }
 
     // MARK: Workers
@@ -277,10 +349,15 @@ struct PoolState {
 
     /// Events to deliver once the lock is released, oldest first.
     private(set) var events: [PoolEvent] = []
+    /// Circuit breaker changes to deliver once the lock is released, oldest first.
+    private(set) var policyEvents: [PolicyEvent] = []
 
-    mutating func takeEvents() -> [PoolEvent] {
-        defer { events.removeAll() }
-        return events
+    mutating func takeEvents() -> (pool: [PoolEvent], policies: [PolicyEvent]) {
+        defer {
+            events.removeAll()
+            policyEvents.removeAll()
+        }
+        return (events, policyEvents)
     }
 
     private mutating func workersChanged() {
@@ -535,7 +612,6 @@ struct PoolState {
     var stats: PoolStats {
         let records = order.compactMap { workers[$0] }.sorted { $0.slot < $1.slot }
         let running = records.filter { $0.phase == .running }
-        let now = clock.now.nanoseconds
         return PoolStats(
             size: running.count,
             busy: running.filter { $0.inFlight > 0 }.count,
@@ -555,7 +631,7 @@ struct PoolState {
                     inFlight: record.inFlight, processed: record.processed, errors: record.errors,
                     averageLatency: record.ewma.map { .nanoseconds(Int64($0 * 1e9)) },
                     cpuUsage: record.cpu, residentBytes: record.rss,
-                    circuitOpen: record.openUntil.map { now < $0 } ?? false
+                    circuitOpen: record.breakers.values.contains { $0.state != .closed }
                 )
             }
         )

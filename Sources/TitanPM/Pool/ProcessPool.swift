@@ -2,6 +2,7 @@ import Distributed
 import Synchronization
 import TitanActorSystem
 import TitanCore
+import TitanPolicies
 import TitanTelemetry
 import TitanProcess
 import TitanTransport
@@ -42,7 +43,12 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
     private let workerOptions: SpawnOptions
     private let state: Mutex<PoolState>
     /// Calls waiting for a worker, keyed by their place in the queue.
-    private let waiting: WaiterTable<ManagedProcess>
+    private let waiting: WaiterTable<PoolState.Lease>
+    /// The caller's side of the service's method policies (retry, timeout); the circuit
+    /// breakers are per worker, in the pool's routing.
+    private let policies: CallerPolicies?
+    /// Whether some method has its own circuit breaker, so calls must be told apart.
+    private let hasMethodBreakers: Bool
     /// Callers of ``drain()``.
     private let drainers: WaiterTable<Void>
     private let nextDrainer = Atomic<UInt64>(0)
@@ -61,7 +67,11 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
         workerOptions.isolation = .process
         self.workerOptions = workerOptions
         id = try manager.makeGroupID("\(options.worker.name ?? Service.name)-pool")
-        state = Mutex(PoolState(options: options, clock: manager.actorSystem.clock))
+        let contract = try ContractSetup.make(Service.self, options: workerOptions)
+        let methodBreakers = contract.policies.compactMapValues(\.circuitBreaker)
+        hasMethodBreakers = !methodBreakers.isEmpty
+        policies = manager.callerPolicies(for: id, contract, breakers: false)
+        state = Mutex(PoolState(options: options, methodBreakers: methodBreakers, clock: manager.actorSystem.clock))
         waiting = WaiterTable(clock: manager.actorSystem.clock)
         drainers = WaiterTable(clock: manager.actorSystem.clock)
         proxy = try Service.resolve(id: ProcessActorID(process: id, instance: 0), using: manager.actorSystem)
@@ -135,34 +145,44 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
     /// ``SpawnOptions/callTimeout``. A call's time waiting in the queue counts toward it.
     public var defaultCallTimeout: Duration? { workerOptions.callTimeout }
 
-    /// Routes a call that passed the interceptor chain: the routing hints travel in its metadata.
+    /// Routes a call that passed the interceptor chain: the routing hints travel in its
+    /// metadata; the method's retry and timeout policies apply around the routing.
     package func call(_ call: OutgoingCall) async throws -> CallReply {
+        guard let policies else { return try await route(call) }
+        return try await policies.interceptOutgoing(call) { try await route($0) }
+    }
+
+    private func route(_ call: OutgoingCall) async throws -> CallReply {
         let routing = PoolRouting(call.metadata)
+        let method = hasMethodBreakers ? call.target.methodName : nil
         var excluded: Set<ProcessID> = []
         var attempt = 0
         while true {
             let traced = CallTrace.span != nil
             let asked = traced ? clock.now : nil
-            let worker = try await acquire(routing.context, excluding: excluded, deadline: call.deadline, timeout: call.timeout)
+            let lease = try await acquire(routing.context, excluding: excluded, method: method, deadline: call.deadline, timeout: call.timeout)
             let started = clock.now
             if let asked {
-                CallTrace.attribute("titan.pool.worker", worker.id.rawValue)
+                CallTrace.attribute("titan.pool.worker", lease.process.id.rawValue)
                 CallTrace.attribute("titan.pool.queued_ns", Int(clamping: asked.duration(to: started).wholeNanoseconds))
             }
             do {
-                let reply = try await worker.call(call)
-                release(worker.id, started: started, outcome: .success)
+                let reply = try await lease.process.call(call)
+                release(lease, started: started, outcome: .success, breakers: PoolState.BreakerOutcome(worker: .success, method: .success))
                 return reply
             } catch {
                 let lost = Self.isWorkerLoss(error)
-                release(worker.id, started: started, outcome: lost ? .workerFailure : .failed)
+                let failure = FailureKind(classifying: error)
+                let methodOutcome: CircuitBreaker<ClockInstant>.Outcome = failure.map { $0.countsAgainst(error) ? .failure : .success } ?? .abandoned
+                let workerOutcome: CircuitBreaker<ClockInstant>.Outcome = failure == nil ? .abandoned : lost ? .failure : .success
+                release(lease, started: started, outcome: lost ? .workerFailure : .failed, breakers: PoolState.BreakerOutcome(worker: workerOutcome, method: methodOutcome))
                 // A call that never reached a process (its worker was killed before it was
                 // sent) is safe to send elsewhere, idempotent or not.
                 let neverSent = (error as? ProcessError)?.code == .notRunning
                 guard lost, routing.idempotent || neverSent, attempt < options.idempotentRetries else { throw error }
                 attempt += 1
-                CallTrace.event("titan.pool.retry", ["titan.attempt": String(attempt), "titan.pool.worker": worker.id.rawValue, "titan.error": "\(error)"])
-                excluded.insert(worker.id)
+                CallTrace.event("titan.pool.retry", ["titan.attempt": String(attempt), "titan.pool.worker": lease.process.id.rawValue, "titan.error": "\(error)"])
+                excluded.insert(lease.process.id)
             }
         }
     }
@@ -175,15 +195,16 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
     public func execute<T>(_ body: (Service) async throws -> T) async throws -> T {
         let routing = PoolRouting(ProcessActorSystem.taskMetadata ?? CallMetadata())
         let timeout = ProcessActorSystem.effectiveTimeout(default: defaultCallTimeout)
-        let worker = try await acquire(routing.context, excluding: [], deadline: timeout.map { clock.deadline(after: $0) }, timeout: timeout)
+        let lease = try await acquire(routing.context, excluding: [], method: nil, deadline: timeout.map { clock.deadline(after: $0) }, timeout: timeout)
         let started = clock.now
         do {
-            let reference = try Service.resolve(id: ProcessActorID(process: worker.id, instance: 0), using: manager.actorSystem)
+            let reference = try Service.resolve(id: ProcessActorID(process: lease.process.id, instance: 0), using: manager.actorSystem)
             let result = try await body(reference)
-            release(worker.id, started: started, outcome: .success)
+            release(lease, started: started, outcome: .success, breakers: PoolState.BreakerOutcome(worker: .success, method: .success))
             return result
         } catch {
-            release(worker.id, started: started, outcome: Self.isWorkerLoss(error) ? .workerFailure : .failed)
+            let lost = Self.isWorkerLoss(error)
+            release(lease, started: started, outcome: lost ? .workerFailure : .failed, breakers: PoolState.BreakerOutcome(worker: lost ? .failure : .success, method: .success))
             throw error
         }
     }
@@ -196,7 +217,7 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
         }
     }
 
-    private func acquire(_ context: PoolCallContext, excluding excluded: Set<ProcessID>, deadline: ClockInstant?, timeout: Duration?) async throws -> ManagedProcess {
+    private func acquire(_ context: PoolCallContext, excluding excluded: Set<ProcessID>, method: String?, deadline: ClockInstant?, timeout: Duration?) async throws -> PoolState.Lease {
         let seq = mutate { $0.takeSequence() }
         // Waiting is bounded by the queue timeout and the call's own deadline.
         var limit: (deadline: ClockInstant, error: any Error)?
@@ -212,31 +233,32 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
             deadline: limit?.deadline,
             onDeadline: { .failure(error ?? CancellationError()) },
             onAbandon: { [weak self] seq in self?.mutate { _ = $0.removeWaiter(seq) } },
-            immediate: { mutate { $0.admit(seq: seq, context: context, excluded: excluded) } }
+            immediate: { mutate { $0.admit(seq: seq, context: context, excluded: excluded, method: method) } }
         )
     }
 
-    private func release(_ worker: ProcessID, started: ClockInstant, outcome: PoolState.Outcome) {
+    private func release(_ lease: PoolState.Lease, started: ClockInstant, outcome: PoolState.Outcome, breakers: PoolState.BreakerOutcome) {
         let now = clock.now
         let latency = started.duration(to: now).seconds
-        perform(mutate { $0.release(worker, latency: latency, outcome: outcome, now: now.nanoseconds) })
+        perform(mutate { $0.release(lease, latency: latency, outcome: outcome, breakers: breakers, now: now.nanoseconds) })
     }
 
     /// Changes the pool's state under its lock, then delivers the events the change produced.
     private func mutate<T>(_ change: (inout PoolState) -> T) -> T {
-        let (result, events) = state.withLock { state -> (T, [PoolEvent]) in
+        let (result, events) = state.withLock { state -> (T, (pool: [PoolEvent], policies: [PolicyEvent])) in
             let result = change(&state)
             return (result, state.takeEvents())
         }
-        for event in events { broadcast.emit(event) }
+        for event in events.pool { broadcast.emit(event) }
+        for event in events.policies { manager.policyBroadcast.emit(event) }
         return result
     }
 
     /// Resumes dispatched waiters, stops drained workers and launches replacements.
     private func perform(_ actions: PoolState.Actions) {
-        for (seq, worker) in actions.dispatched where !waiting.resume(seq, with: .success(worker)) {
+        for (seq, lease) in actions.dispatched where !waiting.resume(seq, with: .success(lease)) {
             // The call gave up after the worker was reserved for it: free the slot.
-            perform(mutate { $0.release(worker.id, latency: 0, outcome: .unused, now: clock.now.nanoseconds) })
+            perform(mutate { $0.release(lease, latency: 0, outcome: .unused, now: clock.now.nanoseconds) })
         }
         for seq in actions.failed {
             waiting.resume(seq, with: .failure(PoolError.noWorkers))
@@ -268,7 +290,7 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
         do {
             let process = try await manager.launchProcess(
                 Service.self, name: workerOptions.name ?? Service.name,
-                configuration: configuration, options: workerOptions
+                configuration: configuration, options: workerOptions, pooled: true
             )
             let (keep, actions) = mutate { $0.workerStarted(process, slot: slot, now: clock.now.nanoseconds) }
             if !keep {

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import TitanActorSystem
 import TitanCore
+import TitanPolicies
 import TitanProcess
 import TitanWire
 
@@ -43,7 +44,7 @@ extension ManagedProcess {
     }
 
     /// Takes the running incarnation and an incarnation number for the new one, and makes the
-    /// new one's recipe: another program's image, more environment, its own socket.
+    /// new one's recipe: another program's image, more environment.
     private func beginReload(_ options: ReloadOptions) throws -> (ChildProcess, Int, ChildSpec) {
         var image: ExecutableImage?
         if let path = options.executable {
@@ -67,10 +68,6 @@ extension ManagedProcess {
                 spec.image = image
                 spec.executable = image.path
             }
-            // The old incarnation keeps listening until it is stopped: the new one needs an
-            // address of its own.
-            let base = spec.child.socketPath.split(separator: "/").dropLast().joined(separator: "/")
-            spec.child.socketPath = "\(base)/\(id).\(state.issued).sock"
             spec.environment.merge(options.environment) { $1 }
             spec.environment.merge(spec.child.variables) { $1 }
             emit(state, reason: "starting pid \(old.pid)'s successor\(options.executable.map { " from \($0)" } ?? "")", reload: .started)
@@ -83,6 +80,9 @@ extension ManagedProcess {
     private func vet(_ child: ChildProcess, replacing old: ChildProcess, options: ReloadOptions) async -> ReloadError? {
         if let mismatch = interfaceMismatch(old: old.welcome, new: child.welcome) {
             return ReloadError(.interfaceMismatch, process: id, mismatch)
+        }
+        if let mismatch = await contractMismatch(old: old, new: child, timeout: options.healthTimeout) {
+            return mismatch
         }
         if let exit = await child.waitForExit(until: clock.deadline(after: options.settle)) {
             return ReloadError(.crashedWhileSettling, process: id, "the new incarnation (pid \(child.pid)) exited within the settle period of \(options.settle) (\(exit))")
@@ -105,6 +105,36 @@ extension ManagedProcess {
         guard let old, let new else { return nil }
         guard old.service == new.service else {
             return "the new incarnation hosts service '\(new.service)', the old one '\(old.service)'"
+        }
+        return nil
+    }
+
+    /// How the new incarnation's interface (its `@ServiceContract` manifest) differs from the
+    /// one callers were built against — or, for a service whose caller knows no contract, the
+    /// one the old incarnation reports — if it does.
+    private func contractMismatch(old: ChildProcess, new: ChildProcess, timeout: Duration) async -> ReloadError? {
+        func reported(by child: ChildProcess) async throws -> ServiceManifest? {
+            try WireDecoder().decode(ServiceManifest?.self, from: try await child.control(.contract, timeout: timeout))
+        }
+        let known = manifest
+        guard let expected = known ?? (try? await reported(by: old)) else { return nil }
+        let found: ServiceManifest?
+        do {
+            found = try await reported(by: new)
+        } catch {
+            return ReloadError(.interfaceMismatch, process: id, "the new incarnation (pid \(new.pid)) did not describe its interface: \(error)", cause: error)
+        }
+        guard let found else {
+            return ReloadError(
+                .interfaceMismatch, process: id,
+                "the new incarnation (pid \(new.pid)) does not describe its interface (no @ServiceContract); \(expected.service)'s is \(expected.interfaceHash)"
+            )
+        }
+        guard found.interfaceHash == expected.interfaceHash else {
+            let mismatch = ContractError.mismatch(expected: expected, found: found)
+            var error = ReloadError(.interfaceMismatch, process: id, "the new incarnation (pid \(new.pid)) hosts another interface: \(mismatch)", cause: mismatch)
+            error.differingMethods = mismatch.differingMethods
+            return error
         }
         return nil
     }

@@ -22,7 +22,9 @@ public struct ReloadError: Error, Sendable, CustomStringConvertible {
         public static let unhealthy = Code(rawValue: "unhealthy")
         /// The new incarnation exited within the settle period.
         public static let crashedWhileSettling = Code(rawValue: "crashedWhileSettling")
-        /// The new incarnation hosts a service whose interface differs from the old one's.
+        /// The new incarnation hosts another service, or a service whose interface hash differs
+        /// from the one callers were built against (``ReloadError/differingMethods`` names the
+        /// methods), or does not describe its interface when callers know one.
         public static let interfaceMismatch = Code(rawValue: "interfaceMismatch")
         /// The process had no running incarnation to replace, or lost it during the reload.
         public static let notRunning = Code(rawValue: "notRunning")
@@ -41,6 +43,9 @@ public struct ReloadError: Error, Sendable, CustomStringConvertible {
     public var process: ProcessID
     /// What happened, in words.
     public var message: String
+    /// For ``Code-swift.struct/interfaceMismatch`` between two `@ServiceContract` interfaces:
+    /// the keys of the methods that differ (`transfer(from:to:amount:)`), sorted.
+    public var differingMethods: [String] = []
     /// The error behind it, when there is one (a start's ``/TitanCore/ProcessError``).
     public var cause: (any Error)?
 

@@ -86,6 +86,12 @@ where Instant.Duration == Duration {
         invalidate(keys: Array(tagged[tag] ?? []))
     }
 
+    /// Removes every entry carrying `tag` whose key satisfies `predicate`; returns how many.
+    @discardableResult
+    public mutating func invalidate(tag: String, where predicate: (Key) -> Bool) -> Int {
+        invalidate(keys: (tagged[tag] ?? []).filter(predicate))
+    }
+
     /// Removes every entry whose key satisfies `predicate`; returns how many.
     @discardableResult
     public mutating func invalidate(where predicate: (Key) -> Bool) -> Int {

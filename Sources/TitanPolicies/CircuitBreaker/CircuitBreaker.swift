@@ -85,6 +85,16 @@ public struct CircuitBreaker<Instant: InstantProtocol & Sendable>: Sendable wher
         }
     }
 
+    /// Whether ``acquire(now:)`` would let a call through at `now`, without asking it (a
+    /// pool uses this to skip workers whose circuit is open).
+    public func permits(at now: Instant) -> Bool {
+        switch state {
+        case .closed: true
+        case .open(let until): now >= until
+        case .halfOpen: !probeInFlight
+        }
+    }
+
     /// Records how a call made under `acquire`'s permission ended (`probe` if it was
     /// ``Permission/probe``). Outcomes of calls that started in an earlier state are ignored.
     public mutating func record(_ outcome: Outcome, probe: Bool = false, now: Instant) {

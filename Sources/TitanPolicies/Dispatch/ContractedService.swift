@@ -1,19 +1,33 @@
-/// A service whose contract was generated at compile time by `@ServiceContract`: its
-/// manifest, its interface hash, and a dispatch table that runs a call on a local instance
-/// without looking the target up by its mangled name.
+/// A service interface described at compile time by `@ServiceContract`: its manifest and
+/// interface hash. Contracted actors conform; so does the stub `@Resolvable` generates for a
+/// distributed protocol that inherits this one and carries `@ServiceContract`, which lets a
+/// caller that spawns a service by name check the process's interface against its own.
 ///
-/// The dispatch table is indexed by a method's position in ``manifest``; the runtime maps a
-/// call's target to that index once per target identifier (with
-/// ``ServiceManifest/dispatchIndex(for:)``) and calls ``dispatch(method:on:arguments:result:)``
-/// for every call after that.
-public protocol ContractedService {
+/// ```swift
+/// @Resolvable @ServiceContract
+/// protocol Greeting: DistributedActor, ServiceInterface where ActorSystem == ProcessActorSystem {
+///     distributed func greet(_ name: String) -> String
+/// }
+/// let greeter = try await pm.spawn(service: "greeter", as: $Greeting.self, options: ...)  // checked
+/// ```
+public protocol ServiceInterface {
     /// Every distributed method, its signature and its policies.
     static var manifest: ServiceManifest { get }
 
     /// The hash of the manifest's canonical interface text, computed by the macro.
     static var interfaceHash: InterfaceHash { get }
+}
 
-    /// Runs the method at `index` in ``manifest`` on `actor`: decodes its arguments from
+/// A service whose contract was generated at compile time by `@ServiceContract`: its
+/// manifest, its interface hash, and a dispatch table that runs a call on a local instance
+/// without looking the target up by its mangled name.
+///
+/// The dispatch table is indexed by a method's position in ``ServiceInterface/manifest``; the runtime maps a
+/// call's target to that index once per target identifier (with
+/// ``ServiceManifest/dispatchIndex(for:)``) and calls ``dispatch(method:on:arguments:result:)``
+/// for every call after that.
+public protocol ContractedService: ServiceInterface {
+    /// Runs the method at `index` in ``ServiceInterface/manifest`` on `actor`: decodes its arguments from
     /// `arguments`, checks its `@Validate` rules (throwing ``PolicyError`` before the body
     /// runs, or on an invalid result), calls it, and hands the result to `result`.
     ///

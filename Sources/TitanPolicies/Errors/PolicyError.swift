@@ -31,10 +31,10 @@ public struct PolicyError: Error, Codable, Sendable, Hashable, CustomStringConve
         public static let validationFailed = Code(rawValue: "validationFailed")
         /// The method ran past its `@Timeout`; its task was cancelled.
         public static let timedOut = Code(rawValue: "timedOut")
-        /// `@Retry` gave up; the message names the last failure.
-        public static let retriesExhausted = Code(rawValue: "retriesExhausted")
-        /// An `@Idempotent` call carried no key and none could be derived from its arguments.
-        public static let idempotencyKeyMissing = Code(rawValue: "idempotencyKeyMissing")
+        /// Policies given at spawn name a method the service does not have, or ask for what
+        /// only `@ServiceContract` can do (a `key:` read from an argument, `@SelfHeal`). The
+        /// service was not started.
+        public static let invalidPolicy = Code(rawValue: "invalidPolicy")
 
         /// A readable form, for logs and messages.
         public var description: String { rawValue }
@@ -99,6 +99,11 @@ public struct PolicyError: Error, Codable, Sendable, Hashable, CustomStringConve
     /// The method ran longer than `limit` and was cancelled.
     public static func timedOut(method: String? = nil, after limit: Duration) -> PolicyError {
         PolicyError(code: .timedOut, method: method, message: "the method ran longer than its timeout of \(limit) and was cancelled")
+    }
+
+    /// Policies given at spawn that cannot be applied, for the reason `why`.
+    public static func invalidPolicy(method: String? = nil, _ why: String) -> PolicyError {
+        PolicyError(code: .invalidPolicy, method: method, message: why)
     }
 
     /// A readable form, for logs and messages.

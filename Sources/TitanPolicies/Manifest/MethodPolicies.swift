@@ -59,6 +59,39 @@ public struct MethodPolicies: Codable, Sendable, Hashable {
         self.selfHeal = selfHeal
     }
 
+    /// These policies with every policy `overrides` sets put in place of this one's: how
+    /// policies given at spawn (`SpawnOptions.policies`) combine with a method's attributes.
+    /// Lists (evictions, invalidations, validations) are replaced when `overrides` has any.
+    public func overridden(by overrides: MethodPolicies) -> MethodPolicies {
+        var result = self
+        result.rateLimit = overrides.rateLimit ?? rateLimit
+        result.circuitBreaker = overrides.circuitBreaker ?? circuitBreaker
+        result.retry = overrides.retry ?? retry
+        result.timeout = overrides.timeout ?? timeout
+        result.cache = overrides.cache ?? cache
+        if !overrides.cacheEvictions.isEmpty { result.cacheEvictions = overrides.cacheEvictions }
+        if !overrides.cacheInvalidations.isEmpty { result.cacheInvalidations = overrides.cacheInvalidations }
+        if !overrides.validations.isEmpty { result.validations = overrides.validations }
+        result.idempotency = overrides.idempotency ?? idempotency
+        result.healthCheck = overrides.healthCheck ?? healthCheck
+        result.trace = overrides.trace ?? trace
+        result.metric = overrides.metric ?? metric
+        result.selfHeal = overrides.selfHeal ?? selfHeal
+        return result
+    }
+
+    /// Whether any policy the serving process enforces is set (rate limit, cache and its
+    /// evictions, idempotency, timeout, self-healing, trace, metric).
+    public var hasServingPolicies: Bool {
+        rateLimit != nil || cache != nil || !cacheEvictions.isEmpty || !cacheInvalidations.isEmpty
+            || idempotency != nil || timeout != nil || selfHeal != nil || trace != nil || metric != nil
+    }
+
+    /// Whether any policy the calling process enforces is set (circuit breaker, retry, timeout).
+    public var hasCallerPolicies: Bool {
+        circuitBreaker != nil || retry != nil || timeout != nil
+    }
+
     /// Whether no policy is set: the runtime's fast path.
     public var isEmpty: Bool { self == MethodPolicies() }
 

@@ -13,7 +13,12 @@ public struct RateLimitPolicy: Codable, Sendable, Hashable {
     public struct Strategy: Codable, Sendable, Hashable, CustomStringConvertible {
         /// The strategies ``RateLimiter`` implements.
         public enum Kind: String, Codable, Sendable, Hashable {
-            case fixedWindow, slidingWindow, tokenBucket
+            /// Counts per aligned window (``RateLimitPolicy/Strategy/fixedWindow``).
+            case fixedWindow
+            /// Counts over the last window before each call (``RateLimitPolicy/Strategy/slidingWindow``).
+            case slidingWindow
+            /// Takes a token per call from a refilling bucket (``RateLimitPolicy/Strategy/tokenBucket``).
+            case tokenBucket
         }
 
         /// Which strategy.

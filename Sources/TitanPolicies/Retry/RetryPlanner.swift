@@ -57,7 +57,7 @@ public struct RetryPlanner: Sendable, Hashable {
         guard policy.retryOn.contains(failure) else { return .stop(.notRetryable) }
         guard failure.provesNotExecuted || isIdempotent else { return .stop(.mayHaveExecuted) }
         guard attempt < policy.maxAttempts else { return .stop(.attemptsExhausted) }
-        let delay = max(policy.backoff.delay(retry: attempt - 1, using: &generator), retryAfter ?? .zero)
+        let delay = max(policy.backoff.delay(attempt: attempt - 1, using: &generator), retryAfter ?? .zero)
         if let remaining, delay >= remaining { return .stop(.deadlineExceeded) }
         return .retry(after: delay)
     }

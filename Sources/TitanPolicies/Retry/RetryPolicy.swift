@@ -1,3 +1,5 @@
+import TitanCore
+
 /// How a failed call is tried again: the configuration of `@Retry` and of ``RetryPlanner``.
 ///
 /// ```swift
@@ -12,13 +14,13 @@ public struct RetryPolicy: Codable, Sendable, Hashable {
     /// Attempts in all, the first included (so 3 means up to 2 retries).
     public var maxAttempts: Int
     /// The wait before each retry.
-    public var backoff: RetryBackoff
+    public var backoff: Backoff
     /// The failures worth another attempt.
     public var retryOn: Set<FailureKind>
 
     /// Tries up to `maxAttempts` times in all, waiting `backoff` between attempts, after the
     /// failures in `retryOn`.
-    public init(_ maxAttempts: Int = 3, backoff: RetryBackoff = .exponential(), on retryOn: Set<FailureKind> = FailureKind.transient) {
+    public init(_ maxAttempts: Int = 3, backoff: Backoff = .exponential(), on retryOn: Set<FailureKind> = FailureKind.transient) {
         self.maxAttempts = max(maxAttempts, 1)
         self.backoff = backoff
         self.retryOn = retryOn

@@ -1,26 +1,30 @@
 import Glibc
 import TitanActorSystem
 import TitanCore
+import TitanPolicies
 import TitanTransport
 import TitanWire
 
 /// What a parent tells the child it starts, through environment variables.
 ///
-/// The configuration does not travel here (it can be large and binary): the parent writes it
-/// on the control socket right after the launch, and the child answers on the same socket
-/// once it is ready to take calls.
+/// Only what is no secret travels here: the environment is readable in `/proc/<pid>/environ`.
+/// The configuration, the child's secret and its listening socket's name go in the
+/// ``ChildBootstrap`` the parent writes on the control socket (descriptor 3) right after the
+/// launch; the child answers on the same socket once it is ready, and the socket then carries
+/// the manager's calls. Control requests have a socketpair of their own (descriptor 4).
 package struct ChildEnvironment: Sendable, Equatable {
     package static let roleKey = "TITAN_PM_ROLE"
     static let serviceTypeKey = "TITAN_PM_SERVICE_TYPE"
     static let serviceNameKey = "TITAN_PM_SERVICE_NAME"
     static let processIDKey = "TITAN_PM_PROCESS_ID"
-    static let socketKey = "TITAN_PM_SOCKET"
     static let parentKey = "TITAN_PM_PARENT_PID"
     static let maxFrameKey = "TITAN_PM_MAX_FRAME"
+    static let policiesKey = "TITAN_PM_POLICIES"
     static let telemetryKey = "TITAN_PM_TELEMETRY"
     static let logLevelKey = "TITAN_PM_LOG_LEVEL"
     static let stopTimeoutKey = "TITAN_PM_STOP_TIMEOUT_MS"
-    /// The control socket is always this descriptor in the child.
+    /// The control socket — bootstrap, readiness, then the manager's calls — is always this
+    /// descriptor in the child.
     package static let controlFD: Int32 = 3
     /// The control channel (stop, health, heartbeat, cancellation, metrics; see
     /// `ControlChannel`) is always this descriptor in the child.
@@ -33,9 +37,10 @@ package struct ChildEnvironment: Sendable, Equatable {
     /// The service's registered name (``ProcessService/name``).
     package var serviceName: String
     package var processID: ProcessID
-    package var socketPath: String
     package var parentPID: Int32
     package var maxFrameSize: Int
+    /// Method policies given at spawn, by method key, encoded for the environment.
+    private var encodedPolicies: String?
     /// What the child records for the parent.
     package var telemetry: ChildTelemetry
     /// The lowest level of swift-log records the child forwards (a `Logger.Level` raw value).
@@ -45,17 +50,29 @@ package struct ChildEnvironment: Sendable, Equatable {
     package var stopTimeout: Duration = .seconds(5)
 
     package init(
-        serviceType: String?, serviceName: String, processID: ProcessID, socketPath: String, parentPID: Int32, maxFrameSize: Int,
-        telemetry: ChildTelemetry = [], logLevel: String? = nil
+        serviceType: String?, serviceName: String, processID: ProcessID, parentPID: Int32, maxFrameSize: Int,
+        policies: [String: MethodPolicies] = [:], telemetry: ChildTelemetry = [], logLevel: String? = nil
     ) {
         self.serviceType = serviceType
         self.serviceName = serviceName
         self.processID = processID
-        self.socketPath = socketPath
         self.parentPID = parentPID
         self.maxFrameSize = maxFrameSize
+        encodedPolicies = policies.isEmpty ? nil : (try? WireEncoder().encode(policies)).map(Hex.encode)
         self.telemetry = telemetry
         self.logLevel = logLevel
+    }
+
+    /// Method policies given at spawn, by method key.
+    ///
+    /// Throws ``/TitanCore/ProcessError/Code/configurationFailed`` if they do not decode (a parent of
+    /// another version started this child).
+    package func policies() throws -> [String: MethodPolicies] {
+        guard let encodedPolicies else { return [:] }
+        guard let bytes = Hex.decode(encodedPolicies), let policies = try? WireDecoder().decode([String: MethodPolicies].self, from: bytes) else {
+            throw ProcessError(.configurationFailed, "the method policies given at spawn do not decode")
+        }
+        return policies
     }
 
     /// The variables to add to the child's environment.
@@ -64,12 +81,12 @@ package struct ChildEnvironment: Sendable, Equatable {
             Self.roleKey: "child",
             Self.serviceNameKey: serviceName,
             Self.processIDKey: processID.rawValue,
-            Self.socketKey: socketPath,
             Self.parentKey: String(parentPID),
             Self.maxFrameKey: String(maxFrameSize),
             Self.stopTimeoutKey: String(stopTimeout.components.seconds * 1000 + stopTimeout.components.attoseconds / 1_000_000_000_000_000),
         ]
         variables[Self.serviceTypeKey] = serviceType
+        variables[Self.policiesKey] = encodedPolicies
         if !telemetry.isEmpty { variables[Self.telemetryKey] = String(telemetry.rawValue) }
         variables[Self.logLevelKey] = logLevel
         return variables
@@ -84,24 +101,24 @@ package struct ChildEnvironment: Sendable, Equatable {
         guard value(roleKey) == "child",
               let name = value(serviceNameKey),
               let process = value(processIDKey),
-              let socket = value(socketKey),
               let parent = value(parentKey).flatMap({ Int32($0) })
         else { return nil }
-        return ChildEnvironment(
+        var environment = ChildEnvironment(
             serviceType: value(serviceTypeKey),
             serviceName: name,
             processID: ProcessID(process),
-            socketPath: socket,
             parentPID: parent,
             maxFrameSize: value(maxFrameKey).flatMap { Int($0) } ?? ProcessActorSystem.defaultMaxFrameSize,
             telemetry: ChildTelemetry(rawValue: value(telemetryKey).flatMap { UInt8($0) } ?? 0),
             logLevel: value(logLevelKey)
         ).with(stopTimeout: value(stopTimeoutKey).flatMap { Int64($0) }.map { .milliseconds($0) })
+        environment.encodedPolicies = value(policiesKey)
+        return environment
     }
 
     /// Removes the variables so that processes this child starts are not mistaken for children.
     package static func clear() {
-        for key in [roleKey, serviceTypeKey, serviceNameKey, processIDKey, socketKey, parentKey, maxFrameKey, telemetryKey, logLevelKey, stopTimeoutKey] {
+        for key in [roleKey, serviceTypeKey, serviceNameKey, processIDKey, parentKey, maxFrameKey, policiesKey, telemetryKey, logLevelKey, stopTimeoutKey] {
             unsetenv(key)
         }
     }

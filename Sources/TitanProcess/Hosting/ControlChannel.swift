@@ -26,7 +26,7 @@ package final class ControlChannel: Sendable {
     package func start(handle: @escaping @Sendable (ControlRequest, @escaping Reply) -> Void) {
         startDetachedThread(name: "titan-control") { [self] in
             while true {
-                guard let bytes = UnixSocket.readMessage(fd, limit: 1 << 16) else {
+                guard let bytes = UnixSocket.readMessage(fd, limit: ControlChannelMessage.maxSize) else {
                     _exit(0) // The parent is gone.
                 }
                 guard case .request(let id, let request)? = try? ControlChannelMessage(bytes: bytes) else { continue }
@@ -41,6 +41,12 @@ package final class ControlChannel: Sendable {
     }
 
     private func send(_ message: ControlChannelMessage) {
-        writing.withLock { _ in _ = UnixSocket.writeMessage(fd, message.bytes) }
+        var bytes = message.bytes
+        // The parent ends a channel that sends it more; a health status with a huge message
+        // must not cost the child its channel.
+        if bytes.count > ControlChannelMessage.maxSize, case .done(let id, _) = message {
+            bytes = ControlChannelMessage.failed(id: id, "the reply is larger than \(ControlChannelMessage.maxSize) bytes").bytes
+        }
+        writing.withLock { _ in _ = UnixSocket.writeMessage(fd, bytes) }
     }
 }

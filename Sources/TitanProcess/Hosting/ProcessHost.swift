@@ -5,17 +5,22 @@ import Logging
 import Synchronization
 import TitanActorSystem
 import TitanCore
+import TitanPolicies
 import TitanTelemetry
 import TitanTransport
 import TitanWire
 
 /// The child side: hosts one service for the parent that started this process.
 ///
-/// Order of events: read the configuration from the control socket, start watching for the
-/// parent's death and reading the control channel, construct and configure the service,
-/// listen on the socket path, report ready, serve until asked to stop (a `shutdown` request,
-/// SIGTERM or SIGINT), then drain, run the service's shutdown hook and exit 0 — by the stop's
-/// deadline at the latest, whatever the service is doing.
+/// Order of events: make this process non-dumpable (no process of the same user may trace it,
+/// read its memory or take its descriptors), read the ``ChildBootstrap`` from the control
+/// socket (descriptor 3), start watching for the parent's death and reading the control
+/// channel (descriptor 4), construct and configure the service, listen on the abstract socket
+/// the bootstrap names (callers must prove the secret), report ready, then serve the manager's
+/// calls on the control socket itself and introduced callers on the listening socket, until
+/// asked to stop (a `shutdown` request on the control channel, SIGTERM or SIGINT); then drain,
+/// run the service's shutdown hook and exit 0 — by the stop's deadline at the latest, whatever
+/// the service is doing.
 package enum ProcessHost {
     private static let registry = Mutex<[String: any ProcessService.Type]>([:])
 
@@ -48,10 +53,13 @@ package enum ProcessHost {
         sigaddset(&stopSignals, SIGINT)
         pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
         ChildEnvironment.clear()
+        _ = titan_set_dumpable(0)
 
         let control = ChildEnvironment.controlFD
-        guard let configuration = UnixSocket.readMessage(control, limit: environment.maxFrameSize) else {
-            _exit(71) // The parent went away before sending the configuration.
+        guard let message = UnixSocket.readMessage(control, limit: environment.maxFrameSize + 4096),
+              let bootstrap = try? ChildBootstrap(bytes: message)
+        else {
+            _exit(71) // The parent went away before sending the bootstrap.
         }
         ParentWatch.start(controlFD: control, expectedParent: environment.parentPID)
         // The runtime's own descriptors are not for the processes the service starts.
@@ -80,7 +88,7 @@ package enum ProcessHost {
 
         Task {
             do {
-                let hosted = try await start(environment, configuration: configuration, exit: exit)
+                let hosted = try await start(environment, bootstrap: bootstrap, exit: exit)
                 hostedService.withLock { $0 = hosted }
                 let waitFor = stopSignals
                 // SIGTERM comes from a parent whose graceful request went unanswered, or from
@@ -93,7 +101,15 @@ package enum ProcessHost {
                     hosted.stop(timeout: stopTimeout)
                 }
                 let image = ImageIdentity.currentProcess()?.description ?? "unknown"
-                _ = UnixSocket.writeMessage(control, ReadinessReport.ready(image: image).bytes)
+                guard UnixSocket.writeMessage(control, ReadinessReport.ready(image: image).bytes) else { return exit(0) }
+                // From here on the control socket is the manager's connection for calls.
+                // Holding the other end is the proof; ParentWatch ends this process when it
+                // hangs up.
+                hosted.system.serve(
+                    SocketConnection(fd: control, maxFrameSize: environment.maxFrameSize, maxUnsentBytes: bootstrap.limits.maxUnsentBytes),
+                    authentication: .channel,
+                    isManager: true
+                )
             } catch {
                 let stage: ReadinessReport.Stage = switch (error as? ProcessError)?.code {
                 case .serviceNotFound?: .serviceNotFound
@@ -112,7 +128,7 @@ package enum ProcessHost {
     }
 
     private static func resolveService(_ environment: ChildEnvironment) throws -> any ProcessService.Type {
-        if let mangled = environment.serviceType, let type = _typeByName(mangled) as? any ProcessService.Type {
+        if let mangled = environment.serviceType, let type = TypeName.resolve(mangled) as? any ProcessService.Type {
             return type
         }
         if let type = registry.withLock({ $0[environment.serviceName] }) {
@@ -123,24 +139,24 @@ package enum ProcessHost {
 
     private static func start(
         _ environment: ChildEnvironment,
-        configuration: [UInt8],
+        bootstrap: ChildBootstrap,
         exit: @escaping @Sendable (Int32) -> Void
     ) async throws -> HostedService {
         let type = try resolveService(environment)
         let system = ProcessActorSystem(processID: environment.processID, maxFrameSize: environment.maxFrameSize)
-        return try await host(type, system: system, environment: environment, configuration: configuration, exit: exit)
+        return try await host(type, system: system, environment: environment, bootstrap: bootstrap, exit: exit)
     }
 
     private static func host<S: ProcessService>(
         _ type: S.Type,
         system: ProcessActorSystem,
         environment: ChildEnvironment,
-        configuration: [UInt8],
+        bootstrap: ChildBootstrap,
         exit: @escaping @Sendable (Int32) -> Void
     ) async throws -> HostedService {
         let config: S.Configuration
         do {
-            config = try system.makeDecoder().decode(S.Configuration.self, from: configuration)
+            config = try system.makeDecoder().decode(S.Configuration.self, from: bootstrap.configuration)
         } catch {
             throw ProcessError(.configurationFailed, "could not decode \(S.Configuration.self): \(error)")
         }
@@ -155,11 +171,20 @@ package enum ProcessHost {
         }
         system.setHostInfo(service: S.name, version: S.version)
         for interceptor in S.interceptors { system.addInterceptor(interceptor) }
+        let contract: HostedContract
+        do {
+            contract = try HostedContract.install(service, overrides: try environment.policies(), in: system)
+        } catch let error as PolicyError {
+            throw ProcessError(.configurationFailed, "\(error)")
+        }
 
-        let listener = try Listener(path: environment.socketPath)
+        let listener = try bootstrap.listenAddress.map { address in
+            try Listener(path: address, maxConnections: bootstrap.limits.maxConnections, allowedUID: geteuid())
+        }
         let hosted = HostedService(
             service: service,
             system: system,
+            contract: contract,
             listener: listener,
             health: { await service.whenLocal { await $0.health() } ?? .healthy },
             probe: { await service.whenLocal { _ in } },
@@ -167,8 +192,17 @@ package enum ProcessHost {
             registry: registry,
             exit: exit
         )
-        system.setControlHandler { payload in await hosted.handleControl(payload) }
-        listener.start { fd in system.serve(SocketConnection(fd: fd, maxFrameSize: system.maxFrameSize)) }
+        if let listener {
+            let limits = bootstrap.limits
+            let authentication = CallerAuthentication.secret(bootstrap.secret, handshakeTimeout: limits.handshakeTimeout)
+            listener.start { fd in
+                let connection = SocketConnection(
+                    fd: fd, maxFrameSize: system.maxFrameSize,
+                    handshakeFrameLimit: Hello.maxSize, maxUnsentBytes: limits.maxUnsentBytes
+                )
+                system.serve(connection, authentication: authentication) { listener.connectionClosed() }
+            }
+        }
         return hosted
     }
 }
@@ -189,7 +223,7 @@ extension ProcessHost {
         }
         guard telemetry.contains(.metrics) || telemetry.contains(.tracing) else { return nil }
         let registry = MetricsRegistry()
-        system.enableTelemetry(ProcessTelemetry(registry: registry, tracing: telemetry.contains(.tracing)))
+        system.enableTelemetry(ProcessTelemetry(registry: registry, tracing: telemetry.contains(.tracing), metrics: telemetry.contains(.metrics)))
         if telemetry.contains(.tracing) { system.addInterceptor(TracingInterceptor()) }
         guard telemetry.contains(.metrics) else { return nil }
         system.addInterceptor(CallMetricsInterceptor(registry: registry, service: service))
@@ -202,7 +236,8 @@ extension ProcessHost {
 private final class HostedService: Sendable {
     let service: any ProcessService
     let system: ProcessActorSystem
-    let listener: Listener
+    let contract: HostedContract
+    let listener: Listener?
     let health: @Sendable () async -> HealthStatus
     /// Returns once the service's actor has run a job: it is not stuck.
     let probe: @Sendable () async -> Void
@@ -214,7 +249,8 @@ private final class HostedService: Sendable {
     init(
         service: any ProcessService,
         system: ProcessActorSystem,
-        listener: Listener,
+        contract: HostedContract,
+        listener: Listener?,
         health: @escaping @Sendable () async -> HealthStatus,
         probe: @escaping @Sendable () async -> Void,
         shutdownHook: @escaping @Sendable () async -> Void,
@@ -224,6 +260,7 @@ private final class HostedService: Sendable {
         self.registry = registry
         self.service = service
         self.system = system
+        self.contract = contract
         self.listener = listener
         self.health = health
         self.probe = probe
@@ -236,26 +273,11 @@ private final class HostedService: Sendable {
     /// its metrics); health and heartbeats need the actor.
     func handle(_ request: ControlRequest, reply: @escaping ControlChannel.Reply) {
         switch request {
-        case .shutdown, .cancel, .metrics:
+        case .shutdown, .cancel, .metrics, .contract, .policyStatistics:
             Task.immediate { reply(await self.handle(request)) }
         case .health, .heartbeat:
             Task { reply(await self.handle(request)) }
         }
-    }
-
-    /// A control frame from a caller's connection.
-    func handleControl(_ payload: [UInt8]) async -> Result<CallReply, any Error> {
-        let request: ControlRequest
-        do {
-            request = try ControlRequest(payload: payload)
-        } catch {
-            return .failure(ProcessError.protocolViolation("\(error)"))
-        }
-        return await handle(request).map { payload in
-            var frame = FrameBuilder(kind: .reply)
-            frame.writer.writeBytes(payload)
-            return CallReply(frame: frame)
-        }.mapError { $0 }
     }
 
     private func handle(_ request: ControlRequest) async -> Result<[UInt8], ProcessError> {
@@ -281,6 +303,8 @@ private final class HostedService: Sendable {
             } catch {
                 return .failure(ProcessError.encodingFailed("\(error)"))
             }
+        case .contract, .policyStatistics:
+            return contract.answer(request, encoder: system.makeEncoder())
         }
     }
 
@@ -293,7 +317,7 @@ private final class HostedService: Sendable {
             return !stopping
         }
         guard first else { return }
-        listener.stop()
+        listener?.stop()
         let system = self.system
         let shutdownHook = self.shutdownHook
         let exit = self.exit

@@ -30,6 +30,8 @@ package final class ExitWatcher: Sendable {
                 if endingItsGroup { kill(-pid, SIGKILL) }
                 var value: Int32 = 0
                 let kind = titan_reap(pid, &value)
+                // Closed before the exit is told: whoever hears of it finds no descriptor left.
+                PollLoop.shared.finish(pidfd)
                 switch kind {
                 case 0: onExit(.exited(code: value))
                 case 1: onExit(.signaled(Signal(rawValue: value)))

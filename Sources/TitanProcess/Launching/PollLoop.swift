@@ -27,6 +27,8 @@ package final class PollLoop: Sendable {
     private let epoll: Int32
     private let entries = Mutex<(next: UInt64, all: [UInt64: Entry])>((1, [:]))
     private let thread: LazyThread
+    /// The loop's thread, once it runs (``finish(_:)`` may only be called there).
+    private let loopThread = Atomic<UInt>(0)
 
     private init(name: String) {
         thread = LazyThread(name: name)
@@ -56,7 +58,25 @@ package final class PollLoop: Sendable {
         }
     }
 
+    /// Ends the watch of `fd` at once and closes it, from a handler that is done with another
+    /// descriptor (a child's exit ends its pipes and channel): whatever that handler reports
+    /// next finds the descriptor closed, rather than closed a turn later. Only on the loop's
+    /// thread, where no handler of `fd` can be running; elsewhere, and for a descriptor not
+    /// watched, it does nothing (the loop closes the descriptor when its handler ends it).
+    package func finish(_ fd: Int32) {
+        guard pthread_self() == loopThread.load(ordering: .relaxed) else { return }
+        let watched = entries.withLock { entries -> Bool in
+            guard let token = entries.all.first(where: { $0.value.fd == fd })?.key else { return false }
+            entries.all.removeValue(forKey: token)
+            return true
+        }
+        guard watched else { return }
+        epoll_ctl(epoll, EPOLL_CTL_DEL, fd, nil)
+        close(fd)
+    }
+
     private func run() {
+        loopThread.store(pthread_self(), ordering: .relaxed)
         // Handlers forward children's output to this process's standard error: if that is a
         // closed pipe, the write must fail, not kill the process.
         var pipeSignal = sigset_t()
@@ -75,7 +95,8 @@ package final class PollLoop: Sendable {
                 // An entry already ended this turn is gone: its token is never reused.
                 guard let entry = entries.withLock({ $0.all[token] }) else { continue }
                 guard !entry.handler() else { continue }
-                entries.withLock { _ = $0.all.removeValue(forKey: token) }
+                // The handler may have finished its own descriptor already.
+                guard entries.withLock({ $0.all.removeValue(forKey: token) }) != nil else { continue }
                 epoll_ctl(epoll, EPOLL_CTL_DEL, entry.fd, nil)
                 close(entry.fd)
             }

@@ -8,10 +8,16 @@ import TitanWire
 
 /// One running incarnation of a child: launched, ready, connected, watched until it exits.
 ///
-/// The whole start lives here, in order: a socketpair for the start, one for the control
-/// channel and pipes for the output, the launch, the output's and the channel's reading on
-/// the ``PollLoop``, a pidfd, the exit watch, the configuration written on the control socket,
-/// the child's one readiness report, the connection for calls and its hello/welcome. A start that fails at any step
+/// The whole start lives here, in order: two socketpairs (the control socket, descriptor 3 in
+/// the child, and the control channel, descriptor 4) and pipes for the output, the launch
+/// (`titan_spawn`, which leaves the child no other descriptor of this process), the output's
+/// and the channel's reading on the ``PollLoop``, a pidfd, the exit watch, the
+/// ``ChildBootstrap`` (a fresh secret, the listening socket's name, the configuration) written
+/// on the control socket, the child's one readiness report, then the calls' connection over
+/// that same socketpair and its hello/welcome. The manager's calls involve no socket name: only
+/// this process holds the other end, which is the proof the child asks of its manager. Stop,
+/// health, heartbeat and cancellation go on the control channel, which only the manager holds
+/// as well. A start that fails at any step
 /// kills what it started, waits for it to be reaped, and throws a ``ProcessError`` whose code
 /// says which step: ``ProcessError/Code/executableNotFound``, ``ProcessError/Code/startTimedOut``,
 /// ``ProcessError/Code/configurationFailed`` or ``ProcessError/Code/startFailed``.
@@ -34,6 +40,13 @@ package final class ChildProcess: Sendable {
 
     /// The child's OS process id.
     package let pid: Int32
+    /// What a caller on the child's listening socket must prove: handed to the child over
+    /// the socketpair and to no one the manager does not introduce. New for each incarnation.
+    package let secret: PeerSecret
+    /// Where the child listens for callers the manager introduces: an abstract socket name,
+    /// new for each incarnation (its random part keeps any other process from taking the name
+    /// before the child binds it); nil when it does not listen.
+    package let listenAddress: String?
     /// The managed process this child is an incarnation of.
     package let id: ProcessID
     private let state: Mutex<State>
@@ -48,10 +61,12 @@ package final class ChildProcess: Sendable {
     private let nextWaiter = Atomic<UInt64>(0)
 
     private init(
-        id: ProcessID, pid: Int32, pidfd: Int32, controlFD: Int32, link: ControlLink, output: ChildOutputReader, clock: any RuntimeClock,
-        onExit: @escaping @Sendable (ChildExit) -> Void
+        id: ProcessID, pid: Int32, pidfd: Int32, controlFD: Int32, link: ControlLink, output: ChildOutputReader, listenAddress: String?,
+        clock: any RuntimeClock, onExit: @escaping @Sendable (ChildExit) -> Void
     ) {
         self.id = id
+        secret = .generate()
+        self.listenAddress = listenAddress
         self.link = link
         self.output = output
         self.pid = pid
@@ -148,14 +163,18 @@ package final class ChildProcess: Sendable {
         // Until the exit watcher reaps it, the pid stays ours: the pidfd names exactly this child.
         let pidfd = titan_pidfd_open(pid)
         let child = ChildProcess(
-            id: spec.child.processID, pid: pid, pidfd: pidfd, controlFD: parentEnd, link: link, output: reader, clock: clock, onExit: onExit
+            id: spec.child.processID, pid: pid, pidfd: pidfd, controlFD: parentEnd, link: link, output: reader,
+            listenAddress: spec.listenPrefix.map { Self.listenAddress(prefix: $0, process: spec.child.processID) },
+            clock: clock, onExit: onExit
         )
         do {
             // Nothing the child started outlives it (systemd's KillMode=mixed: the child gets the
             // graceful stop, what is left of its process group SIGKILL when it has exited).
             try ExitWatcher.shared.watch(pid: pid, endingItsGroup: true) { [child] status in child.reaped(status) }
         } catch {
-            Glibc.kill(pid, SIGKILL)
+            // Unwatched, the child is never reaped, so its pid cannot have been reused yet;
+            // still, signal the pidfd, never a pid.
+            child.signal(.kill)
             throw ProcessError.startFailed("cannot watch child \(pid): \(error)", cause: error)
         }
         do {
@@ -169,7 +188,16 @@ package final class ChildProcess: Sendable {
         return child
     }
 
-    /// The configuration out, the readiness report in, then the calls' connection.
+    /// `prefix/<process id>-<64 random bits>`, or `prefix/<64 random bits>` where the process id
+    /// would make it too long for a socket address.
+    private static func listenAddress(prefix: String, process: ProcessID) -> String {
+        var random = SystemRandomNumberGenerator()
+        let nonce = String(random.next(), radix: 16)
+        let named = "\(prefix)/\(process)-\(nonce)"
+        return named.utf8.count <= UnixSocket.maxPathLength ? named : "\(prefix)/\(nonce)"
+    }
+
+    /// The bootstrap out, the readiness report in, then the calls' connection on the same socket.
     private func handshake(
         _ spec: ChildSpec,
         deadline: ClockInstant,
@@ -182,8 +210,15 @@ package final class ChildProcess: Sendable {
         guard control >= 0 else {
             throw ProcessError.startFailed("cannot duplicate the control socket: \(String(cString: strerror(errno)))")
         }
-        defer { close(control) }
-        guard UnixSocket.writeMessage(control, spec.configuration) else {
+        var handedOver = false
+        defer { if !handedOver { close(control) } }
+        let bootstrap = ChildBootstrap(
+            secret: secret,
+            listenAddress: listenAddress,
+            limits: spec.servingLimits,
+            configuration: spec.configuration
+        )
+        guard UnixSocket.writeMessage(control, bootstrap.bytes) else {
             throw await exitedDuringStart("the child closed its control socket before reading its configuration")
         }
         switch await Self.awaitReadiness(fd: control, timeout: clock.remaining(until: deadline), maxSize: spec.child.maxFrameSize) {
@@ -205,9 +240,10 @@ package final class ChildProcess: Sendable {
         case .timedOut:
             throw ProcessError(.startTimedOut, "process failed to start: not ready within \(timeout)", timeout: timeout)
         }
+        // The copy becomes the connection's descriptor; the original stays with the exit path.
+        handedOver = true
         let (client, welcome) = try await CallClient.connect(
-            path: spec.child.socketPath,
-            maxFrameSize: spec.child.maxFrameSize,
+            over: SocketConnection(fd: control, maxFrameSize: spec.child.maxFrameSize),
             timeout: clock.remaining(until: deadline),
             callerName: "manager",
             system: system,
@@ -290,6 +326,7 @@ package final class ChildProcess: Sendable {
         }
         if controlFD >= 0 { close(controlFD) }
         if pidfd >= 0 { close(pidfd) }
+        link.finish()
         // The child is gone: everything it wrote is in the pipe now.
         output.drain()
         let exit = ChildExit(termination: status, lastOutput: output.lastOutput, reason: reason)

@@ -23,6 +23,12 @@ package struct ChildSpec: Sendable {
     /// stderr is always read (its last lines say why a child crashed), and forwarded to the
     /// parent's standard error when not captured.
     package var captured: [LogSource] = []
+    /// Where the children of one manager listen for callers it introduces: an abstract socket
+    /// name (`@...`) that each incarnation extends with its process id and a random part of its
+    /// own (see ``ChildProcess/listenAddress``); nil: the child does not listen.
+    package var listenPrefix: String?
+    /// What the child grants callers on its listening socket, and any caller.
+    package var servingLimits: ServingLimits
 
     package init(
         executable: String,
@@ -31,7 +37,9 @@ package struct ChildSpec: Sendable {
         environment: [String: String],
         workingDirectory: String?,
         child: ChildEnvironment,
-        configuration: [UInt8]
+        configuration: [UInt8],
+        listenPrefix: String? = nil,
+        servingLimits: ServingLimits = ServingLimits()
     ) {
         self.executable = executable
         self.image = image
@@ -40,5 +48,7 @@ package struct ChildSpec: Sendable {
         self.workingDirectory = workingDirectory
         self.child = child
         self.configuration = configuration
+        self.listenPrefix = listenPrefix
+        self.servingLimits = servingLimits
     }
 }

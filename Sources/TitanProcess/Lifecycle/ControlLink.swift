@@ -49,6 +49,17 @@ package final class ControlLink: Sendable {
         }
     }
 
+    /// Ends the link now that the child has exited (on the loop's thread the descriptor is
+    /// closed at once, see ``PollLoop/finish(_:)``); waiting requests fail.
+    package func finish() {
+        let fd = state.withLock { state -> Int32 in
+            defer { state.fd = -1 }
+            return state.fd
+        }
+        if fd >= 0 { PollLoop.shared.finish(fd) }
+        replies.close(with: ProcessError.connectionLost("the child exited"))
+    }
+
     /// Sends `request` and returns the reply's payload; throws ``ProcessError/Code/timedOut``
     /// after `timeout`, ``ProcessError/Code/connectionLost`` if the request cannot be sent or
     /// the child goes away, and the child's failure otherwise.
@@ -88,13 +99,17 @@ package final class ControlLink: Sendable {
     }
 
     /// Reads what the child sent and resumes the requests it answers; false once the channel
-    /// has ended (the loop closes it then, and every waiting request fails).
+    /// has ended (it is closed then, and every waiting request fails).
+    ///
+    /// A child may be hostile: it gets at most 64 KiB read per wake-up (the poll loop serves
+    /// every child), and a message announced larger than ``ControlChannelMessage/maxSize``
+    /// ends the channel (the child then exits by itself) instead of growing the manager.
     private func readAvailable() -> Bool {
         var chunk = [UInt8](repeating: 0, count: 4096)
         var messages: [ControlChannelMessage] = []
         let open = state.withLock { state -> Bool in
             guard state.fd >= 0 else { return false }
-            while true {
+            for _ in 0..<16 {
                 let n = read(state.fd, &chunk, chunk.count)
                 if n > 0 {
                     state.received += chunk[0..<n]
@@ -107,6 +122,12 @@ package final class ControlLink: Sendable {
             }
             while state.received.count >= 4 {
                 let length = Int(UInt32(state.received[0]) | UInt32(state.received[1]) << 8 | UInt32(state.received[2]) << 16 | UInt32(state.received[3]) << 24)
+                guard length <= ControlChannelMessage.maxSize else {
+                    close(state.fd)
+                    state.fd = -1
+                    state.received = []
+                    break
+                }
                 guard state.received.count >= 4 + length else { break }
                 if let message = try? ControlChannelMessage(bytes: Array(state.received[4..<(4 + length)])) { messages.append(message) }
                 state.received.removeFirst(4 + length)

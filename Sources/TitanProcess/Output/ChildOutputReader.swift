@@ -84,6 +84,7 @@ package final class ChildOutputReader: Sendable {
                         turns -= 1
                     }
                     flushPartialLine(index, &state)
+                    if !state.streams[index].open { PollLoop.shared.finish(state.streams[index].fd) }
                 }
             }
         }

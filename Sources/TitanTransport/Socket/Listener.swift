@@ -6,44 +6,51 @@ import TitanWire
 
 /// A listening Unix-domain socket with one thread accepting connections.
 ///
-/// A listener made with `sameUserOnly` serves only processes of this process's user (or root):
-/// a connection from any other user is closed at once. That is what a `0700` directory around a
-/// socket file gives, and what an abstract socket (which has no file permissions) needs. An
-/// owner with its own policy (the admin endpoint's allowed users, a TCP token) checks instead.
+/// It admits at most `maxConnections` at a time (each costs the owner a reader thread) and
+/// only peers whose user id the kernel reports (SO_PEERCRED) as `allowedUID`; others are
+/// closed at once, before a byte is read from them. An abstract socket (a path starting with
+/// `@`) has no file permissions: `allowedUID` is what keeps other users out of it.
 package final class Listener: Sendable {
     package let path: String
+    package let maxConnections: Int
+    package let allowedUID: UInt32?
     private let fd: Int32
-    private let sameUserOnly: Bool
     private let stopped = Mutex(false)
+    private let open = Atomic<Int>(0)
 
-    /// Binds `path` (replacing a stale socket file) and listens; with `sameUserOnly`, only
-    /// peers of this process's user (or root) are handed to `onAccept`.
-    package init(path: String, sameUserOnly: Bool = true) throws(SocketError) {
+    /// Binds `path` (replacing a stale socket file; see ``UnixSocket`` for abstract names) and listens.
+    package init(path: String, maxConnections: Int = .max, allowedUID: UInt32? = nil) throws(SocketError) {
         self.path = path
-        self.sameUserOnly = sameUserOnly
+        self.maxConnections = maxConnections
+        self.allowedUID = allowedUID
         fd = try UnixSocket.listen(path: path)
     }
 
-    /// Accepts on `descriptor`, already bound and listening (a TCP socket, say); ``stop()``
-    /// removes no file.
-    package init(listening descriptor: Int32) {
+    /// Accepts on `descriptor`, already bound and listening (a TCP socket, say), with no peer
+    /// check (its owner checks a token); ``stop()`` removes no file.
+    package init(listening descriptor: Int32, maxConnections: Int = .max) {
         path = ""
         fd = descriptor
-        sameUserOnly = false
+        self.maxConnections = maxConnections
+        allowedUID = nil
     }
 
-    /// Starts accepting; `onAccept` receives each new connected descriptor (close-on-exec) on
-    /// the accept thread.
+    /// Connections admitted and not yet reported closed.
+    package var openConnections: Int { open.load(ordering: .relaxed) }
+
+    /// Starts accepting; `onAccept` receives each admitted connected descriptor
+    /// (close-on-exec) on the accept thread, and must call ``connectionClosed()`` once that
+    /// connection has ended.
     package func start(onAccept: @escaping @Sendable (Int32) -> Void) {
         startDetachedThread(name: "titan-accept") { [self] in
             while true {
                 let client = titan_accept_cloexec(fd)
                 if client >= 0 {
-                    guard !sameUserOnly || Self.isSameUser(client) else {
+                    if admit(client) {
+                        onAccept(client)
+                    } else {
                         Glibc.close(client)
-                        continue
                     }
-                    onAccept(client)
                     continue
                 }
                 if errno == EINTR || errno == ECONNABORTED { continue }
@@ -55,12 +62,24 @@ package final class Listener: Sendable {
         }
     }
 
-    private static func isSameUser(_ client: Int32) -> Bool {
-        var peer: uid_t = 0
-        return titan_peer_uid(client, &peer) == 0 && (peer == geteuid() || peer == 0)
+    private func admit(_ client: Int32) -> Bool {
+        if let allowedUID {
+            guard let peer = UnixSocket.peerCredentials(client), peer.uid == allowedUID else { return false }
+        }
+        let (admitted, _) = open.wrappingAdd(1, ordering: .relaxed)
+        guard admitted < maxConnections else {
+            open.wrappingSubtract(1, ordering: .relaxed)
+            return false
+        }
+        return true
     }
 
-    /// Stops accepting and removes the socket file. Connections already accepted stay open.
+    /// A connection handed to `onAccept` has ended: its place is free.
+    package func connectionClosed() {
+        open.wrappingSubtract(1, ordering: .relaxed)
+    }
+
+    /// Stops accepting and removes the socket file, if it has one. Connections already accepted stay open.
     package func stop() {
         let first = stopped.withLock { stopped -> Bool in
             defer { stopped = true }

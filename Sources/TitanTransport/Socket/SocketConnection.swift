@@ -15,6 +15,11 @@ import TitanWire
 /// (writes coalesce under load). If the socket buffer is full, the rest goes to a flusher
 /// thread that waits for the socket to drain — a sender never blocks, so a stopped peer
 /// cannot starve the cooperative thread pool.
+///
+/// Limits for a serving side that does not trust its peer yet (see the initializer): frames
+/// before the handshake are small, and the reader stops reading while too many bytes wait to
+/// be sent, so a peer that sends calls without reading the replies stalls instead of
+/// growing this process.
 package final class SocketConnection: FrameConnection {
     private struct State {
         var pending: [UInt8] = []
@@ -26,18 +31,45 @@ package final class SocketConnection: FrameConnection {
         var fdClosed = false
         var shutdownDone = false
         var reason: ConnectionCloseReason?
+        /// The reader waits for `pending` to drain below `maxUnsentBytes`.
+        var readerParked = false
     }
 
     package let fd: Int32
     package let maxFrameSize: Int
+    /// Unsent bytes above which the reader stops reading; nil: no limit (a calling side,
+    /// which must always read the replies that let its peer make progress).
+    package let maxUnsentBytes: Int?
     private let state = Mutex(State())
     private let flusherWakeup = Semaphore()
+    private let readerWakeup = Semaphore()
     private let flusher = LazyThread(name: "titan-flush")
+    /// The largest payload the reader accepts now: `handshakeFrameLimit` until
+    /// ``handshakeCompleted()``, then `maxFrameSize`. Written and read on the reader thread
+    /// (the handler calls `handshakeCompleted`), atomic for the others' reads.
+    let frameLimit: Atomic<Int>
+    let handshakePending: Atomic<Bool>
 
     /// Wraps a connected socket. Nothing is read until ``start(name:onStart:handler:onBatchEnd:onClose:)``.
-    package init(fd: Int32, maxFrameSize: Int) {
+    ///
+    /// - Parameters:
+    ///   - handshakeFrameLimit: for an accepting side, the largest frame read before
+    ///     ``handshakeCompleted()``; a larger one ends the connection before a byte of its
+    ///     payload is stored. Nil: frames up to `maxFrameSize` from the start.
+    ///   - maxUnsentBytes: for a serving side, stop reading while more than this many bytes
+    ///     wait to be sent (see ``maxUnsentBytes``).
+    package init(fd: Int32, maxFrameSize: Int, handshakeFrameLimit: Int? = nil, maxUnsentBytes: Int? = nil) {
         self.fd = fd
         self.maxFrameSize = maxFrameSize
+        self.maxUnsentBytes = maxUnsentBytes
+        frameLimit = Atomic(min(handshakeFrameLimit ?? maxFrameSize, maxFrameSize))
+        handshakePending = Atomic(handshakeFrameLimit != nil)
+    }
+
+    /// The peer has proven who it is: frames up to `maxFrameSize` from now on.
+    package func handshakeCompleted() {
+        frameLimit.store(maxFrameSize, ordering: .relaxed)
+        handshakePending.store(false, ordering: .relaxed)
     }
 
     /// Starts the reader thread. `onStart` runs on it first; `handler` receives every frame; `onBatchEnd` runs after the
@@ -81,6 +113,7 @@ package final class SocketConnection: FrameConnection {
             shutdown(fd, Int32(SHUT_RDWR))
         }
         flusherWakeup.signal()
+        readerWakeup.signal()
     }
 
     /// Sends one complete frame (header included). Frames from one thread arrive in order.
@@ -158,7 +191,32 @@ package final class SocketConnection: FrameConnection {
         var out: [UInt8] = []
         out.reserveCapacity(state.pending.capacity)
         swap(&out, &state.pending)
+        if state.readerParked {
+            // What the reader waited for: pending is empty again (the bytes in hand are at most
+            // the limit plus one batch, so unsent bytes stay below twice the limit).
+            state.readerParked = false
+            readerWakeup.signal()
+        }
         return out
+    }
+
+    /// Back-pressure: after a batch, the reader waits while more than ``maxUnsentBytes`` wait
+    /// to be sent. Whoever made them pending is writing them (the batch's flush hands what the
+    /// socket cannot take to the flusher), and the next swap wakes the reader.
+    func waitWhileBacklogged() {
+        guard let limit = maxUnsentBytes else { return }
+        while true {
+            let park = state.withLock { state -> Bool in
+                guard !state.closed, state.pending.count > limit else {
+                    state.readerParked = false
+                    return false
+                }
+                state.readerParked = true
+                return true
+            }
+            guard park else { return }
+            readerWakeup.wait()
+        }
     }
 
     private enum WriteOutcome {
@@ -237,116 +295,5 @@ package final class SocketConnection: FrameConnection {
             return true
         }
         if shouldClose { Glibc.close(fd) }
-    }
-
-    // MARK: Reading
-
-    private func readLoop(_ handler: @Sendable (FrameInbound) -> Void, onBatchEnd: (@Sendable () -> Void)?) -> ConnectionCloseReason {
-        let capacity = 64 * 1024
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 8)
-        defer { buffer.deallocate() }
-        let base = buffer.baseAddress!
-        var start = 0
-        var end = 0
-
-        while true {
-            let n = read(fd, base + end, capacity - end)
-            if n == 0 { return .endOfStream }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return .failed(errno)
-            }
-            end += n
-
-            while end - start >= FrameHeader.size {
-                let header: FrameHeader
-                do {
-                    header = try FrameHeader.parse(base + start)
-                } catch {
-                    let why: String = switch error {
-                    case .badMagic(let byte): "bad frame magic 0x\(String(byte, radix: 16))"
-                    case .unknownKind(let kind): "unknown frame kind \(kind)"
-                    }
-                    reportViolation(why)
-                    return .protocolViolation(why)
-                }
-                let length = Int(header.length)
-                let available = end - start - FrameHeader.size
-
-                if length > maxFrameSize {
-                    // Skip the payload without storing it, then report the frame.
-                    var toSkip = length
-                    let here = min(available, toSkip)
-                    toSkip -= here
-                    start += FrameHeader.size + here
-                    while toSkip > 0 {
-                        let r = read(fd, base, min(capacity, toSkip))
-                        if r == 0 { return .endOfStream }
-                        if r < 0 {
-                            if errno == EINTR { continue }
-                            return .failed(errno)
-                        }
-                        toSkip -= r
-                    }
-                    if toSkip == 0 && start >= end { start = 0; end = 0 }
-                    handler(.oversized(header))
-                    continue
-                }
-
-                if available >= length {
-                    let payloadStart = start + FrameHeader.size
-                    let payload = [UInt8](UnsafeRawBufferPointer(rebasing: buffer[payloadStart..<(payloadStart + length)]))
-                    start = payloadStart + length
-                    handler(.frame(Frame(kind: header.kind, flags: header.flags, id: header.id, payload: payload)))
-                    continue
-                }
-
-                if FrameHeader.size + length > capacity {
-                    // A large frame: read the rest straight into its own array (no second copy).
-                    var failure: ConnectionCloseReason?
-                    let received = available
-                    let payload = [UInt8](unsafeUninitializedCapacity: length) { destination, initialized in
-                        let target = UnsafeMutableRawBufferPointer(destination).baseAddress!
-                        target.copyMemory(from: base + start + FrameHeader.size, byteCount: received)
-                        var filled = received
-                        while filled < length {
-                            let r = read(fd, target + filled, length - filled)
-                            if r == 0 { failure = .endOfStream; break }
-                            if r < 0 {
-                                if errno == EINTR { continue }
-                                failure = .failed(errno)
-                                break
-                            }
-                            filled += r
-                        }
-                        initialized = filled
-                    }
-                    if let failure { return failure }
-                    start = 0
-                    end = 0
-                    handler(.frame(Frame(kind: header.kind, flags: header.flags, id: header.id, payload: payload)))
-                    continue
-                }
-                break
-            }
-            onBatchEnd?()
-
-            if start == end {
-                start = 0
-                end = 0
-            } else if start > 0 && capacity - end < capacity / 4 {
-                // Keep room to read a whole header and a typical frame after the partial one.
-                memmove(base, base + start, end - start)
-                end -= start
-                start = 0
-            }
-        }
-    }
-
-    /// Tells the peer why it is being cut off, best effort, before the connection closes.
-    private func reportViolation(_ why: String) {
-        var builder = FrameBuilder(kind: .protocolError)
-        builder.writer.writeString(why)
-        try? send(builder.finish(id: 0))
     }
 }

@@ -93,6 +93,23 @@ package enum UnixSocket {
         return fd
     }
 
+    /// Who is at the other end of a connected Unix socket, as the kernel recorded it when
+    /// the connection was made (SO_PEERCRED): it cannot be forged by the peer.
+    package struct PeerCredentials: Sendable, Equatable {
+        package var pid: Int32
+        package var uid: UInt32
+        package var gid: UInt32
+    }
+
+    /// The peer's credentials; nil if the socket is not a connected Unix socket.
+    package static func peerCredentials(_ fd: Int32) -> PeerCredentials? {
+        var pid: pid_t = 0
+        var uid: uid_t = 0
+        var gid: gid_t = 0
+        guard titan_peer_credentials(fd, &pid, &uid, &gid) == 0 else { return nil }
+        return PeerCredentials(pid: pid, uid: uid, gid: gid)
+    }
+
     /// A connected pair, both ends close-on-exec.
     package static func pair() throws(SocketError) -> (Int32, Int32) {
         var fds: [Int32] = [-1, -1]

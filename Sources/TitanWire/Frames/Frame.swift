@@ -37,7 +37,8 @@ package struct FrameHeader: Sendable, Equatable {
     package static let size = 16
     package static let magic: UInt8 = 0xC7
     /// The version exchanged in `hello`/`welcome`; bumped on any incompatible change.
-    package static let protocolVersion: UInt16 = 1
+    /// 2: the hello carries a proof (the callee's secret).
+    package static let protocolVersion: UInt16 = 2
 
     package var kind: FrameKind
     package var flags: UInt16

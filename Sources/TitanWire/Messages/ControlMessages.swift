@@ -1,11 +1,11 @@
 import TitanCore
 
-/// Requests to the hosting runtime, not to the service's actor. The manager sends every one of
-/// them — health, stop, heartbeat, cancellation, metrics — on the child's control channel
-/// (descriptor 4, see ``ControlChannelMessage``), which a thread no user code runs on reads, so
-/// a busy service still answers; a `control` frame on a calls' connection carries the same
-/// requests to the same handler. Op codes: health 1, shutdown 2, metrics 3, heartbeat 4,
-/// cancel 5; any other is a ``WireError/malformed(_:)`` error.
+/// Requests to the hosting runtime, not to the service's actor — health, stop, heartbeat,
+/// cancellation, metrics, the service's contract and its policies' statistics. They travel only on a child's control channel (descriptor 4, see
+/// ``ControlChannelMessage``), whose other end only the manager holds and which a thread no user
+/// code runs on reads, so a busy service still answers; a `control` frame on a calls'
+/// connection is refused. Op codes: health 1, shutdown 2, metrics 3, heartbeat 4, cancel 5,
+/// contract 6, policy statistics 7; any other is a ``WireError/malformed(_:)`` error.
 package enum ControlRequest: Sendable, Equatable {
     /// Ask the service's ``ProcessService/health()``.
     case health
@@ -18,12 +18,18 @@ package enum ControlRequest: Sendable, Equatable {
     case heartbeat
     /// The caller of call `callID` on the manager's connection gave up: cancel its task.
     case cancel(callID: UInt64)
+    /// Describe the hosted service's contract: its manifest, with the policies in force.
+    case contract
+    /// Report the state of the hosted service's method policies (cache hits and misses).
+    case policyStatistics
 
     private static let healthOp: UInt8 = 1
     private static let shutdownOp: UInt8 = 2
     private static let metricsOp: UInt8 = 3
     private static let heartbeatOp: UInt8 = 4
     private static let cancelOp: UInt8 = 5
+    private static let contractOp: UInt8 = 6
+    private static let policyStatisticsOp: UInt8 = 7
 
     package var payload: [UInt8] {
         var writer = ByteWriter()
@@ -32,9 +38,7 @@ package enum ControlRequest: Sendable, Equatable {
             writer.writeByte(Self.healthOp)
         case .shutdown(let timeout):
             writer.writeByte(Self.shutdownOp)
-            let (seconds, attoseconds) = timeout.components
-            writer.writeInteger(Int64(seconds))
-            writer.writeInteger(Int64(attoseconds / 1_000_000_000))
+            Self.writeTimeout(timeout, to: &writer)
         case .metrics:
             writer.writeByte(Self.metricsOp)
         case .heartbeat:
@@ -42,8 +46,30 @@ package enum ControlRequest: Sendable, Equatable {
         case .cancel(let callID):
             writer.writeByte(Self.cancelOp)
             writer.writeInteger(callID)
+        case .contract:
+            writer.writeByte(Self.contractOp)
+        case .policyStatistics:
+            writer.writeByte(Self.policyStatisticsOp)
         }
         return writer.bytes
+    }
+
+    /// Writes `timeout` as ``readTimeout(_:)`` reads it.
+    package static func writeTimeout(_ timeout: Duration, to writer: inout ByteWriter) {
+        let (seconds, attoseconds) = timeout.components
+        writer.writeInteger(Int64(seconds))
+        writer.writeInteger(Int64(attoseconds / 1_000_000_000))
+    }
+
+    /// A non-negative duration as whole seconds and nanoseconds; anything else (which would
+    /// not survive `Duration.components`) is malformed.
+    package static func readTimeout(_ reader: inout ByteReader) throws(WireError) -> Duration {
+        let seconds = try reader.readInteger(Int64.self)
+        let nanoseconds = try reader.readInteger(Int64.self)
+        guard seconds >= 0, (0..<1_000_000_000).contains(nanoseconds) else {
+            throw .malformed("duration of \(seconds) s and \(nanoseconds) ns")
+        }
+        return .seconds(seconds) + .nanoseconds(nanoseconds)
     }
 
     package init(payload: [UInt8]) throws(WireError) {
@@ -52,15 +78,17 @@ package enum ControlRequest: Sendable, Equatable {
         case Self.healthOp:
             self = .health
         case Self.shutdownOp:
-            let seconds = try reader.readInteger(Int64.self)
-            let nanoseconds = try reader.readInteger(Int64.self)
-            self = .shutdown(timeout: .seconds(seconds) + .nanoseconds(nanoseconds))
+            self = .shutdown(timeout: try Self.readTimeout(&reader))
         case Self.metricsOp:
             self = .metrics
         case Self.heartbeatOp:
             self = .heartbeat
         case Self.cancelOp:
             self = .cancel(callID: try reader.readInteger(UInt64.self))
+        case Self.contractOp:
+            self = .contract
+        case Self.policyStatisticsOp:
+            self = .policyStatistics
         case let op:
             throw .malformed("unknown control request \(op)")
         }
@@ -71,6 +99,10 @@ package enum ControlRequest: Sendable, Equatable {
 /// thread that never runs user code — in either direction: a request with its id, or the
 /// reply to the request with that id.
 package enum ControlChannelMessage: Sendable, Equatable {
+    /// The largest message either side reads: requests and replies are small (a health
+    /// status at most); a larger one ends the channel.
+    package static let maxSize = 1 << 16
+
     case request(id: UInt64, ControlRequest)
     /// Done, with the reply's payload (a ``HealthStatus`` for `health`, empty otherwise).
     case done(id: UInt64, [UInt8])

@@ -43,7 +43,7 @@ package enum RemoteFailure {
                 let typeName = try reader.readString()
                 let message = try reader.readString()
                 let body = try reader.readLengthPrefixed()
-                guard let type = _typeByName(mangled) as? any (Error & Decodable).Type else {
+                guard let type = TypeName.resolve(mangled) as? any (Error & Decodable).Type else {
                     return ProcessError.remote(type: typeName, message: message)
                 }
                 do {

@@ -10,26 +10,26 @@ import TitanTestServices
 extension TitanPMTests.TitanCommand {
     @Test func aContractedServiceShowsItsManifestsPolicies() async throws {
         try await withAdmin { pm, admin in
-            let ledger = try await pm.spawn(Ledger.self)
-            let text = try await titan(["service", "ledger", "--methods"], admin)
+            let book = try await pm.spawn(AccountBook.self)
+            let text = try await titan(["service", "account-book", "--methods"], admin)
             #expect(text.exitCode == 0, "\(text)")
             #expect(text.stdout.contains("""
               deposit(account:amount:)  deposit(account: String, amount: Int) -> Int
                   @RateLimit(50 per 1 s, slidingWindow)
                   @Timeout(2 s)
             """), "\(text)")
-            #expect(text.stdout.contains("interface hash: \(Ledger.interfaceHash)"))
-            let description = try decode(ServiceDescription.self, from: try await titan(["service", "ledger", "--json"], admin))
+            #expect(text.stdout.contains("interface hash: \(AccountBook.interfaceHash)"))
+            let description = try decode(ServiceDescription.self, from: try await titan(["service", "account-book", "--json"], admin))
             #expect(description.methodsSource == "manifest")
-            #expect(description.interfaceHash == Ledger.interfaceHash.description)
+            #expect(description.interfaceHash == AccountBook.interfaceHash.description)
             let deposit = try #require(description.methods.first { $0.name == "deposit(account:amount:)" })
             #expect(deposit.policies.contains { $0.hasPrefix("@RateLimit(50 per 1 s") }, "\(deposit.policies)")
             #expect(deposit.policies.contains("@Timeout(2 s)"), "\(deposit.policies)")
             #expect(deposit.invocable)
             #expect(description.methods.first { $0.name == "balance(of:)" }?.policies == [])
-            let result = try await titan(["invoke", ledger.id.process.rawValue, "deposit", #"{"account": "a", "amount": 5}"#], admin)
+            let result = try await titan(["invoke", book.id.process.rawValue, "deposit", #"{"account": "a", "amount": 5}"#], admin)
             #expect(result.stdout == "5\n", "\(result)")
-            #expect(try await ledger.balance(of: "a") == 5)
+            #expect(try await book.balance(of: "a") == 5)
         }
     }
 
