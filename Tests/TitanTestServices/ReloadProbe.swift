@@ -53,4 +53,9 @@ public distributed actor ReloadProbe: ProcessService {
 public struct ProbeAnswer: Codable, Sendable, Hashable {
     public var value: Int
     public var pid: Int32
+
+    public init(value: Int, pid: Int32) {
+        self.value = value
+        self.pid = pid
+    }
 }

@@ -116,8 +116,9 @@ extension ManagedProcess {
         func reported(by child: ChildProcess) async throws -> ServiceManifest? {
             try WireDecoder().decode(ServiceManifest?.self, from: try await child.control(.contract, timeout: timeout))
         }
-        let known = manifest
-        guard let expected = known ?? (try? await reported(by: old)) else { return nil }
+        var expected = manifest
+        if expected == nil { expected = try? await reported(by: old) }
+        guard let expected else { return nil }
         let found: ServiceManifest?
         do {
             found = try await reported(by: new)
