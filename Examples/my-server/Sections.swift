@@ -34,6 +34,18 @@ func pools(pm: ProcessManager, image: [UInt8], userID: String) async throws {
     _ = (load, both)
 }
 
+/// Zero-downtime reload.
+func reloads(pm: ProcessManager, image: [UInt8]) async throws {
+    let resizer = try await pm.spawn(Resizer.self)
+    let report = try await pm.reload(resizer.id.process)              // same program, new pid
+    try await pm.reload(resizer.id.process, options: ReloadOptions(executable: "/srv/app/v2/my-server"))
+    let pool = try await pm.pool(Resizer.self, options: PoolOptions(size: .fixed(4)))
+    try await pool.reload()                                           // worker by worker, surge first
+    let hangup = try pm.reloadOnHangup([resizer.id.process, pool.id]) // `kill -HUP <manager pid>`
+    defer { hangup.cancel() }
+    _ = (report, try await resizer.resize(image))
+}
+
 /// Supervision trees.
 func supervision(pm: ProcessManager) async throws {
     let root = try await pm.supervisor(strategy: .oneForOne, intensity: 3, within: .seconds(60),

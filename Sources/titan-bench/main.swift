@@ -12,6 +12,7 @@ import TitanWire
 //   titan-bench --quick                         fewer iterations (a smoke test)
 //   titan-bench --observability                 only the cost of metrics and tracing (on against off)
 //   titan-bench --scale [N]                     only the scale figures: one manager, N idle children (500)
+//   titan-bench --reload [--quick] [--json]     p50/p99 during a rolling reload of a pool of 4 beside steady state
 //   titan-bench --workflows [--quick] [--json]  workflow figures: journaling cost per stage, durable vs in-memory
 //   titan-bench --throughput-loop | --latency-loop [--uncontracted] | --raw-throughput-loop   for profilers
 
@@ -120,6 +121,13 @@ if let index = CommandLine.arguments.firstIndex(of: "--scale") {
     let count = CommandLine.arguments.dropFirst(index + 1).first.flatMap { Int($0) } ?? 500
     let report = Report(json: arguments.contains("--json"))
     try await measureScale(children: count, report: report)
+    if report.json { report.printJSON() }
+    exit(0)
+}
+
+if arguments.contains("--reload") {
+    let report = Report(json: arguments.contains("--json"))
+    try await measureReload(report: report, quick: arguments.contains("--quick"))
     if report.json { report.printJSON() }
     exit(0)
 }

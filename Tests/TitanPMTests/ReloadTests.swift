@@ -146,6 +146,31 @@ extension TitanPMTests {
             }
         }
 
+        @Test func aSupervisedChildReloadedIsNotRestarted() async throws {
+            try await withProcessManager { pm in
+                let root = try await pm.supervisor(strategy: .oneForOne, intensity: 1, within: .seconds(60)) {
+                    Child(ReloadProbe.self)
+                    Child(Calculator.self)
+                }
+                let supervisorEvents = EventRecorder(root.events)
+                let probe = try root.reference(ReloadProbe.self)
+                let calculatorPID = try #require(root.children.first { $0.id == Calculator.name }?.pid)
+                let load = CallLoad(concurrency: 8) { try await probe.work($0, milliseconds: 10).pid }
+                await load.waitForSuccesses(16)
+                // Twice: more than the supervisor's intensity allows for restarts.
+                let first = try await pm.reload(probe.id.process)
+                let second = try await pm.reload(probe.id.process)
+                let outcome = await load.stop()
+                #expect(outcome.failures.isEmpty, "\(outcome.failures.prefix(5))")
+                let child = try #require(root.children.first { $0.id == ReloadProbe.name })
+                #expect(child.pid == second.newPID && first.newPID == second.oldPID)
+                #expect(child.restarts == 0)
+                #expect(child.status == .running)
+                #expect(root.children.first { $0.id == Calculator.name }?.pid == calculatorPID, "its sibling was left alone")
+                #expect(supervisorEvents.events.isEmpty, "\(supervisorEvents.events)")
+            }
+        }
+
         @Test func sighupReloadsWhatWasMarkedAndOnlyWhileActive() async throws {
             try await withProcessManager { pm in
                 let probe = try await pm.spawn(ReloadProbe.self)

@@ -20,6 +20,9 @@ extension AdminController {
 
     private func restart(_ name: String?, rolling: Bool) async throws -> ActionReport {
         switch try await AdminTarget.resolve(name, in: manager) {
+        case .process(let id) where rolling:
+            let change = try await reloadProcess(id)
+            return ActionReport(message: "reloaded \(id) without downtime: pid \(change.pidBefore.map(String.init) ?? "-") → \(change.pidAfter.map(String.init) ?? "-")", changes: [change])
         case .process(let id):
             let change = try await restartProcess(id)
             return ActionReport(message: "restarted \(id): pid \(change.pidBefore.map(String.init) ?? "-") → \(change.pidAfter.map(String.init) ?? "-")", changes: [change])
@@ -38,7 +41,7 @@ extension AdminController {
         case .service(let name, let processes, let pools):
             var changes: [ActionReport.Change] = []
             if rolling {
-                for id in processes { changes.append(try await restartProcess(id)) }
+                for id in processes { changes.append(try await reloadProcess(id)) }
             } else {
                 changes += try await withThrowingTaskGroup(of: ActionReport.Change.self) { group in
                     for id in processes { group.addTask { try await self.restartProcess(id) } }
@@ -55,6 +58,13 @@ extension AdminController {
         try await manager.restart(id)
         let after = manager.process(id: id)
         return ActionReport.Change(process: id.rawValue, pidBefore: before, pidAfter: after?.pid, status: after?.status.rawValue ?? "unknown")
+    }
+
+    /// A zero-downtime reload: the new incarnation serves before the old one stops.
+    private func reloadProcess(_ id: ProcessID) async throws -> ActionReport.Change {
+        let report = try await manager.reload(id)
+        let after = manager.process(id: id)
+        return ActionReport.Change(process: id.rawValue, pidBefore: report.oldPID, pidAfter: report.newPID, status: after?.status.rawValue ?? "unknown")
     }
 
     /// Rolling: the pool starts fresh workers and drains the old ones (no call fails).

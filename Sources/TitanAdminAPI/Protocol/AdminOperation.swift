@@ -36,7 +36,8 @@ public struct AdminOperation: RawRepresentable, Codable, Sendable, Hashable, Cus
     // MARK: Actions
 
     /// Restarts a process, every worker of a pool, or every process of a service; `rolling`
-    /// restarts one at a time (a pool replaces its workers without failing a call).
+    /// restarts one at a time without failing a call (a process is reloaded: its new incarnation
+    /// serves before the old one stops; a pool replaces its workers).
     public static let restart = AdminOperation(rawValue: "restart")
     /// Stops a process (graceful request, SIGTERM, SIGKILL, `timeout` seconds apart), a pool
     /// or a supervisor.

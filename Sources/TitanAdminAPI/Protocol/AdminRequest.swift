@@ -20,7 +20,7 @@ public struct AdminRequest: Codable, Sendable, Hashable {
     public var count: Int?
     /// Keep the reply open and stream new log lines or events as they happen.
     public var follow: Bool?
-    /// Restart one at a time.
+    /// Restart one at a time without failing a call (a process is reloaded).
     public var rolling: Bool?
     /// Seconds each step of a stop may take before the next, harsher one.
     public var timeout: Double?

@@ -9,7 +9,7 @@ struct Restart: ParsableCommand {
     @Argument(help: "A process id, pool id, supervisor or service name.")
     var name: String
 
-    @Flag(name: .long, help: "One at a time; a pool starts new workers and drains the old ones, failing no call.")
+    @Flag(name: .long, help: "One at a time, failing no call: a process is reloaded (its new incarnation serves before the old one stops), a pool starts new workers and drains the old ones.")
     var rolling = false
 
     func run() throws {

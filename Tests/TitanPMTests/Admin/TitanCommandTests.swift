@@ -89,6 +89,23 @@ extension TitanPMTests {
             }
         }
 
+        @Test func rollingRestartOfAProcessReloadsIt() async throws {
+            try await withAdmin { pm, admin in
+                let calc = try await pm.spawn(Calculator.self)
+                let id = calc.id.process
+                let before = try #require(pm.process(id: id)?.pid)
+                let events = EventRecorder(pm)
+                let result = try await titan(["restart", id.rawValue, "--rolling"], admin)
+                #expect(result.exitCode == 0, "\(result)")
+                let after = try #require(pm.process(id: id)?.pid)
+                #expect(after != before)
+                #expect(result.stdout.contains("reloaded \(id) without downtime: pid \(before) → \(after)"), "\(result)")
+                #expect(pm.process(id: id)?.restarts == 0, "a reload, not a restart")
+                try await events.first("switched") { $0.process == id && $0.reload == .switched }
+                #expect(try await calc.add(2, 3) == 5)
+            }
+        }
+
         @Test func rollingRestartOfAPoolReplacesEveryWorker() async throws {
             try await withAdmin { pm, admin in
                 let pool = try await pm.pool(PoolWorkerService.self, options: PoolOptions(size: .fixed(2)))
