@@ -84,27 +84,13 @@ enum ContractTables {
 extension ProcessInvocationDecoder: DispatchArgumentDecoder {}
 extension ProcessResultHandler: DispatchResultSink {}
 
-@_silgen_name("swift_demangle")
-private func swiftDemangle(
-    _ mangledName: UnsafePointer<CChar>?,
-    _ mangledNameLength: Int,
-    _ outputBuffer: UnsafeMutablePointer<CChar>?,
-    _ outputBufferSize: UnsafeMutablePointer<Int>?,
-    _ flags: UInt32
-) -> UnsafeMutablePointer<CChar>?
-
 extension DemangledTarget {
     /// Demangles a call target's identifier (the mangled name of a distributed thunk) with the
     /// runtime's demangler and reads it; nil if it is not a distributed thunk.
     init?(demangling identifier: String) {
         var name = identifier
         if !name.hasPrefix("$") { name = "$" + name }
-        let demangled = name.withCString { pointer -> String? in
-            guard let text = swiftDemangle(pointer, strlen(pointer), nil, nil, 0) else { return nil }
-            defer { free(text) }
-            return String(cString: text)
-        }
-        guard let demangled else { return nil }
+        guard let demangled = Demangler.demangle(name) else { return nil }
         self.init(demangled)
     }
 }

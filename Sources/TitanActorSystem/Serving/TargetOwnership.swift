@@ -65,7 +65,7 @@ package enum TargetOwnership {
     /// `Module.Type` for a target naming `distributed thunk Module.Type.method(...)`; nil for
     /// anything that is not a distributed thunk.
     package static func owner(ofTarget target: String) -> String? {
-        guard target.hasPrefix("$s"), target.hasSuffix("TE"), TypeName.isPrintable(target), let text = demangle(target) else { return nil }
+        guard target.hasPrefix("$s"), target.hasSuffix("TE"), TypeName.isPrintable(target), let text = Demangler.demangle(target) else { return nil }
         let prefix = "distributed thunk "
         guard text.hasPrefix(prefix) else { return nil }
         var body = Substring(text.dropFirst(prefix.count))
@@ -112,7 +112,7 @@ package enum TargetOwnership {
     /// The type's name as the demangler spells it in a target (`Module.(Type in _XYZ)` for a
     /// private type, where `String(reflecting:)` says `Module.(unknown context at $…).Type`).
     private static func name(of type: Any.Type) -> String {
-        _mangledTypeName(type).flatMap { demangle("$s\($0)D") } ?? String(reflecting: type)
+        _mangledTypeName(type).flatMap { Demangler.demangle("$s\($0)D") } ?? String(reflecting: type)
     }
 
     /// For a `@Resolvable` stub `Module.$Protocol`, the protocol's existential type.
@@ -133,21 +133,4 @@ package enum TargetOwnership {
         func check<P>(_: P.Type) -> Bool { actor is P }
         return _openExistential(protocolType, do: check)
     }
-
-    private static func demangle(_ mangled: String) -> String? {
-        mangled.utf8CString.withUnsafeBufferPointer { buffer -> String? in
-            guard let result = _titanDemangle(buffer.baseAddress, UInt(buffer.count - 1), nil, nil, 0) else { return nil }
-            defer { free(result) }
-            return String(cString: result)
-        }
-    }
 }
-
-@_silgen_name("swift_demangle")
-private func _titanDemangle(
-    _ mangledName: UnsafePointer<CChar>?,
-    _ mangledNameLength: UInt,
-    _ outputBuffer: UnsafeMutablePointer<CChar>?,
-    _ outputBufferSize: UnsafeMutablePointer<UInt>?,
-    _ flags: UInt32
-) -> UnsafeMutablePointer<CChar>?
