@@ -153,8 +153,8 @@ extension TitanPMTests {
                     Child(Calculator.self)
                 }
                 let supervisorEvents = EventRecorder(root.events)
-                let probe = try root.reference(ReloadProbe.self)
-                let calculatorPID = try #require(root.children.first { $0.id == Calculator.name }?.pid)
+                let probe = try await root.reference(ReloadProbe.self)
+                let calculatorPID = try #require(await root.children.first { $0.id == Calculator.name }?.pid)
                 let load = CallLoad(concurrency: 8) { try await probe.work($0, milliseconds: 10).pid }
                 await load.waitForSuccesses(16)
                 // Twice: more than the supervisor's intensity allows for restarts.
@@ -162,11 +162,12 @@ extension TitanPMTests {
                 let second = try await pm.reload(probe.id.process)
                 let outcome = await load.stop()
                 #expect(outcome.failures.isEmpty, "\(outcome.failures.prefix(5))")
-                let child = try #require(root.children.first { $0.id == ReloadProbe.name })
+                let children = await root.children
+                let child = try #require(children.first { $0.id == ReloadProbe.name })
                 #expect(child.pid == second.newPID && first.newPID == second.oldPID)
                 #expect(child.restarts == 0)
                 #expect(child.status == .running)
-                #expect(root.children.first { $0.id == Calculator.name }?.pid == calculatorPID, "its sibling was left alone")
+                #expect(children.first { $0.id == Calculator.name }?.pid == calculatorPID, "its sibling was left alone")
                 #expect(supervisorEvents.events.isEmpty, "\(supervisorEvents.events)")
             }
         }
