@@ -98,7 +98,7 @@ let package = Package(
         .target(
             name: "TitanPM",
             dependencies: [
-                "CTitan", "TitanCore", "TitanPolicies", "TitanWire", "TitanTransport", "TitanTelemetry", "TitanActorSystem", "TitanProcess",
+                "TitanCore", "TitanPolicies", "TitanWire", "TitanTransport", "TitanTelemetry", "TitanActorSystem", "TitanProcess",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),

@@ -1,7 +1,7 @@
-import CTitan
 import Glibc
 import Synchronization
 import TitanCore
+import TitanProcess
 
 /// Reloads chosen processes and pools when this process receives SIGHUP, as PM2 users
 /// expect; made by ``ProcessManager/reloadOnHangup(_:options:)``.
@@ -9,16 +9,16 @@ import TitanCore
 /// SIGHUP's handler only writes a byte to a pipe; a thread of its own reads the pipe and
 /// starts the reloads, so no reload code runs in a signal handler. Children are not affected:
 /// they start with every handler reset to its default. ``cancel()`` puts back the handler that
-/// was there before (the default one ends the process); ``ProcessManager/shutdown(timeout:)``
-/// does not, so cancel it when done.
+/// was there before (the default one ends the process), as does letting go of the handle;
+/// ``ProcessManager/shutdown(timeout:)`` does not, so cancel it when done.
 public final class HangupReload: Sendable {
-    /// The pipe's ends; -1 once cancelled.
-    private let pipe: Mutex<(read: Int32, write: Int32)>
+    /// The installed handler's pipe; nil once cancelled.
+    private let signal: Mutex<HangupSignal?>
     /// How many SIGHUPs have been acted on.
     private let handled = Atomic<Int>(0)
 
-    fileprivate init(readEnd: Int32, writeEnd: Int32) {
-        pipe = Mutex((readEnd, writeEnd))
+    fileprivate init(_ signal: HangupSignal) {
+        self.signal = Mutex(signal)
     }
 
     /// How many SIGHUPs have started reloads so far.
@@ -26,15 +26,10 @@ public final class HangupReload: Sendable {
 
     /// Stops reloading on SIGHUP and restores the handler SIGHUP had before.
     public func cancel() {
-        let write = pipe.withLock { pipe -> Int32 in
-            defer { pipe.write = -1 }
-            return pipe.write
-        }
-        guard write >= 0 else { return }
-        // The handler goes first, so that no SIGHUP writes to a closed descriptor; closing
-        // the write end then ends the reading thread.
-        titan_hangup_restore()
-        close(write)
+        signal.withLock { signal -> HangupSignal? in
+            defer { signal = nil }
+            return signal
+        }?.restore()
     }
 
     deinit {
@@ -42,7 +37,7 @@ public final class HangupReload: Sendable {
     }
 
     fileprivate func run(_ onHangup: @escaping @Sendable () async -> Void) {
-        let read = pipe.withLock { $0.read }
+        guard let read = signal.withLock({ $0?.readEnd }) else { return }
         startDetachedThread(name: "titan-sighup") { [weak self] in
             var byte: UInt8 = 0
             while true {
@@ -71,18 +66,7 @@ extension ProcessManager {
         for target in targets where entry(target) == nil && !(group(target) is any PoolControl) {
             throw ProcessError.unknownProcess(target)
         }
-        var fds: [Int32] = [-1, -1]
-        guard titan_pipe_cloexec(&fds) == 0 else {
-            throw ProcessError.unsupported("cannot create the SIGHUP pipe: \(String(cString: strerror(errno)))")
-        }
-        _ = fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK)
-        guard titan_hangup_install(fds[1]) == 0 else {
-            let reason = errno == EBUSY ? "SIGHUP already reloads processes in this process" : String(cString: strerror(errno))
-            close(fds[0])
-            close(fds[1])
-            throw ProcessError.unsupported("cannot reload on SIGHUP: \(reason)")
-        }
-        let handle = HangupReload(readEnd: fds[0], writeEnd: fds[1])
+        let handle = HangupReload(try HangupSignal.install())
         handle.run { [weak self] in
             guard let self else { return }
             for target in targets {
