@@ -130,12 +130,22 @@ let package = Package(
         .macro(
             name: "TitanMacrosPlugin",
             dependencies: [
+                "TitanMacros",
+                .product(name: "SwiftSyntax", package: "swift-syntax"),
+                .product(name: "SwiftSyntaxMacros", package: "swift-syntax"),
+                .product(name: "SwiftCompilerPlugin", package: "swift-syntax"),
+            ]
+        ),
+        // The macros' implementations, in a library the expansion tests depend on (a test that
+        // depends on the macro target itself would have every test built twice, once for the host).
+        .target(
+            name: "TitanMacros",
+            dependencies: [
                 "TitanPolicies",
                 .product(name: "SwiftSyntax", package: "swift-syntax"),
                 .product(name: "SwiftSyntaxBuilder", package: "swift-syntax"),
                 .product(name: "SwiftSyntaxMacros", package: "swift-syntax"),
                 .product(name: "SwiftDiagnostics", package: "swift-syntax"),
-                .product(name: "SwiftCompilerPlugin", package: "swift-syntax"),
             ]
         ),
         .target(name: "TitanPMMacros", dependencies: ["TitanPolicies", "TitanMacrosPlugin"]),
@@ -277,7 +287,7 @@ let package = Package(
         .testTarget(
             name: "TitanMacrosTests",
             dependencies: [
-                "TitanMacrosPlugin",
+                "TitanMacros",
                 .product(name: "SwiftSyntaxMacrosGenericTestSupport", package: "swift-syntax"),
                 .product(name: "SwiftSyntaxMacroExpansion", package: "swift-syntax"),
             ]

@@ -1,7 +1,7 @@
 import SwiftSyntaxMacroExpansion
 import SwiftSyntaxMacrosGenericTestSupport
 import Testing
-import TitanMacrosPlugin
+import TitanMacros
 
 /// The macros as the compiler sees them, with the conformance `@ServiceContract` declares.
 let titanMacros: [String: MacroSpec] = {
