@@ -18,10 +18,20 @@ extension TitanPMTests {
             let directory: String
             private let exited = ExitRecorder()
 
+            private static let candidates = ["/usr/bin/prometheus", "/usr/local/bin/prometheus"]
+
+            /// The server's executable; on a machine without it, Debian's package is installed
+            /// first (as root, with apt-get), so that `swift test` works on a fresh machine.
+            private static func installed() -> String? {
+                if let binary = candidates.first(where: { access($0, X_OK) == 0 }) { return binary }
+                guard geteuid() == 0, access("/usr/bin/apt-get", X_OK) == 0 else { return nil }
+                _ = system("apt-get update -qq >/dev/null 2>&1; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null 2>&1")
+                return candidates.first { access($0, X_OK) == 0 }
+            }
+
             init(scraping target: Int) async throws {
-                let candidates: [String] = ["/usr/bin/prometheus", "/usr/local/bin/prometheus"]
-                guard let binary = candidates.first(where: { path in access(path, X_OK) == 0 }) else {
-                    throw ProcessError(.executableNotFound, "prometheus is not installed (apt-get install -y prometheus; .ci/run installs it)")
+                guard let binary = Self.installed() else {
+                    throw ProcessError(.executableNotFound, "prometheus is not installed and could not be (apt-get install -y prometheus; .ci/run installs it)")
                 }
                 directory = makeTemporaryDirectory("titan-prometheus")
                 let config = """
