@@ -35,10 +35,18 @@ public final class ProcessActorSystem: DistributedActorSystem, Sendable {
     /// Keeps a served call's outcome for the reply.
     public typealias ResultHandler = ProcessResultHandler
 
-    private struct WeakActor {
-        weak var actor: (any DistributedActor)?
+    /// A class, not a struct: every served call looks its actor up, and copying a struct out
+    /// of the table copies its weak reference (atomic operations on the actor's side table)
+    /// and its existential; a class is one retain.
+    private final class WeakActor: Sendable {
+        weak let actor: (any DistributedActor)?
         /// The dispatch table of a `@ServiceContract` actor.
-        var contract: (any ContractDispatch)?
+        let contract: (any ContractDispatch)?
+
+        init(actor: any DistributedActor, contract: (any ContractDispatch)?) {
+            self.actor = actor
+            self.contract = contract
+        }
     }
 
     private struct LocalActors {

@@ -127,24 +127,55 @@ public struct OutgoingCall: Sendable {
 
 /// A call arriving, as the serving side's interceptors see it.
 public struct IncomingCall: Sendable {
+    /// The fields, in one immutable object: the call is copied into the task-local
+    /// ``ProcessActorSystem/currentCall`` and into every interceptor's closure, and a copy of
+    /// a reference is one retain where a copy of the fields (strings, metadata, the envelope,
+    /// an existential) is a dozen, made through the generic value witnesses of `Optional`.
+    private final class Fields: Sendable {
+        let target: CallTarget
+        let recipient: ProcessActorID
+        let metadata: CallMetadata
+        let deadline: ClockInstant?
+        let methodIndex: Int?
+        let contract: (any ContractDispatch)?
+        let envelope: CallEnvelope?
+        let origin: (server: CallServer, id: UInt64)?
+
+        init(
+            target: CallTarget, recipient: ProcessActorID, metadata: CallMetadata, deadline: ClockInstant?,
+            methodIndex: Int?, contract: (any ContractDispatch)?, envelope: CallEnvelope?, origin: (server: CallServer, id: UInt64)?
+        ) {
+            self.target = target
+            self.recipient = recipient
+            self.metadata = metadata
+            self.deadline = deadline
+            self.methodIndex = methodIndex
+            self.contract = contract
+            self.envelope = envelope
+            self.origin = origin
+        }
+    }
+
+    private let fields: Fields
+
     /// The function called.
-    public let target: CallTarget
+    public var target: CallTarget { fields.target }
     /// The actor called.
-    public let recipient: ProcessActorID
+    public var recipient: ProcessActorID { fields.recipient }
     /// What the caller's side sent with the call.
-    public let metadata: CallMetadata
+    public var metadata: CallMetadata { fields.metadata }
     /// When the caller stops waiting, on this process's clock (from ``/TitanCore/CallMetadata/deadline``
     /// and the arrival time); nil if the caller waits without bound.
-    public let deadline: ClockInstant?
+    public var deadline: ClockInstant? { fields.deadline }
     /// The method's position in its service's manifest, when the actor is a
     /// `@ServiceContract` type whose dispatch table has the target; nil otherwise.
-    public let methodIndex: Int?
+    public var methodIndex: Int? { fields.methodIndex }
     /// The contracted actor's dispatch table, when it has one.
-    package let contract: (any ContractDispatch)?
+    package var contract: (any ContractDispatch)? { fields.contract }
     /// The call as received, for reading its arguments again (policy keys).
-    package let envelope: CallEnvelope?
+    package var envelope: CallEnvelope? { fields.envelope }
     /// The connection the call arrived on and its id there, to cancel the method's task.
-    package let origin: (server: CallServer, id: UInt64)?
+    package var origin: (server: CallServer, id: UInt64)? { fields.origin }
 
     package init(
         target: CallTarget,
@@ -156,14 +187,10 @@ public struct IncomingCall: Sendable {
         envelope: CallEnvelope? = nil,
         origin: (server: CallServer, id: UInt64)? = nil
     ) {
-        self.target = target
-        self.recipient = recipient
-        self.metadata = metadata
-        self.deadline = deadline
-        self.methodIndex = methodIndex
-        self.contract = contract
-        self.envelope = envelope
-        self.origin = origin
+        fields = Fields(
+            target: target, recipient: recipient, metadata: metadata, deadline: deadline,
+            methodIndex: methodIndex, contract: contract, envelope: envelope, origin: origin
+        )
     }
 
     /// The method's descriptor in its service's manifest (signature and policies), for a

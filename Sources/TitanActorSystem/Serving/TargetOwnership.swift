@@ -28,13 +28,26 @@ package enum TargetOwnership {
         var actorType: ObjectIdentifier
     }
 
-    private static let accepted = Mutex<Set<Key>>([])
+    private struct Accepted {
+        var keys: Set<Key> = []
+        /// The pair accepted last: a process serves runs of the same method, and comparing a
+        /// target with an equal one costs a fraction of hashing it (a mangled name is ~60 bytes).
+        var last: Key?
+    }
+
+    private static let accepted = Mutex(Accepted())
 
     /// Whether `target` may run on `actor`.
     package static func allows(_ target: String, on actor: any DistributedActor) -> Bool {
         let actorType = type(of: actor)
         let key = Key(target: target, actorType: ObjectIdentifier(actorType))
-        if accepted.withLock({ $0.contains(key) }) { return true }
+        let known = accepted.withLock { accepted -> Bool in
+            if accepted.last == key { return true }
+            guard accepted.keys.contains(key) else { return false }
+            accepted.last = key
+            return true
+        }
+        if known { return true }
         guard let owner = owner(ofTarget: target) else { return false }
         let allowed: Bool
         if owner == name(of: actorType) {
@@ -44,7 +57,7 @@ package enum TargetOwnership {
         } else {
             allowed = false
         }
-        if allowed { accepted.withLock { _ = $0.insert(key) } }
+        if allowed { accepted.withLock { _ = $0.keys.insert(key) } }
         return allowed
     }
 

@@ -77,16 +77,30 @@ private struct InstrumentKey: Hashable, Sendable {
 
 /// The instruments of one method (and, calling, one callee), made once.
 private final class InstrumentCache: Sendable {
-    private let entries = Mutex<[InstrumentKey: CallInstruments]>([:])
+    private struct Entries {
+        var byKey: [InstrumentKey: CallInstruments] = [:]
+        /// The entry found last: calls come in runs of the same method, and comparing a target
+        /// with an equal one costs a fraction of hashing it (a mangled name is ~60 bytes).
+        var last: (key: InstrumentKey, instruments: CallInstruments)?
+    }
+
+    private let entries = Mutex(Entries())
 
     func instruments(for key: InstrumentKey, make: () -> CallInstruments) -> CallInstruments {
-        if let found = entries.withLock({ $0[key] }) { return found }
+        let found = entries.withLock { entries -> CallInstruments? in
+            if let last = entries.last, last.key == key { return last.instruments }
+            guard let found = entries.byKey[key] else { return nil }
+            entries.last = (key, found)
+            return found
+        }
+        if let found { return found }
         let made = make()
         return entries.withLock { entries in
-            if let found = entries[key] { return found }
+            if let found = entries.byKey[key] { return found }
             // Keys come from peers' targets: keep the cache bounded.
-            if entries.count > 4096 { entries.removeAll() }
-            entries[key] = made
+            if entries.byKey.count > 4096 { entries.byKey.removeAll() }
+            entries.byKey[key] = made
+            entries.last = (key, made)
             return made
         }
     }
