@@ -28,35 +28,17 @@ public final class MetricsRegistry: MetricsFactory, Sendable {
     /// The counter `label` with `dimensions`, created on first use; the same object for the
     /// same label and dimensions.
     public func counter(_ label: String, _ dimensions: [(String, String)] = []) -> CounterBox {
-        let key = MetricKey.make(label: label, dimensions: dimensions)
-        return store.withLock { store in
-            if let box = store.counters[key] { return box }
-            let box = CounterBox(label: label, dimensions: dimensions)
-            store.counters[key] = box
-            return box
-        }
+        box(\.counters, label, dimensions) { CounterBox(label: label, dimensions: dimensions) }
     }
 
     /// The timer `label` with `dimensions`, created on first use.
     public func timer(_ label: String, _ dimensions: [(String, String)] = []) -> TimerBox {
-        let key = MetricKey.make(label: label, dimensions: dimensions)
-        return store.withLock { store in
-            if let box = store.timers[key] { return box }
-            let box = TimerBox(label: label, dimensions: dimensions)
-            store.timers[key] = box
-            return box
-        }
+        box(\.timers, label, dimensions) { TimerBox(label: label, dimensions: dimensions) }
     }
 
     /// The meter `label` with `dimensions`, created on first use.
     public func meter(_ label: String, _ dimensions: [(String, String)] = []) -> MeterBox {
-        let key = MetricKey.make(label: label, dimensions: dimensions)
-        return store.withLock { store in
-            if let box = store.meters[key] { return box }
-            let box = MeterBox(label: label, dimensions: dimensions)
-            store.meters[key] = box
-            return box
-        }
+        box(\.meters, label, dimensions) { MeterBox(label: label, dimensions: dimensions) }
     }
 
     /// The gauge (a non-aggregating recorder) `label` with `dimensions`, created on first use.
@@ -65,11 +47,19 @@ public final class MetricsRegistry: MetricsFactory, Sendable {
     }
 
     private func recorder(_ label: String, _ dimensions: [(String, String)], aggregate: Bool) -> RecorderBox {
+        box(\.recorders, label, dimensions) { RecorderBox(label: label, dimensions: dimensions, aggregate: aggregate) }
+    }
+
+    /// The box for `label` and `dimensions` in `table`, made by `make` on first use; the same
+    /// object afterwards.
+    private func box<Box: Sendable>(
+        _ table: WritableKeyPath<Store, [String: Box]>, _ label: String, _ dimensions: [(String, String)], make: () -> Box
+    ) -> Box {
         let key = MetricKey.make(label: label, dimensions: dimensions)
         return store.withLock { store in
-            if let box = store.recorders[key] { return box }
-            let box = RecorderBox(label: label, dimensions: dimensions, aggregate: aggregate)
-            store.recorders[key] = box
+            if let box = store[keyPath: table][key] { return box }
+            let box = make()
+            store[keyPath: table][key] = box
             return box
         }
     }
@@ -80,7 +70,7 @@ public final class MetricsRegistry: MetricsFactory, Sendable {
     public func snapshot() -> MetricsSnapshot {
         let store = self.store.withLock { $0 }
         var samples: [MetricSample] = []
-        samples.reserveCapacity(store.counters.count + store.timers.count + store.meters.count + store.recorders.count)
+        samples.reserveCapacity(store.counters.count + store.floatingCounters.count + store.timers.count + store.meters.count + store.recorders.count)
         for box in store.counters.values { samples.append(box.sample) }
         for box in store.floatingCounters.values { samples.append(box.sample) }
         for box in store.recorders.values { samples.append(box.sample) }
@@ -96,13 +86,7 @@ public final class MetricsRegistry: MetricsFactory, Sendable {
     }
 
     public func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
-        let key = MetricKey.make(label: label, dimensions: dimensions)
-        return store.withLock { store in
-            if let box = store.floatingCounters[key] { return box }
-            let box = FloatingCounterBox(label: label, dimensions: dimensions)
-            store.floatingCounters[key] = box
-            return box
-        }
+        box(\.floatingCounters, label, dimensions) { FloatingCounterBox(label: label, dimensions: dimensions) }
     }
 
     public func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
