@@ -20,12 +20,9 @@ private func startBurning(_ hog: ResourceHog, _ pm: ProcessManager, milliseconds
 /// Whether the child itself comes to run `count` calls of `method` (its own metrics, asked over
 /// the control channel): a call in flight in the parent may not have reached the child yet.
 private func childRuns(_ pm: ProcessManager, _ id: ProcessID, _ method: String, count: Int = 1) async -> Bool {
-    let deadline = ContinuousClock.now + .seconds(10)
-    while ContinuousClock.now < deadline {
-        if let metrics = try? await pm.metrics(of: id, timeout: .seconds(5)), metrics.methods[method]?.inFlight == count { return true }
-        try? await Task.sleep(for: .milliseconds(10))
+    await eventually(.seconds(10)) {
+        (try? await pm.metrics(of: id, timeout: .seconds(5)))?.methods[method]?.inFlight == count
     }
-    return false
 }
 
 extension TitanPMTests {

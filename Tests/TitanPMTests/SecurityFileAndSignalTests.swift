@@ -9,7 +9,7 @@ import TitanProcess
 import TitanTransport
 import TitanWire
 
-/// A fresh directory under /tmp.
+/// The names in `directory`.
 private func entries(_ directory: String) -> Set<String> {
     guard let dir = opendir(directory) else { return [] }
     defer { closedir(dir) }

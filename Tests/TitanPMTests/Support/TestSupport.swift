@@ -27,16 +27,16 @@ func isAlive(_ pid: Int32) -> Bool {
     ProcFS.isAlive(pid)
 }
 
-/// Polls a condition that has no event to await (descriptor counts, process table entries),
-/// until it holds or `timeout` passes.
-func eventually(_ timeout: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
+/// Polls a condition that has no event to await (descriptor counts, process table entries,
+/// a child's own metrics), until it holds or `timeout` passes.
+func eventually(_ timeout: Duration = .seconds(5), _ condition: () async -> Bool) async -> Bool {
     let clock = ContinuousClock()
     let deadline = clock.now + timeout
     while clock.now < deadline {
-        if condition() { return true }
+        if await condition() { return true }
         try? await Task.sleep(for: .milliseconds(10))
     }
-    return condition()
+    return await condition()
 }
 
 /// A counter a test can read while another task increments it.
