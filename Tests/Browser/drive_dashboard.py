@@ -21,6 +21,7 @@ import sys
 import time
 
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -102,10 +103,18 @@ def main():
         # 6. The scale button changes a pool's size.
         if args.scale:
             pool, size = args.scale.split("|")
-            box = driver.find_element(By.CSS_SELECTOR, f'.pool[data-pool-id="{pool}"]')
-            field = box.find_element(By.CSS_SELECTOR, "input")
-            driver.execute_script("arguments[0].focus(); arguments[0].value = arguments[1];", field, size)
-            box.find_element(By.CSS_SELECTOR, 'button[data-action="scale"]').click()
+            # The pools pane redraws with every live update: an element found before a redraw
+            # is stale after it, so the size is entered and the button clicked again then.
+            def scale(d):
+                try:
+                    box = d.find_element(By.CSS_SELECTOR, f'.pool[data-pool-id="{pool}"]')
+                    field = box.find_element(By.CSS_SELECTOR, "input")
+                    d.execute_script("arguments[0].focus(); arguments[0].value = arguments[1];", field, size)
+                    box.find_element(By.CSS_SELECTOR, 'button[data-action="scale"]').click()
+                    return True
+                except StaleElementReferenceException:
+                    return False
+            wait.until(scale)
             wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, f'.pool[data-pool-id="{pool}"] li')) == int(size))
             report(step="scaled", pool=pool, workers=len(driver.find_elements(By.CSS_SELECTOR, f'.pool[data-pool-id="{pool}"] li')))
 
