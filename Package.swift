@@ -235,7 +235,7 @@ let package = Package(
         .target(
             name: "TitanTestServices",
             dependencies: [
-                "TitanPM", "TitanPMMacros",
+                "TitanPM", "TitanPMMacros", "TitanTransport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "W3CTraceContext", package: "swift-w3c-trace-context"),

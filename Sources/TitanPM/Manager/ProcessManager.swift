@@ -44,6 +44,8 @@ public final class ProcessManager: Sendable {
     /// What this manager records about its processes (see ``ObservabilityOptions``).
     let telemetry: ManagerTelemetry
     private let hub = EventHub()
+    /// The registry, the event broker and the endpoint children reach them on.
+    let directory: MeshDirectory
     /// Circuit breaker and health check events (see ``policyEvents``).
     let policyBroadcast = Broadcast<PolicyEvent>()
     private let state: Mutex<State>
@@ -67,6 +69,10 @@ public final class ProcessManager: Sendable {
         self.logger = logger
         telemetry = ManagerTelemetry(options: observability, logger: logger)
         state = Mutex(State(image: Result { () throws(SpawnFailure) in try ExecutableImage.current() }))
+        directory = MeshDirectory(system: actorSystem)
+        directory.bind(self)
+        actorSystem.attach(directory)
+        _ = hub.addListener { [directory] event in directory.registry.observe(event) }
         startTelemetry()
     }
 
@@ -128,9 +134,11 @@ public final class ProcessManager: Sendable {
         let name = options.name ?? Service.name
         let version = options.version ?? Service.version
         let contract = try ContractSetup.make(Service.self, options: options)
+        try await prepareDependencies(of: Service.self, mode: options.dependencies, options: options)
         switch options.isolation {
         case .inProcess:
             let id = try makeID(name)
+            directory.registry.declare(id, name: name, version: version, serviceType: _mangledTypeName(Service.self), listed: true)
             let entry = try await InProcessService.start(
                 Service.self, id: id, name: name, version: version, configuration: configuration,
                 options: options, caller: actorSystem, events: hub,
@@ -196,6 +204,7 @@ public final class ProcessManager: Sendable {
 
     /// Drops a process that has stopped for good from the table and the routes.
     package func forget(_ id: ProcessID) {
+        directory.registry.forget(id)
         telemetry.logs?.forget(id)
         actorSystem.unregisterRoute(for: id)
         state.withLock { state in
@@ -233,6 +242,7 @@ public final class ProcessManager: Sendable {
 
     func removeGroup(_ id: ProcessID) {
         _ = state.withLock { $0.groups.removeValue(forKey: id) }
+        directory.registry.forget(id)
     }
 
     /// Whether ``shutdown(timeout:)`` has begun.
@@ -251,6 +261,7 @@ public final class ProcessManager: Sendable {
     ) async throws -> ManagedProcess {
         let id = try makeID(name)
         let listenPrefix = socketDirectory()
+        directory.registry.declare(id, name: name, version: version, serviceType: serviceType, listed: !pooled)
         let configurationBytes: [UInt8]
         do {
             configurationBytes = try actorSystem.makeEncoder().encode(configuration)
@@ -287,6 +298,7 @@ public final class ProcessManager: Sendable {
         )
         spec.captured = telemetry.captured
         spec.limits = options.limits.rlimits
+        spec.meshAddress = directory.endpointAddress(prefix: listenPrefix)
         var output: (@Sendable (Int32) -> any ChildOutputHandler)?
         if let log = telemetry.logs?.log(of: id, service: name) {
             output = { pid in log.output(pid: pid) }
@@ -303,6 +315,7 @@ public final class ProcessManager: Sendable {
             try await verifyContract(of: process, contract)
         } catch {
             actorSystem.unregisterRoute(for: id)
+            directory.registry.forget(id)
             state.withLock { state in
                 state.entries[id] = nil
                 state.order.removeAll { $0 == id }
@@ -469,6 +482,7 @@ public final class ProcessManager: Sendable {
         await KillLadder.$deadline.withValue(deadline) {
             await shutdown(timeout: timeout, deadline: deadline)
         }
+        directory.stop()
         hub.finish()
         policyBroadcast.finish()
         telemetry.stop()
@@ -539,6 +553,15 @@ public final class ProcessManager: Sendable {
     /// The mangled name of the service type process `id` runs; nil for one spawned by name.
     package func serviceTypeName(of id: ProcessID) -> String? {
         entry(id)?.serviceTypeName
+    }
+
+    /// The running incarnation whose OS process is `pid`, if one of this manager's processes runs it.
+    func child(withPID pid: Int32) -> ChildProcess? {
+        let entries = state.withLock { Array($0.entries.values) }
+        for case let process as ManagedProcess in entries {
+            if let child = process.runningOrLaunching, child.pid == pid { return child }
+        }
+        return nil
     }
 
     /// What a caller needs to reach process `id`'s running incarnation on its listening
