@@ -65,6 +65,24 @@ extension TitanPMTests {
             }
         }
 
+        @Test func aSupervisedChildRegistersAndReRegistersAfterTheSupervisorRestartsIt() async throws {
+            try await withProcessManager { pm in
+                let changes = EventRecorder(pm.registryChanges)
+                let root = try await pm.supervisor(strategy: .oneForOne, intensity: 5, within: .seconds(60)) {
+                    Child(MeshGreeter.self, id: "greeter")
+                }
+                let first = try await changes.first("registered") { $0.kind == .registered }
+                let found = try await pm.discover(MeshGreeter.self, version: "^1")
+                #expect(found.id.process == first.registration.process)
+                let pid = try #require(first.registration.pid)
+                kill(pid, SIGKILL)
+                let again = try await changes.count("registered again", 2) { $0.kind == .registered }
+                #expect(again[1].registration.pid != pid)
+                #expect(try await pm.discover(MeshGreeter.self, timeout: .seconds(2)).pid() == again[1].registration.pid)
+                _ = root
+            }
+        }
+
         @Test func aPoolRegistersAsOneServiceAndIsDiscoveredAsThePool() async throws {
             try await withProcessManager { pm in
                 let pool = try await pm.pool(MeshGreeter.self, options: PoolOptions(size: .fixed(2)))
@@ -127,6 +145,22 @@ extension TitanPMTests {
                 let after = try await caller.greeterPID()
                 #expect(after != before)
                 #expect(after == (try await greeter.pid()))
+            }
+        }
+
+        @Test func aChildsCallsKeepTheirTimeoutsAndTheCalleesPolicies() async throws {
+            try await withProcessManager { pm in
+                _ = try await pm.spawn(MeshGreeter.self)
+                let lab = try await pm.spawn(PolicyLab.self)
+                let caller = try await pm.spawn(MeshCaller.self)
+                _ = try await caller.find(version: "^1", timeout: .seconds(10))
+                #expect(try await caller.holdWithTimeout(.milliseconds(200)) == "timedOut")
+                // `flaky` fails twice, and its @Retry(3) — applied by the calling child — gets
+                // it through on the third attempt, each with the same idempotency key.
+                let keys = try await caller.flakyThroughDiscovery("from-a-child")
+                #expect(keys.count == 3)
+                #expect(Set(keys).count == 1)
+                #expect(try await lab.runs("flaky") == 3)
             }
         }
 
@@ -215,6 +249,19 @@ extension TitanPMTests {
                     if received.count == 1000 { break }
                 }
                 Self.expectInOrder(received, from: ["child": 500, "parent": 500])
+            }
+        }
+
+        @Test func anEventCrossesASubscribersConnectionOnceWhateverItsNumberOfSubscriptions() async throws {
+            try await withProcessManager { pm in
+                let sink = try await pm.spawn(EventSink.self)
+                try await sink.subscribe(bufferSize: 1000, overflow: "dropOldest")
+                try await sink.subscribeAgain()
+                for sequence in 0..<50 { try await pm.eventBus.emit(MeshTick(publisher: "parent", sequence: sequence)) }
+                #expect(try await sink.take(50).map(\.sequence) == Array(0..<50))
+                #expect(try await sink.takeFromSecond(50).map(\.sequence) == Array(0..<50))
+                // Both subscriptions saw every event; the manager queued (and sent) each once.
+                #expect(pm.directory.broker.queuedTotal(for: sink.id.process) == 50)
             }
         }
 

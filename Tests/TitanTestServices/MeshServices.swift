@@ -99,6 +99,23 @@ public distributed actor MeshCaller: ProcessService {
         await holds?.value ?? []
     }
 
+    /// Calls the greeter's ``MeshGreeter/hold()`` with `timeout`; returns the error code it failed with.
+    public distributed func holdWithTimeout(_ timeout: Duration) async throws -> String {
+        let greeter = try theGreeter()
+        do {
+            try await ProcessActorSystem.withCallTimeout(timeout) { try await greeter.hold() }
+            return "returned"
+        } catch let error as ProcessError {
+            return error.code.rawValue
+        }
+    }
+
+    /// Discovers a ``PolicyLab`` and calls its `@Retry` method `flaky`: the retries are this
+    /// process's, as a caller's.
+    public distributed func flakyThroughDiscovery(_ id: String) async throws -> [String] {
+        try await actorSystem.discover(PolicyLab.self, timeout: .seconds(10)).flaky(id)
+    }
+
     /// The latency of `count` calls in a row, in nanoseconds.
     public distributed func measureGreets(_ count: Int) async throws -> [Int64] {
         let greeter = try theGreeter()
@@ -222,6 +239,21 @@ public distributed actor EventSink: ProcessService {
     }
 
     public distributed func dropped() -> Int { ticks?.dropped ?? -1 }
+
+    private var second: EventSubscription<MeshTick>?
+
+    /// A second subscription to ticks in this process.
+    public distributed func subscribeAgain() async throws {
+        second = try await actorSystem.eventBus.subscribe(to: MeshTick.self, bufferSize: 10_000)
+    }
+
+    /// Reads `count` ticks from the second subscription.
+    public distributed func takeFromSecond(_ count: Int) async -> [MeshTick] {
+        var taken: [MeshTick] = []
+        guard var iterator = second?.makeAsyncIterator() else { return [] }
+        while taken.count < count, let tick = await iterator.next() { taken.append(tick) }
+        return taken
+    }
 }
 
 /// Publishes ticks.

@@ -138,7 +138,7 @@ public final class ProcessManager: Sendable {
         switch options.isolation {
         case .inProcess:
             let id = try makeID(name)
-            directory.registry.declare(id, name: name, version: version, serviceType: _mangledTypeName(Service.self), listed: true)
+            directory.registry.declare(id, name: Service.name, version: version, serviceType: _mangledTypeName(Service.self), listed: true)
             let entry = try await InProcessService.start(
                 Service.self, id: id, name: name, version: version, configuration: configuration,
                 options: options, caller: actorSystem, events: hub,
@@ -149,7 +149,7 @@ public final class ProcessManager: Sendable {
             return try Service.resolve(id: ProcessActorID(process: id, instance: 0), using: actorSystem)
         case .process:
             let id = try await launch(
-                name: name, version: version, serviceType: _mangledTypeName(Service.self),
+                name: name, version: version, serviceType: _mangledTypeName(Service.self), registeredAs: Service.name,
                 configuration: configuration, options: options, contract: contract
             ).id
             return try Service.resolve(id: ProcessActorID(process: id, instance: 0), using: actorSystem)
@@ -178,7 +178,7 @@ public final class ProcessManager: Sendable {
             throw ProcessError.unsupported("a service spawned by name runs in its own process")
         }
         let id = try await launch(
-            name: options.name ?? name, version: options.version ?? "", serviceType: nil,
+            name: options.name ?? name, version: options.version ?? "", serviceType: nil, registeredAs: name,
             serviceName: name, configuration: configuration, options: options,
             contract: try ContractSetup.byName(Stub.self, options: options)
         ).id
@@ -196,7 +196,7 @@ public final class ProcessManager: Sendable {
         pooled: Bool = false
     ) async throws -> ManagedProcess {
         try await launch(
-            name: name, version: options.version ?? Service.version, serviceType: _mangledTypeName(Service.self),
+            name: name, version: options.version ?? Service.version, serviceType: _mangledTypeName(Service.self), registeredAs: Service.name,
             configuration: configuration, options: options, contract: try ContractSetup.make(Service.self, options: options),
             supervisorHook: supervisorHook, pooled: pooled
         )
@@ -252,6 +252,7 @@ public final class ProcessManager: Sendable {
         name: String,
         version: String,
         serviceType: String?,
+        registeredAs registeredName: String,
         serviceName: String? = nil,
         configuration: some Codable & Sendable,
         options: SpawnOptions,
@@ -261,7 +262,7 @@ public final class ProcessManager: Sendable {
     ) async throws -> ManagedProcess {
         let id = try makeID(name)
         let listenPrefix = socketDirectory()
-        directory.registry.declare(id, name: name, version: version, serviceType: serviceType, listed: !pooled)
+        directory.registry.declare(id, name: registeredName, version: version, serviceType: serviceType, listed: !pooled)
         let configurationBytes: [UInt8]
         do {
             configurationBytes = try actorSystem.makeEncoder().encode(configuration)

@@ -53,11 +53,11 @@ final class ChildMesh: Sendable {
     }
 
     /// Makes calls to `peer.route` go straight to the process `peer` names (and, after it
-    /// restarts, to the one the manager introduces then).
-    func route(to peer: MeshPeer) {
+    /// restarts, to the one the manager introduces then), through `policies`.
+    func route(to peer: MeshPeer, policies: CallerPolicies?) {
         let first = Mutex<MeshPeer?>(peer)
         let id = peer.route
-        let route = PeerRoute(id: id, defaultCallTimeout: nil) { [self] onClose in
+        let route = PeerRoute(id: id, defaultCallTimeout: nil, policies: policies) { [self] onClose in
             let introduction: PeerIntroduction
             if let known = first.withLock({ current -> MeshPeer? in
                 defer { current = nil }
@@ -103,7 +103,9 @@ final class SessionTransport: EventTransport {
                 return (true, !state.sending)
             }
             if accepted {
-                if startSender { Task { await send(session) } }
+                // Detached: the sender outlives the emitting task, and must not inherit the
+                // deadline of a call that task may be serving.
+                if startSender { Task.detached { await self.send(session) } }
                 return
             }
             await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
@@ -145,7 +147,7 @@ final class SessionTransport: EventTransport {
             return !state.delivering
         }) else { return }
         let session = self.session
-        Task {
+        Task.detached {
             do {
                 // A small window: a subscriber that slows publishers holds up few deliveries here.
                 for try await delivery in try await session().deliveries().window(2) {

@@ -25,6 +25,8 @@ final class EventBroker: Sendable {
         var version: UInt64 = 0
         var queue: [BusEvent] = []
         var dropped: [String: Int] = [:]
+        /// Events queued for it so far (each once, whatever its number of subscribers).
+        var queuedTotal = 0
         /// The delivery loop waiting for events: resumed with true to look again, false when
         /// the process is removed.
         var consumer: UnsafeContinuation<Bool, Never>?
@@ -52,13 +54,22 @@ final class EventBroker: Sendable {
         wakePublishers()
     }
 
+    /// How many events have been queued for the connections of process `process` (each event
+    /// once per process, whatever its number of subscribers there).
+    package func queuedTotal(for process: ProcessID) -> Int {
+        state.withLock { state in
+            state.subscribers.filter { $0.key == process || $0.key.rawValue.hasPrefix("\(process)#") }.values.reduce(0) { $0 + $1.queuedTotal }
+        }
+    }
+
     /// The types some process subscribes to now.
     var subscribedTypes: Set<String> {
         state.withLock { state in Set(state.subscribers.values.flatMap(\.types.keys)) }
     }
 
     /// Queues `events` for their subscribers, in order, waiting for room where a subscriber
-    /// slows publishers; returns once every event is queued or dropped.
+    /// slows publishers; returns once every event is queued or dropped, or at once when the
+    /// task is cancelled while it waits (the events not queued yet are then not delivered).
     func publish(_ events: [BusEvent]) async {
         for event in events {
             var done: Set<ProcessID> = []
@@ -73,6 +84,7 @@ final class EventBroker: Sendable {
                         }
                         if subscriber.queue.count < Swift.max(Self.minimumCapacity, demand.buffer) {
                             subscriber.queue.append(event)
+                            subscriber.queuedTotal += 1
                         } else if demand.blocking {
                             mustWait = true
                             continue
@@ -91,6 +103,8 @@ final class EventBroker: Sendable {
                 for consumer in outcome.wake { consumer.resume(returning: true) }
                 guard outcome.mustWait else { break }
                 await waitForRoom()
+                // The publisher gave up (its connection ended): the rest is not delivered.
+                if Task.isCancelled { return }
             }
         }
     }

@@ -84,7 +84,7 @@ public final class EventBus: Sendable {
         let (subscription, update) = subscribers.add(type, bufferSize: bufferSize, overflow: overflow)
         transport.startDelivering(to: subscribers)
         let transport = self.transport
-        Task { try? await transport.subscribe(update.types, version: update.version) }
+        Task.detached { try? await transport.subscribe(update.types, version: update.version) }
         return subscription
     }
 
@@ -106,7 +106,7 @@ public final class EventBus: Sendable {
     /// Tells the manager what this process takes after a subscription ended.
     func resubscribe(_ update: LocalSubscribers.Update) {
         let transport = self.transport
-        Task { try? await transport.subscribe(update.types, version: update.version) }
+        Task.detached { try? await transport.subscribe(update.types, version: update.version) }
     }
 }
 

@@ -111,7 +111,7 @@ final class BrokerTransport: EventTransport {
         }) else { return }
         let broker = self.broker
         let key = self.key
-        Task {
+        Task.detached {
             while let delivery = await broker.next(for: key) {
                 await subscribers.deliver(delivery)
             }

@@ -20,11 +20,20 @@ final class PeerRoute: CallRoute {
     let defaultCallTimeout: Duration?
     private let id: ProcessID
     private let state = Mutex(State())
+    /// The caller's side of the callee's method policies (retry, circuit breaker), when its
+    /// type declares them.
+    private let policies: CallerPolicies?
     /// Makes a connection, telling the route when it ends.
     private let connect: @Sendable (_ onClose: @escaping @Sendable (CallClient) -> Void) async throws -> CallClient
 
-    init(id: ProcessID, defaultCallTimeout: Duration?, connect: @escaping @Sendable (_ onClose: @escaping @Sendable (CallClient) -> Void) async throws -> CallClient) {
+    init(
+        id: ProcessID,
+        defaultCallTimeout: Duration?,
+        policies: CallerPolicies? = nil,
+        connect: @escaping @Sendable (_ onClose: @escaping @Sendable (CallClient) -> Void) async throws -> CallClient
+    ) {
         self.id = id
+        self.policies = policies
         self.defaultCallTimeout = defaultCallTimeout
         self.connect = connect
     }
@@ -32,6 +41,11 @@ final class PeerRoute: CallRoute {
     var affinityExecutor: (any TaskExecutor)? { state.withLock { $0.client }?.executor }
 
     func call(_ call: OutgoingCall) async throws -> CallReply {
+        guard let policies else { return try await deliver(call) }
+        return try await policies.interceptOutgoing(call) { try await deliver($0) }
+    }
+
+    private func deliver(_ call: OutgoingCall) async throws -> CallReply {
         var attempt = 0
         while true {
             let client = try await currentClient()

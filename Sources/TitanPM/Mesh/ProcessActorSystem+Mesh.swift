@@ -32,13 +32,26 @@ extension ProcessActorSystem {
     /// time, ``DiscoveryError/Code/invalidVersion`` for a malformed range, and
     /// ``DiscoveryError/Code/noManager`` in a process without a manager.
     public func discover<S: ProcessService>(_ type: S.Type, version: String = "*", timeout: Duration? = .seconds(30)) async throws -> S {
-        try await discover(name: S.name, as: type, version: version, timeout: timeout)
+        // A child applies the caller's side of the service's policies itself (in the manager
+        // the process's own route does).
+        let contract = try ContractSetup.make(S.self, options: SpawnOptions())
+        let policies = { (route: ProcessID) in
+            contract.hasCallerPolicies ? CallerPolicies(process: route, policies: contract.policies, breakers: true, clock: self.clock) { _ in } : nil
+        }
+        return try await discover(name: S.name, as: type, version: version, timeout: timeout, policies: policies)
     }
 
     /// Finds the service registered as `name` in the versions `version` admits and returns it
     /// as `type` (a service type, or the `$Protocol` stub of a distributed protocol); waits and
     /// throws as ``discover(_:version:timeout:)``.
     public func discover<Stub: DistributedActor>(name: String, as type: Stub.Type, version: String = "*", timeout: Duration? = .seconds(30)) async throws -> Stub where Stub.ActorSystem == ProcessActorSystem {
+        try await discover(name: name, as: type, version: version, timeout: timeout) { _ in nil }
+    }
+
+    private func discover<Stub: DistributedActor>(
+        name: String, as type: Stub.Type, version: String, timeout: Duration?,
+        policies: (ProcessID) -> CallerPolicies?
+    ) async throws -> Stub where Stub.ActorSystem == ProcessActorSystem {
         let range = try MeshDirectory.range(version)
         let route: ProcessID
         switch mesh {
@@ -46,7 +59,7 @@ extension ProcessActorSystem {
             route = try await directory.registry.discover(name, in: range, timeout: timeout).process
         case .child(let mesh):
             let peer = try await mesh.session().discover(name: name, range: "\(range)", timeout: timeout)
-            mesh.route(to: peer)
+            mesh.route(to: peer, policies: policies(peer.route))
             route = peer.route
         case nil:
             throw DiscoveryError(.noManager, "this process was not started by a ProcessManager")

@@ -20,7 +20,8 @@ public struct ServiceRegistration: Sendable, Hashable, CustomStringConvertible {
         public var description: String { rawValue }
     }
 
-    /// The service's name (``/TitanProcess/ProcessService/name`` or ``SpawnOptions/name``).
+    /// The service's name (``/TitanProcess/ProcessService/name``, or the name it was spawned by),
+    /// what discovery matches — whatever name the process itself was given.
     public var name: String
     /// The version it registered with.
     public var version: SemanticVersion

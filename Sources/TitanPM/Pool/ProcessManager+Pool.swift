@@ -44,7 +44,7 @@ extension ProcessManager {
             throw error
         }
         directory.registry.registerPool(
-            pool.id, name: pool.serviceName, version: options.worker.version ?? Service.version, serviceType: _mangledTypeName(Service.self)
+            pool.id, name: Service.name, version: options.worker.version ?? Service.version, serviceType: _mangledTypeName(Service.self)
         )
         return pool
     }
