@@ -62,6 +62,8 @@ final class PeerRoute: CallRoute {
 
     /// The open connection, or a new one (one connection attempt at a time).
     func currentClient() async throws -> CallClient {
+        // The common case, an open connection, without a task.
+        if let client = state.withLock({ $0.client }) { return client }
         let task = state.withLock { state -> Task<CallClient, any Error> in
             if let client = state.client { return Task { client } }
             if let connecting = state.connecting { return connecting }
