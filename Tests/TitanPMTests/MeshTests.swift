@@ -148,6 +148,21 @@ extension TitanPMTests {
             }
         }
 
+        @Test func aServiceSpawnedUnreachableIsNotIntroducedToChildren() async throws {
+            try await withProcessManager { pm in
+                var options = SpawnOptions()
+                options.reachableByChildren = false
+                let greeter = try await pm.spawn(MeshGreeter.self, options: options)
+                let caller = try await pm.spawn(MeshCaller.self)
+                let error = await #expect(throws: DiscoveryError.self) {
+                    _ = try await caller.find(version: "^1", timeout: .seconds(5))
+                }
+                #expect(error?.code == .notReachable)
+                // The manager's own references are unaffected.
+                #expect(try await pm.discover(MeshGreeter.self).id.process == greeter.id.process)
+            }
+        }
+
         @Test func aChildsCallsKeepTheirTimeoutsAndTheCalleesPolicies() async throws {
             try await withProcessManager { pm in
                 _ = try await pm.spawn(MeshGreeter.self)

@@ -138,7 +138,10 @@ public final class ProcessManager: Sendable {
         switch options.isolation {
         case .inProcess:
             let id = try makeID(name)
-            directory.registry.declare(id, name: Service.name, version: version, serviceType: _mangledTypeName(Service.self), listed: true)
+            directory.registry.declare(
+                id, name: Service.name, version: version, serviceType: _mangledTypeName(Service.self), listed: true,
+                reachableByChildren: options.reachableByChildren
+            )
             let entry = try await InProcessService.start(
                 Service.self, id: id, name: name, version: version, configuration: configuration,
                 options: options, caller: actorSystem, events: hub,
@@ -262,7 +265,10 @@ public final class ProcessManager: Sendable {
     ) async throws -> ManagedProcess {
         let id = try makeID(name)
         let listenPrefix = socketDirectory()
-        directory.registry.declare(id, name: registeredName, version: version, serviceType: serviceType, listed: !pooled)
+        directory.registry.declare(
+            id, name: registeredName, version: version, serviceType: serviceType, listed: !pooled,
+            reachableByChildren: options.reachableByChildren
+        )
         let configurationBytes: [UInt8]
         do {
             configurationBytes = try actorSystem.makeEncoder().encode(configuration)

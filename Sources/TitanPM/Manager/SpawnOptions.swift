@@ -82,6 +82,11 @@ public struct SpawnOptions: Sendable {
     /// What spawning does about the service's ``/TitanProcess/ProcessService/dependencies``
     /// that are not running: start them first (the default) or refuse.
     public var dependencies: DependencyStart
+    /// Whether the manager introduces this service to other children that discover it (see
+    /// <doc:Mesh>); true by default. False keeps it out of every child's reach: a child's
+    /// discovery of it fails with ``DiscoveryError/Code/notReachable``; the manager's own
+    /// references are unaffected.
+    public var reachableByChildren = true
 
     /// Options with every default: a child process re-executing this program, 10 s to start,
     /// 30 s per call, 5 s per stop step, no restarts, 64 MiB messages.

@@ -23,6 +23,9 @@ public struct DiscoveryError: Error, Sendable, Hashable, Codable, CustomStringCo
         /// A dependency is not running and the spawn was told not to start it (or cannot:
         /// it was declared by name, or it needs a configuration).
         public static let dependencyNotRunning = Code(rawValue: "dependencyNotRunning")
+        /// The service was spawned with `SpawnOptions.reachableByChildren` false: the manager
+        /// does not introduce it to other children.
+        public static let notReachable = Code(rawValue: "notReachable")
         /// This process has no manager to ask: it was not started by a `ProcessManager`, or
         /// its manager's mesh endpoint is gone.
         public static let noManager = Code(rawValue: "noManager")

@@ -47,6 +47,9 @@ final class MeshDirectory: Sendable {
     /// (round robin), never the asking child itself.
     func peer(for registration: ServiceRegistration, excluding asking: ProcessID) throws -> MeshPeer {
         guard let manager else { throw DiscoveryError(.noManager, "the manager has shut down") }
+        guard registration.reachableByChildren else {
+            throw DiscoveryError(.notReachable, "\(registration) was spawned unreachable by other children", members: [registration.name])
+        }
         let process: ProcessID
         if registration.kind == .pool {
             let workers = (manager.group(registration.process) as? any PoolControl)?.workers.filter { $0 != asking } ?? []

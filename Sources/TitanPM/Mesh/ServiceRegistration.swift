@@ -33,6 +33,8 @@ public struct ServiceRegistration: Sendable, Hashable, CustomStringConvertible {
     public var pid: Int32?
     /// The mangled name of the service's type; nil for a service spawned by name.
     package var serviceType: String?
+    /// Whether the manager introduces it to children that discover it.
+    package var reachableByChildren = true
 
     /// `name@version (process)`.
     public var description: String { "\(name)@\(version) (\(process))" }

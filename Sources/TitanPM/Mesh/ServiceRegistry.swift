@@ -15,6 +15,7 @@ final class ServiceRegistry: Sendable {
         var serviceType: String?
         /// Pool workers are reached through their pool: not listed on their own.
         var listed: Bool
+        var reachableByChildren: Bool
         var status: ProcessStatus = .starting
     }
 
@@ -58,8 +59,16 @@ final class ServiceRegistry: Sendable {
     }
 
     /// Makes `id` known before it starts, so its events can register it.
-    func declare(_ id: ProcessID, name: String, version: String, kind: ServiceRegistration.Kind = .process, serviceType: String?, listed: Bool) {
-        state.withLock { $0.declared[id] = Declared(name: name, version: Self.version(version), kind: kind, serviceType: serviceType, listed: listed) }
+    func declare(
+        _ id: ProcessID, name: String, version: String, kind: ServiceRegistration.Kind = .process, serviceType: String?,
+        listed: Bool, reachableByChildren: Bool
+    ) {
+        state.withLock {
+            $0.declared[id] = Declared(
+                name: name, version: Self.version(version), kind: kind, serviceType: serviceType,
+                listed: listed, reachableByChildren: reachableByChildren
+            )
+        }
     }
 
     /// Drops `id` for good (a failed spawn, a forgotten process).
@@ -78,7 +87,7 @@ final class ServiceRegistry: Sendable {
             guard running, declared.listed else { return nil }
             return ServiceRegistration(
                 name: declared.name, version: declared.version, process: event.process, kind: declared.kind,
-                pid: event.pid, serviceType: declared.serviceType
+                pid: event.pid, serviceType: declared.serviceType, reachableByChildren: declared.reachableByChildren
             )
         }
         if let registration {
@@ -91,9 +100,12 @@ final class ServiceRegistry: Sendable {
     }
 
     /// Registers a pool (kind ``ServiceRegistration/Kind/pool``) as `name@version`.
-    func registerPool(_ id: ProcessID, name: String, version: String, serviceType: String?) {
-        declare(id, name: name, version: version, kind: .pool, serviceType: serviceType, listed: true)
-        register(ServiceRegistration(name: name, version: Self.version(version), process: id, kind: .pool, pid: nil, serviceType: serviceType))
+    func registerPool(_ id: ProcessID, name: String, version: String, serviceType: String?, reachableByChildren: Bool) {
+        declare(id, name: name, version: version, kind: .pool, serviceType: serviceType, listed: true, reachableByChildren: reachableByChildren)
+        register(ServiceRegistration(
+            name: name, version: Self.version(version), process: id, kind: .pool, pid: nil, serviceType: serviceType,
+            reachableByChildren: reachableByChildren
+        ))
     }
 
     private func register(_ registration: ServiceRegistration) {

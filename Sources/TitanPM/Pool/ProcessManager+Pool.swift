@@ -44,7 +44,8 @@ extension ProcessManager {
             throw error
         }
         directory.registry.registerPool(
-            pool.id, name: Service.name, version: options.worker.version ?? Service.version, serviceType: _mangledTypeName(Service.self)
+            pool.id, name: Service.name, version: options.worker.version ?? Service.version, serviceType: _mangledTypeName(Service.self),
+            reachableByChildren: options.worker.reachableByChildren
         )
         return pool
     }
