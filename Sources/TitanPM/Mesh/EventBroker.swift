@@ -9,7 +9,7 @@ import TitanCore
 /// most once. A process's queue holds, for an event of a type, as many events as the largest
 /// buffer among the process's subscribers to that type (at least ``minimumCapacity``): the
 /// process is then further behind than its subscribers could keep. Beyond that the event
-/// waits for room if the process has a ``EventOverflow/slowPublisher`` subscriber for the
+/// waits for room if the process has a ``/TitanActorSystem/EventOverflow/slowPublisher`` subscriber for the
 /// type — the publisher is held up — and is dropped and counted otherwise (the count reaches
 /// the process's subscribers with its next delivery). Events of one publisher are queued in
 /// the order they were published.

@@ -31,7 +31,7 @@ protocol EventTransport: Sendable {
 /// ```
 ///
 /// Delivery is **at most once**: an event reaches the subscribers that exist when the manager
-/// queues it; a subscriber whose buffer is full drops events as its ``EventOverflow`` says
+/// queues it; a subscriber whose buffer is full drops events as its ``/TitanActorSystem/EventOverflow`` says
 /// (counting them) unless it slows the publishers; nothing is stored or redelivered. Events of
 /// one publisher (one task emitting in sequence) arrive in the order it emitted them. An event
 /// goes to the manager once and crosses each subscribing process's connection once, whatever
@@ -51,7 +51,7 @@ public final class EventBus: Sendable {
     /// Publishes `event` to every process that subscribes to its type.
     ///
     /// Returns once the manager has queued the event for each of them — waiting while a
-    /// subscriber with ``EventOverflow/slowPublisher`` is behind. Throws
+    /// subscriber with ``/TitanActorSystem/EventOverflow/slowPublisher`` is behind. Throws
     /// ``/TitanCore/ProcessError/Code/encodingFailed`` if the event cannot be encoded,
     /// ``/TitanCore/ProcessError/Code/messageTooLarge`` if it is larger than a message may be, and
     /// ``DiscoveryError/Code/noManager`` in a process without a manager, `CancellationError` in

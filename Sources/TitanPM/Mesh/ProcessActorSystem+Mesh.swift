@@ -3,6 +3,8 @@ import TitanActorSystem
 import TitanCore
 import TitanProcess
 
+/// Discovery, dependencies and the event bus, from any process's actor system: a service uses
+/// them through its `actorSystem`.
 extension ProcessActorSystem {
     /// The mesh of this process: the manager's directory in a manager, the connection to the
     /// manager in a child started by one; nil anywhere else.

@@ -6,8 +6,8 @@ extension ProcessManager {
     // MARK: Discovery
 
     /// Finds a running `S` in the versions `version` admits and returns a typed reference —
-    /// the pool's for a pool — waiting up to `timeout` for one to start; see
-    /// ``/TitanActorSystem/ProcessActorSystem/discover(_:version:timeout:)``.
+    /// the pool's for a pool — waiting up to `timeout` for one to start, as a child's
+    /// `actorSystem.discover(_:version:timeout:)` does (see <doc:Mesh>).
     ///
     /// ```swift
     /// let greeter = try await pm.discover(Greeter.self, version: "^1.2")

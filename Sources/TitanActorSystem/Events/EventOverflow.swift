@@ -18,8 +18,8 @@ public struct EventOverflow: Sendable, Hashable, CustomStringConvertible {
     public static let slowPublisher = EventOverflow(policy: .slowPublisher)
 
     /// Whether this policy holds up publishers instead of dropping.
-    var blocks: Bool { policy == .slowPublisher }
-    var dropsOldest: Bool { policy == .dropOldest }
+    package var blocks: Bool { policy == .slowPublisher }
+    package var dropsOldest: Bool { policy == .dropOldest }
 
     /// The policy's name.
     public var description: String {

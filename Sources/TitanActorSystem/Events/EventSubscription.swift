@@ -1,10 +1,9 @@
 import Synchronization
-import TitanActorSystem
 import TitanCore
 import TitanWire
 
 /// One subscriber's buffer as the process's event fan-out sees it, whatever its event type.
-protocol SubscriberSink: AnyObject, Sendable {
+package protocol SubscriberSink: AnyObject, Sendable {
     var overflow: EventOverflow { get }
     var bufferSize: Int { get }
     /// Takes one event of the sink's type; with ``EventOverflow/slowPublisher`` it waits for room.
@@ -16,7 +15,7 @@ protocol SubscriberSink: AnyObject, Sendable {
 }
 
 /// The events of one type that reach this process, from every publisher, as an
-/// `AsyncSequence` (``EventBus/events(of:bufferSize:overflow:)``).
+/// `AsyncSequence` (`EventBus.events(of:bufferSize:overflow:)` in `TitanPM`).
 ///
 /// Events of one publisher arrive in the order it emitted them. The subscription holds at
 /// most its buffer size of events not yet read; what happens beyond that is its
@@ -56,7 +55,7 @@ public final class EventSubscription<Event: Codable & Sendable>: AsyncSequence, 
     private let state = Mutex(State())
     private let onCancel: @Sendable () -> Void
 
-    init(bufferSize: Int, overflow: EventOverflow, onCancel: @escaping @Sendable () -> Void) {
+    package init(bufferSize: Int, overflow: EventOverflow, onCancel: @escaping @Sendable () -> Void) {
         self.bufferSize = Swift.max(1, bufferSize)
         self.overflow = overflow
         self.onCancel = onCancel
@@ -80,7 +79,7 @@ public final class EventSubscription<Event: Codable & Sendable>: AsyncSequence, 
         finish()
     }
 
-    func offer(_ payload: [UInt8], decoder: WireDecoder) async {
+    package func offer(_ payload: [UInt8], decoder: WireDecoder) async {
         guard let event = try? decoder.decode(Event.self, from: payload) else {
             addDropped(1) // Another build's idea of the type: counted, not delivered.
             return
@@ -122,11 +121,11 @@ public final class EventSubscription<Event: Codable & Sendable>: AsyncSequence, 
         }
     }
 
-    func addDropped(_ count: Int) {
+    package func addDropped(_ count: Int) {
         state.withLock { $0.dropped += count }
     }
 
-    func finish() {
+    package func finish() {
         let (reader, writer) = state.withLock { state -> (UnsafeContinuation<Event?, Never>?, UnsafeContinuation<Void, Never>?) in
             state.finished = true
             defer {
