@@ -312,6 +312,21 @@ extension TitanPMTests {
             }
         }
 
+        @Test func aSubscriptionLetGoOfEndsAndTheManagerStopsQueueingForIt() async throws {
+            try await withProcessManager { pm in
+                let type = String(reflecting: MeshTick.self)
+                do {
+                    let subscription = try await pm.eventBus.subscribe(to: MeshTick.self)
+                    #expect(pm.directory.broker.subscribedTypes.contains(type))
+                    try await pm.eventBus.emit(MeshTick(publisher: "parent", sequence: 0))
+                    var iterator = subscription.makeAsyncIterator()
+                    #expect(await iterator.next() == MeshTick(publisher: "parent", sequence: 0))
+                }
+                // Nothing holds the subscription any more.
+                #expect(await eventually { !pm.directory.broker.subscribedTypes.contains(type) })
+            }
+        }
+
         @Test func aProcessWithoutAManagerGetsATypedError() async throws {
             let system = ProcessActorSystem(processID: ProcessID("alone"))
             let error = await #expect(throws: DiscoveryError.self) {

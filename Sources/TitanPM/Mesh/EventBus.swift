@@ -118,10 +118,15 @@ final class LocalSubscribers: Sendable {
         var version: UInt64
     }
 
+    /// Held weakly: a subscription the program lets go of ends (its deinit removes it here).
+    private struct WeakSink {
+        weak var sink: (any SubscriberSink)?
+    }
+
     private struct State {
         var next = 0
         var version: UInt64 = 0
-        var byType: [String: [Int: any SubscriberSink]] = [:]
+        var byType: [String: [Int: WeakSink]] = [:]
     }
 
     private let state = Mutex(State())
@@ -136,8 +141,10 @@ final class LocalSubscribers: Sendable {
     private static func update(_ state: inout State) -> Update {
         state.version += 1
         var types: [String: TypeDemand] = [:]
-        for (type, sinks) in state.byType where !sinks.isEmpty {
-            types[type] = TypeDemand(blocking: sinks.values.contains { $0.overflow.blocks }, buffer: sinks.values.map(\.bufferSize).max() ?? 1)
+        for (type, entries) in state.byType {
+            let sinks = entries.values.compactMap(\.sink)
+            guard !sinks.isEmpty else { continue }
+            types[type] = TypeDemand(blocking: sinks.contains { $0.overflow.blocks }, buffer: sinks.map(\.bufferSize).max() ?? 1)
         }
         return Update(types: types, version: state.version)
     }
@@ -152,7 +159,7 @@ final class LocalSubscribers: Sendable {
             self?.remove(name, key)
         }
         let update = state.withLock { state -> Update in
-            state.byType[name, default: [:]][key] = subscription
+            state.byType[name, default: [:]][key] = WeakSink(sink: subscription)
             return Self.update(&state)
         }
         return (subscription, update)
@@ -180,12 +187,12 @@ final class LocalSubscribers: Sendable {
     }
 
     private func sinks(of type: String) -> [any SubscriberSink] {
-        state.withLock { $0.byType[type].map { Array($0.values) } ?? [] }
+        state.withLock { $0.byType[type].map { $0.values.compactMap(\.sink) } ?? [] }
     }
 
     /// Ends every subscription (the connection to the manager is gone).
     func finishAll() {
-        let all = state.withLock { state in state.byType.values.flatMap(\.values) }
+        let all = state.withLock { state in state.byType.values.flatMap { $0.values.compactMap(\.sink) } }
         for sink in all { sink.finish() }
     }
 }
