@@ -327,6 +327,17 @@ extension TitanPMTests {
             }
         }
 
+        @Test func aShutdownEndsTheManagersSubscriptionsAndItsWaitingDiscoveries() async throws {
+            let pm = ProcessManager()
+            _ = try await pm.spawn(EventSource.self)
+            let subscription = try await pm.eventBus.subscribe(to: MeshTick.self)
+            let waiting = Task { try await pm.discover(MeshGreeter.self, timeout: nil) }
+            await pm.shutdown()
+            var iterator = subscription.makeAsyncIterator()
+            #expect(await iterator.next() == nil)
+            await #expect(throws: ProcessError.shuttingDown) { _ = try await waiting.value }
+        }
+
         @Test func aProcessWithoutAManagerGetsATypedError() async throws {
             let system = ProcessActorSystem(processID: ProcessID("alone"))
             let error = await #expect(throws: DiscoveryError.self) {

@@ -57,7 +57,8 @@ final class ChildMesh: Sendable {
     func route(to peer: MeshPeer, policies: CallerPolicies?) {
         let first = Mutex<MeshPeer?>(peer)
         let id = peer.route
-        let route = PeerRoute(id: id, defaultCallTimeout: nil, policies: policies) { [self] onClose in
+        // The same default timeout as the manager's calls (SpawnOptions.callTimeout's default).
+        let route = PeerRoute(id: id, defaultCallTimeout: SpawnOptions().callTimeout, policies: policies) { [self] onClose in
             let introduction: PeerIntroduction
             if let known = first.withLock({ current -> MeshPeer? in
                 defer { current = nil }

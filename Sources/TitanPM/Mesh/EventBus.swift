@@ -37,7 +37,7 @@ protocol EventTransport: Sendable {
 /// goes to the manager once and crosses each subscribing process's connection once, whatever
 /// the number of subscribers in that process.
 public final class EventBus: Sendable {
-    private let transport: any EventTransport
+    let transport: any EventTransport
     private let system: ProcessActorSystem
     let subscribers: LocalSubscribers
 

@@ -82,9 +82,13 @@ final class MeshDirectory: Sendable {
         ProcessID("\(process)#\(nextSession.wrappingAdd(1, ordering: .relaxed).oldValue)")
     }
 
-    /// Stops accepting children's connections.
+    /// Stops accepting children's connections, ends the manager's subscriptions and fails the
+    /// discoveries still waiting (the manager has shut down).
     func stop() {
         endpoint.withLock { $0 }?.stop()
+        registry.close()
+        if let key = (bus.transport as? BrokerTransport)?.key { broker.remove(key) }
+        bus.subscribers.finishAll()
     }
 }
 

@@ -138,6 +138,12 @@ final class ServiceRegistry: Sendable {
         for key in keys { waiters.resume(key, with: .failure(ProcessError.notRunning(id, status))) }
     }
 
+    /// Fails the discoveries waiting now, and every later one, with
+    /// ``/TitanCore/ProcessError/Code/shuttingDown``.
+    func close() {
+        waiters.close(with: ProcessError.shuttingDown)
+    }
+
     /// Everything registered now, in registration order.
     var registrations: [ServiceRegistration] {
         state.withLock { state in state.order.compactMap { state.live[$0] } }
