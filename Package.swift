@@ -223,6 +223,7 @@ let package = Package(
             path: "Examples/observed-server"
         ),
         .executableTarget(name: "contracted-server", dependencies: ["TitanPM", "TitanPMMacros"], path: "Examples/contracted-server"),
+        .executableTarget(name: "mesh-server", dependencies: ["TitanPM"], path: "Examples/mesh-server"),
         .executableTarget(name: "operated-server", dependencies: ["TitanPM", "TitanAdmin", "TitanDashboard"], path: "Examples/operated-server"),
 
         // Kill storms under load, and what they leave behind: `swift run -c release titan-chaos`.
@@ -235,7 +236,7 @@ let package = Package(
         .target(
             name: "TitanTestServices",
             dependencies: [
-                "TitanPM", "TitanPMMacros",
+                "TitanPM", "TitanPMMacros", "TitanTransport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "W3CTraceContext", package: "swift-w3c-trace-context"),
@@ -274,7 +275,7 @@ let package = Package(
                 "TitanCore", "TitanWire", "TitanTransport", "TitanActorSystem", "TitanProcess",
                 "TitanPM", "TitanPMTestKit", "TitanTestServices", "titan-test-host", "TitanTelemetry", "TitanPrometheus",
                 "TitanAdmin", "TitanAdminAPI", "TitanDashboard", "titan", "TitanPMMacros",
-                "my-server", "greeter-host",
+                "my-server", "greeter-host", "mesh-server",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),

@@ -73,6 +73,8 @@ public final class ProcessActorSystem: DistributedActorSystem, Sendable {
     private let managerServer = Mutex(WeakServer())
     /// Streams this process produces that no consumer has claimed yet.
     package let streams: StreamRegistry
+    /// What layers above keep per system (the mesh endpoint of a child, its event bus), by type.
+    private let attachments = Mutex<[ObjectIdentifier: any Sendable]>([:])
 
     /// The default largest frame: 64 MiB.
     public static let defaultMaxFrameSize = 64 << 20
@@ -192,6 +194,29 @@ public final class ProcessActorSystem: DistributedActorSystem, Sendable {
 
     package func route(for process: ProcessID) -> (any CallRoute)? {
         routes.withLock { $0[process] }
+    }
+
+    // MARK: Attachments
+
+    /// Keeps `value` with this system, replacing the one of the same type.
+    package func attach<T: Sendable>(_ value: T) {
+        attachments.withLock { $0[ObjectIdentifier(T.self)] = value }
+    }
+
+    /// The value of type `T` kept with this system, if any.
+    package func attachment<T: Sendable>(_ type: T.Type) -> T? {
+        attachments.withLock { $0[ObjectIdentifier(T.self)] as? T }
+    }
+
+    /// The value of type `T` kept with this system, made by `make` (under the lock, once) if
+    /// there is none yet.
+    package func attachment<T: Sendable>(_ type: T.Type, orMake make: () -> T) -> T {
+        attachments.withLock { attachments in
+            if let found = attachments[ObjectIdentifier(T.self)] as? T { return found }
+            let made = make()
+            attachments[ObjectIdentifier(T.self)] = made
+            return made
+        }
     }
 
     // MARK: Hosting

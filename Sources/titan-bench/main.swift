@@ -14,6 +14,7 @@ import TitanWire
 //   titan-bench --scale [N]                     only the scale figures: one manager, N idle children (500)
 //   titan-bench --reload [--quick] [--json]     p50/p99 during a rolling reload of a pool of 4 beside steady state
 //   titan-bench --workflows [--quick] [--json]  workflow figures: journaling cost per stage, durable vs in-memory
+//   titan-bench --mesh [--pin] [--quick] [--json]  child→child call p50 beside parent→child, events/s to 3 subscribers
 //   titan-bench --throughput-loop | --latency-loop [--uncontracted] | --raw-throughput-loop   for profilers
 
 ProcessManager.bootstrap()
@@ -128,6 +129,16 @@ if let index = CommandLine.arguments.firstIndex(of: "--scale") {
 if arguments.contains("--reload") {
     let report = Report(json: arguments.contains("--json"))
     try await measureReload(report: report, quick: arguments.contains("--quick"))
+    if report.json { report.printJSON() }
+    exit(0)
+}
+
+if arguments.contains("--mesh") {
+    // `--pin`: this process and the children it starts on CPU 0, so that both round trips are
+    // one-core ping-pongs (unpinned, where the scheduler puts each pair changes either by 5x).
+    if arguments.contains("--pin") { pinThisProcess(toCPU: 0) }
+    let report = Report(json: arguments.contains("--json"))
+    try await measureMesh(report: report, quick: arguments.contains("--quick"))
     if report.json { report.printJSON() }
     exit(0)
 }

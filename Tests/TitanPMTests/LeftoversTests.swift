@@ -52,12 +52,13 @@ extension TitanPMTests {
                 let recorder = EventRecorder(pm)
                 let prefix = try #require(pm.socketDirectoryPath)
                 #expect(prefix.hasPrefix("@"))
-                // Only the listener for introduced callers: the manager's own calls go on the
-                // child's socketpair, which has no name.
-                #expect(abstractSockets(withPrefix: prefix) == [try pm.introduction(to: calc.id.process).socketPath])
+                // Only the listener for introduced callers (and the manager's own mesh endpoint):
+                // the manager's own calls go on the child's socketpair, which has no name.
+                let mesh = "\(prefix)/mesh"
+                #expect(Set(abstractSockets(withPrefix: prefix)) == [try pm.introduction(to: calc.id.process).socketPath, mesh])
                 try pm.kill(calc.id.process)
                 _ = try await recorder.first("failed") { $0.status == .failed }
-                #expect(await eventually { abstractSockets(withPrefix: prefix).isEmpty })
+                #expect(await eventually { abstractSockets(withPrefix: prefix) == [mesh] })
             }
         }
 

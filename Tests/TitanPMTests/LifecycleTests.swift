@@ -63,7 +63,9 @@ extension TitanPMTests {
             let c = try await pm.spawn(KeyValueStore.self, configuration: StoreConfiguration(label: "c"))
             let pids = [try await a.pid(), try await b.pid(), try await c.pid()]
             let prefix = try #require(pm.socketDirectoryPath)
-            #expect(Set(abstractSockets(withPrefix: prefix)).count == 3)
+            // One listener per child, and the manager's mesh endpoint.
+            #expect(Set(abstractSockets(withPrefix: prefix)).count == 4)
+            #expect(abstractSockets(withPrefix: prefix).contains("\(prefix)/mesh"))
             await pm.shutdown(timeout: .seconds(5))
             #expect(pids.allSatisfy { !isAlive($0) })
             #expect(pm.processes.allSatisfy { $0.status == .stopped })

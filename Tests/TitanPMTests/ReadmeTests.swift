@@ -88,6 +88,12 @@ extension TitanPMTests {
             #expect(status == .exited(code: 0))
             #expect(output == "5\nhello titan\n")
         }
+
+        @Test func theDiscoveryAndEventsExampleRuns() async throws {
+            let (output, status) = try await run(testHostPath.replacingLast("titan-test-host", with: "mesh-server"), [])
+            #expect(status == .exited(code: 0))
+            #expect(output == "70 40\nA-1 70\n")
+        }
     }
 }
 

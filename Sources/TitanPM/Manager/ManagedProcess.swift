@@ -34,6 +34,9 @@ final class ManagedProcess: CallRoute, Sendable {
         /// A reload is under way (``reload(_:)``): a second one is refused.
         var reloading = false
         var child: ChildProcess?
+        /// The incarnation launched and not ready yet: its service may already reach the
+        /// manager's mesh endpoint (from its `configure`).
+        var launching: ChildProcess?
         var startTime: Date?
         var restarts = 0
         var scheduler: RestartScheduler
@@ -110,6 +113,9 @@ final class ManagedProcess: CallRoute, Sendable {
 
     /// The running incarnation, if any.
     var currentChild: ChildProcess? { state.withLock { $0.child } }
+
+    /// The running incarnation, or the one starting.
+    var runningOrLaunching: ChildProcess? { state.withLock { $0.child ?? $0.launching } }
 
     var affinityExecutor: (any TaskExecutor)? { state.withLock { $0.child?.client }?.executor }
 
@@ -330,11 +336,19 @@ final class ManagedProcess: CallRoute, Sendable {
             emit(state)
             return (state.incarnation, state.spec)
         }
-        let child = try await ChildProcess.start(
-            spec, timeout: options.startTimeout, system: system, output: output,
-            onExit: { [weak self] exit in self?.childExited(incarnation: incarnation, exit: exit) }
-        )
+        let child: ChildProcess
+        do {
+            child = try await ChildProcess.start(
+                spec, timeout: options.startTimeout, system: system, output: output,
+                onExit: { [weak self] exit in self?.childExited(incarnation: incarnation, exit: exit) },
+                onLaunch: { [weak self] child in self?.state.withLock { $0.launching = child } }
+            )
+        } catch {
+            state.withLock { $0.launching = nil }
+            throw error
+        }
         let client = state.withLock { state -> CallClient? in
+            state.launching = nil
             guard state.incarnation == incarnation, state.status == .starting, child.termination == nil else { return nil }
             state.child = child
             state.status = .running

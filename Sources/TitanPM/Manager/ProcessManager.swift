@@ -44,6 +44,8 @@ public final class ProcessManager: Sendable {
     /// What this manager records about its processes (see ``ObservabilityOptions``).
     let telemetry: ManagerTelemetry
     private let hub = EventHub()
+    /// The registry, the event broker and the endpoint children reach them on.
+    let directory: MeshDirectory
     /// Circuit breaker and health check events (see ``policyEvents``).
     let policyBroadcast = Broadcast<PolicyEvent>()
     private let state: Mutex<State>
@@ -67,6 +69,10 @@ public final class ProcessManager: Sendable {
         self.logger = logger
         telemetry = ManagerTelemetry(options: observability, logger: logger)
         state = Mutex(State(image: Result { () throws(SpawnFailure) in try ExecutableImage.current() }))
+        directory = MeshDirectory(system: actorSystem)
+        directory.bind(self)
+        actorSystem.attach(directory)
+        _ = hub.addListener { [directory] event in directory.registry.observe(event) }
         startTelemetry()
     }
 
@@ -128,9 +134,14 @@ public final class ProcessManager: Sendable {
         let name = options.name ?? Service.name
         let version = options.version ?? Service.version
         let contract = try ContractSetup.make(Service.self, options: options)
+        try await prepareDependencies(of: Service.self, mode: options.dependencies, options: options)
         switch options.isolation {
         case .inProcess:
             let id = try makeID(name)
+            directory.registry.declare(
+                id, name: Service.name, version: version, serviceType: _mangledTypeName(Service.self), listed: true,
+                reachableByChildren: options.reachableByChildren
+            )
             let entry = try await InProcessService.start(
                 Service.self, id: id, name: name, version: version, configuration: configuration,
                 options: options, caller: actorSystem, events: hub,
@@ -141,7 +152,7 @@ public final class ProcessManager: Sendable {
             return try Service.resolve(id: ProcessActorID(process: id, instance: 0), using: actorSystem)
         case .process:
             let id = try await launch(
-                name: name, version: version, serviceType: _mangledTypeName(Service.self),
+                name: name, version: version, serviceType: _mangledTypeName(Service.self), registeredAs: Service.name,
                 configuration: configuration, options: options, contract: contract
             ).id
             return try Service.resolve(id: ProcessActorID(process: id, instance: 0), using: actorSystem)
@@ -170,7 +181,7 @@ public final class ProcessManager: Sendable {
             throw ProcessError.unsupported("a service spawned by name runs in its own process")
         }
         let id = try await launch(
-            name: options.name ?? name, version: options.version ?? "", serviceType: nil,
+            name: options.name ?? name, version: options.version ?? "", serviceType: nil, registeredAs: name,
             serviceName: name, configuration: configuration, options: options,
             contract: try ContractSetup.byName(Stub.self, options: options)
         ).id
@@ -188,7 +199,7 @@ public final class ProcessManager: Sendable {
         pooled: Bool = false
     ) async throws -> ManagedProcess {
         try await launch(
-            name: name, version: options.version ?? Service.version, serviceType: _mangledTypeName(Service.self),
+            name: name, version: options.version ?? Service.version, serviceType: _mangledTypeName(Service.self), registeredAs: Service.name,
             configuration: configuration, options: options, contract: try ContractSetup.make(Service.self, options: options),
             supervisorHook: supervisorHook, pooled: pooled
         )
@@ -196,6 +207,7 @@ public final class ProcessManager: Sendable {
 
     /// Drops a process that has stopped for good from the table and the routes.
     package func forget(_ id: ProcessID) {
+        directory.registry.forget(id)
         telemetry.logs?.forget(id)
         actorSystem.unregisterRoute(for: id)
         state.withLock { state in
@@ -233,6 +245,7 @@ public final class ProcessManager: Sendable {
 
     func removeGroup(_ id: ProcessID) {
         _ = state.withLock { $0.groups.removeValue(forKey: id) }
+        directory.registry.forget(id)
     }
 
     /// Whether ``shutdown(timeout:)`` has begun.
@@ -242,6 +255,7 @@ public final class ProcessManager: Sendable {
         name: String,
         version: String,
         serviceType: String?,
+        registeredAs registeredName: String,
         serviceName: String? = nil,
         configuration: some Codable & Sendable,
         options: SpawnOptions,
@@ -251,6 +265,10 @@ public final class ProcessManager: Sendable {
     ) async throws -> ManagedProcess {
         let id = try makeID(name)
         let listenPrefix = socketDirectory()
+        directory.registry.declare(
+            id, name: registeredName, version: version, serviceType: serviceType, listed: !pooled,
+            reachableByChildren: options.reachableByChildren
+        )
         let configurationBytes: [UInt8]
         do {
             configurationBytes = try actorSystem.makeEncoder().encode(configuration)
@@ -287,6 +305,7 @@ public final class ProcessManager: Sendable {
         )
         spec.captured = telemetry.captured
         spec.limits = options.limits.rlimits
+        spec.meshAddress = directory.endpointAddress(prefix: listenPrefix)
         var output: (@Sendable (Int32) -> any ChildOutputHandler)?
         if let log = telemetry.logs?.log(of: id, service: name) {
             output = { pid in log.output(pid: pid) }
@@ -303,6 +322,7 @@ public final class ProcessManager: Sendable {
             try await verifyContract(of: process, contract)
         } catch {
             actorSystem.unregisterRoute(for: id)
+            directory.registry.forget(id)
             state.withLock { state in
                 state.entries[id] = nil
                 state.order.removeAll { $0 == id }
@@ -469,6 +489,7 @@ public final class ProcessManager: Sendable {
         await KillLadder.$deadline.withValue(deadline) {
             await shutdown(timeout: timeout, deadline: deadline)
         }
+        directory.stop()
         hub.finish()
         policyBroadcast.finish()
         telemetry.stop()
@@ -539,6 +560,15 @@ public final class ProcessManager: Sendable {
     /// The mangled name of the service type process `id` runs; nil for one spawned by name.
     package func serviceTypeName(of id: ProcessID) -> String? {
         entry(id)?.serviceTypeName
+    }
+
+    /// The running incarnation whose OS process is `pid`, if one of this manager's processes runs it.
+    func child(withPID pid: Int32) -> ChildProcess? {
+        let entries = state.withLock { Array($0.entries.values) }
+        for case let process as ManagedProcess in entries {
+            if let child = process.runningOrLaunching, child.pid == pid { return child }
+        }
+        return nil
     }
 
     /// What a caller needs to reach process `id`'s running incarnation on its listening

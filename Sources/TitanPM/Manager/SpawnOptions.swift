@@ -79,6 +79,14 @@ public struct SpawnOptions: Sendable {
     ///                                                      timeout: TimeoutPolicy(.seconds(2)))])
     /// ```
     public var policies: [String: MethodPolicies]
+    /// What spawning does about the service's ``/TitanProcess/ProcessService/dependencies``
+    /// that are not running: start them first (the default) or refuse.
+    public var dependencies: DependencyStart
+    /// Whether the manager introduces this service to other children that discover it (see
+    /// <doc:Mesh>); true by default. False keeps it out of every child's reach: a child's
+    /// discovery of it fails with ``DiscoveryError/Code/notReachable``; the manager's own
+    /// references are unaffected.
+    public var reachableByChildren = true
 
     /// Options with every default: a child process re-executing this program, 10 s to start,
     /// 30 s per call, 5 s per stop step, no restarts, 64 MiB messages.
@@ -98,8 +106,10 @@ public struct SpawnOptions: Sendable {
         backtraces: Bool = false,
         limits: ResourceLimits = .none,
         watchdog: Watchdog? = nil,
-        policies: [String: MethodPolicies] = [:]
+        policies: [String: MethodPolicies] = [:],
+        dependencies: DependencyStart = .start
     ) {
+        self.dependencies = dependencies
         self.watchdog = watchdog
         self.limits = limits
         self.backtraces = backtraces

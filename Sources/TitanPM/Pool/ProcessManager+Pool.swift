@@ -34,6 +34,7 @@ extension ProcessManager {
             throw ProcessError.unsupported("pool workers run in their own processes")
         }
         guard !isShutDown else { throw ProcessError.shuttingDown }
+        try await prepareDependencies(of: Service.self, mode: options.worker.dependencies, options: options.worker)
         let pool = try ProcessPool<Service>(manager: self, configuration: configuration, options: options)
         addGroup(pool)
         do {
@@ -42,6 +43,10 @@ extension ProcessManager {
             removeGroup(pool.id)
             throw error
         }
+        directory.registry.registerPool(
+            pool.id, name: Service.name, version: options.worker.version ?? Service.version, serviceType: _mangledTypeName(Service.self),
+            reachableByChildren: options.worker.reachableByChildren
+        )
         return pool
     }
 }

@@ -13,12 +13,17 @@ package struct ChildBootstrap: Sendable, Equatable {
     package var limits: ServingLimits
     /// The service's encoded configuration.
     package var configuration: [UInt8]
+    /// The abstract socket name of the manager's mesh endpoint (`@...`), where the child
+    /// connects — on first use — to discover services, resolve peers and exchange events; nil:
+    /// the manager offers none.
+    package var meshAddress: String?
 
-    package init(secret: PeerSecret, listenAddress: String?, limits: ServingLimits, configuration: [UInt8]) {
+    package init(secret: PeerSecret, listenAddress: String?, limits: ServingLimits, configuration: [UInt8], meshAddress: String? = nil) {
         self.secret = secret
         self.listenAddress = listenAddress
         self.limits = limits
         self.configuration = configuration
+        self.meshAddress = meshAddress
     }
 
     package var bytes: [UInt8] {
@@ -29,6 +34,7 @@ package struct ChildBootstrap: Sendable, Equatable {
         writer.writeVarint(limits.maxConnections)
         writer.writeVarint(limits.maxUnsentBytes)
         writer.writeLengthPrefixed(configuration)
+        writer.writeString(meshAddress ?? "")
         return writer.bytes
     }
 
@@ -43,5 +49,7 @@ package struct ChildBootstrap: Sendable, Equatable {
             maxUnsentBytes: Int(clamping: try reader.readVarint())
         )
         configuration = Array(try reader.readLengthPrefixed())
+        let mesh = try reader.readString()
+        meshAddress = mesh.isEmpty ? nil : mesh
     }
 }

@@ -162,6 +162,10 @@ package enum ProcessHost {
         }
         // Before the service exists, so the loggers and metrics it makes already report here.
         let registry = installTelemetry(environment, service: S.name, system: system)
+        // Before the service exists too: its configure may discover the services it depends on.
+        if let address = bootstrap.meshAddress {
+            system.attach(MeshEndpoint(address: address, managerPID: environment.parentPID, secret: bootstrap.secret, dependencies: S.dependencies))
+        }
         let root = ProcessActorID(process: environment.processID, instance: 0)
         let service = ProcessActorSystem.$presetID.withValue(root) { S(actorSystem: system) }
         do {

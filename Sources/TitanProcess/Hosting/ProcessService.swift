@@ -51,6 +51,10 @@ public protocol ProcessService: DistributedActor where ActorSystem == ProcessAct
     /// they see every call it serves and every call it makes. None by default; method
     /// policies are installed here.
     static var interceptors: [any CallInterceptor] { get }
+
+    /// The services this one needs. Spawning it checks them (and can start them first, see
+    /// `SpawnOptions.dependencies`); a cycle among them is refused. None by default.
+    static var dependencies: [ServiceDependency] { get }
 }
 
 extension ProcessService {
@@ -60,6 +64,7 @@ extension ProcessService {
     public func shutdown() async {}
     public func health() async -> HealthStatus { .healthy }
     public static var interceptors: [any CallInterceptor] { [] }
+    public static var dependencies: [ServiceDependency] { [] }
 }
 
 /// The configuration of a service that takes none.

@@ -109,7 +109,8 @@ package final class ChildProcess: Sendable {
         system: ProcessActorSystem,
         output: (@Sendable (Int32) -> any ChildOutputHandler)? = nil,
         onExit: @escaping @Sendable (ChildExit) -> Void,
-        onUnreachable: @escaping @Sendable (ConnectionCloseReason) -> Void = { _ in }
+        onUnreachable: @escaping @Sendable (ConnectionCloseReason) -> Void = { _ in },
+        onLaunch: @Sendable (ChildProcess) -> Void = { _ in }
     ) async throws -> ChildProcess {
         let clock = system.clock
         let deadline = clock.deadline(after: timeout)
@@ -177,6 +178,9 @@ package final class ChildProcess: Sendable {
             child.signal(.kill)
             throw ProcessError.startFailed("cannot watch child \(pid): \(error)", cause: error)
         }
+        // The child runs (and may reach its manager's mesh endpoint from its configure) before
+        // it is ready.
+        onLaunch(child)
         do {
             try await child.handshake(spec, deadline: deadline, timeout: timeout, system: system, onUnreachable: onUnreachable)
         } catch {
@@ -216,7 +220,8 @@ package final class ChildProcess: Sendable {
             secret: secret,
             listenAddress: listenAddress,
             limits: spec.servingLimits,
-            configuration: spec.configuration
+            configuration: spec.configuration,
+            meshAddress: spec.meshAddress
         )
         guard UnixSocket.writeMessage(control, bootstrap.bytes) else {
             throw await exitedDuringStart("the child closed its control socket before reading its configuration")

@@ -29,6 +29,9 @@ package struct ChildSpec: Sendable {
     package var listenPrefix: String?
     /// What the child grants callers on its listening socket, and any caller.
     package var servingLimits: ServingLimits
+    /// The manager's mesh endpoint, told to the child in its bootstrap (see
+    /// ``ChildBootstrap/meshAddress``); nil: none.
+    package var meshAddress: String?
 
     package init(
         executable: String,
