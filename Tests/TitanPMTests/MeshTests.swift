@@ -163,6 +163,13 @@ extension TitanPMTests {
             }
         }
 
+        @Test func aChildHoldsAtMostFourConnectionsToTheMeshEndpoint() async throws {
+            try await withProcessManager { pm in
+                let probe = try await pm.spawn(MeshProbe.self)
+                #expect(try await probe.openMeshConnections(10) == MeshEndpointServer.maxConnectionsPerChild)
+            }
+        }
+
         @Test func aChildsCallsKeepTheirTimeoutsAndTheCalleesPolicies() async throws {
             try await withProcessManager { pm in
                 _ = try await pm.spawn(MeshGreeter.self)

@@ -2,6 +2,8 @@ import Distributed
 import Glibc
 import Synchronization
 import TitanPM
+import TitanActorSystem
+import TitanProcess
 import TitanTransport
 
 /// A service other children discover and call directly.
@@ -273,4 +275,33 @@ public distributed actor EventSource: ProcessService {
 
     /// How many ticks ``publish(_:tag:)`` has emitted so far.
     public distributed func emittedCount() -> Int { emitted }
+}
+
+/// A child that opens connections to its manager's mesh endpoint itself, as a hostile child
+/// could, to see how many the manager admits.
+public distributed actor MeshProbe: ProcessService {
+    public static let name = "mesh-probe"
+
+    private var clients: [CallClient] = []
+
+    /// Opens `count` connections (each with the handshake, proving this child's secret); returns
+    /// how many the manager admitted.
+    public distributed func openMeshConnections(_ count: Int) async -> Int {
+        guard let endpoint = actorSystem.attachment(MeshEndpoint.self) else { return -1 }
+        var admitted = 0
+        for _ in 0..<count {
+            guard let fd = try? UnixSocket.connect(path: endpoint.address) else { continue }
+            let connection = SocketConnection(fd: fd, maxFrameSize: 1 << 20)
+            do {
+                let (client, _) = try await CallClient.connect(
+                    over: connection, timeout: .seconds(5), callerName: "probe", proof: endpoint.secret.bytes
+                ) { _, _ in }
+                clients.append(client)
+                admitted += 1
+            } catch {
+                connection.close()
+            }
+        }
+        return admitted
+    }
 }

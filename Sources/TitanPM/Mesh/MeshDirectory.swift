@@ -132,8 +132,12 @@ final class BrokerTransport: EventTransport {
 final class MeshEndpointServer: Sendable {
     let address: String
     private let listener: Listener
-    /// The sessions alive, by connection: their actor systems hold them only weakly.
-    private let sessions = Mutex<[Int: MeshSession]>([:])
+    /// The sessions alive, by connection, with the child each serves: their actor systems hold
+    /// them only weakly.
+    private let sessions = Mutex<[Int: (child: ProcessID, session: MeshSession)]>([:])
+    /// The most connections one child may hold at once: each costs the manager a reader
+    /// thread, and a child needs one (a new one after the manager's side ended).
+    static let maxConnectionsPerChild = 4
     private let nextConnection = Atomic<Int>(0)
 
     init(address: String, directory: MeshDirectory, manager: ProcessManager) throws {
@@ -160,7 +164,16 @@ final class MeshEndpointServer: Sendable {
             MeshSession(actorSystem: system, manager: manager, peer: child.id, subscriberKey: key)
         }
         let connection = nextConnection.wrappingAdd(1, ordering: .relaxed).oldValue
-        sessions.withLock { $0[connection] = session }
+        let admitted = sessions.withLock { sessions -> Bool in
+            guard sessions.values.filter({ $0.child == child.id }).count < Self.maxConnectionsPerChild else { return false }
+            sessions[connection] = (child.id, session)
+            return true
+        }
+        guard admitted else {
+            close(fd)
+            listener.connectionClosed()
+            return
+        }
         system.serve(
             SocketConnection(fd: fd, maxFrameSize: system.maxFrameSize, handshakeFrameLimit: Hello.maxSize),
             authentication: .secret(child.secret, handshakeTimeout: .seconds(5))
