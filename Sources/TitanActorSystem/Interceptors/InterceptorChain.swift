@@ -14,9 +14,15 @@ struct InterceptorChain: Sendable {
     init(interceptors: [any CallInterceptor]) {
         self.interceptors = interceptors
         inlined = interceptors.map { $0 as? any InlineCallInterceptor }
+        wrapsCalls = inlined.contains { $0 == nil }
     }
 
     var isEmpty: Bool { interceptors.isEmpty }
+
+    /// Whether an interceptor that is not an ``InlineCallInterceptor`` is installed: only such
+    /// an interceptor reads a served call's arguments again or cancels its task, so only then
+    /// need an ``IncomingCall`` keep its envelope and origin.
+    let wrapsCalls: Bool
 
     func outgoing(_ call: OutgoingCall, terminal: (OutgoingCall) async throws -> CallReply) async throws -> CallReply {
         try await outgoing(from: 0, call, terminal)

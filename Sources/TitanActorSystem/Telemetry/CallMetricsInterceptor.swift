@@ -134,32 +134,26 @@ private final class InstrumentCache: Sendable {
 private final class CallInstruments: Sendable {
     let registry: MetricsRegistry
     let dimensions: [(String, String)]
-    let calls: CounterBox
-    let duration: TimerBox
-    let inFlight: MeterBox
+    /// Calls, in flight and durations, in one object.
+    let stats: CallStatsBox
     private let errors = Mutex<[String: CounterBox]>([:])
 
     init(registry: MetricsRegistry, dimensions: [(String, String)]) {
         self.registry = registry
         self.dimensions = dimensions
-        calls = registry.counter(TitanMetricNames.calls, dimensions)
-        duration = registry.timer(TitanMetricNames.callDuration, dimensions)
-        inFlight = registry.meter(TitanMetricNames.callsInFlight, dimensions)
+        stats = registry.callStats(dimensions)
     }
 
     /// A call starts: one more in flight.
     func start() -> InlineObservation {
-        let observation = InlineObservation(state: self, start: SystemClock.shared.now)
-        inFlight.increment(by: 1)
-        return observation
+        stats.started()
+        return InlineObservation(state: self, start: SystemClock.shared.now)
     }
 
     /// The call `observation` started has ended: counted, timed, and its error's kind counted.
     func end(_ observation: InlineObservation, error: (any Error)?) {
-        inFlight.decrement(by: 1)
-        calls.increment(by: 1)
         let now = SystemClock.shared.now.nanoseconds
-        duration.recordNanoseconds(Int64(clamping: now > observation.start.nanoseconds ? now - observation.start.nanoseconds : 0))
+        stats.ended(afterNanoseconds: Int64(clamping: now > observation.start.nanoseconds ? now - observation.start.nanoseconds : 0))
         if let error { errorCounter(CallMetricsInterceptor.kind(of: error)).increment(by: 1) }
     }
 
