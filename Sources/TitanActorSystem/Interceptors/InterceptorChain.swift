@@ -25,49 +25,23 @@ struct InterceptorChain: Sendable {
     let wrapsCalls: Bool
 
     func outgoing(_ call: OutgoingCall, terminal: (OutgoingCall) async throws -> CallReply) async throws -> CallReply {
-        try await outgoing(from: 0, call, terminal)
-    }
-
-    private func outgoing(from start: Int, _ call: OutgoingCall, _ terminal: (OutgoingCall) async throws -> CallReply) async throws -> CallReply {
-        var index = start
-        inlined: while index < interceptors.count, let inline = inlined[index] {
-            switch inline.beginOutgoing(call) {
-            case .pass:
-                index += 1
-            case .observe(let observation):
-                do {
-                    let reply = index + 1 == interceptors.count
-                        ? try await terminal(call) : try await outgoing(from: index + 1, call, terminal)
-                    inline.end(observation, error: nil)
-                    return reply
-                } catch {
-                    inline.end(observation, error: error)
-                    throw error
-                }
-            case .wrap:
-                break inlined
-            }
-        }
-        guard index < interceptors.count else { return try await terminal(call) }
-        return try await interceptors[index].interceptOutgoing(call) { [index] next in
-            try await outgoing(from: index + 1, next, terminal)
-        }
+        try await run(from: 0, call, terminal)
     }
 
     func incoming(_ call: IncomingCall, terminal: (IncomingCall) async throws -> CallReply) async throws -> CallReply {
-        try await incoming(from: 0, call, terminal)
+        try await run(from: 0, call, terminal)
     }
 
-    private func incoming(from start: Int, _ call: IncomingCall, _ terminal: (IncomingCall) async throws -> CallReply) async throws -> CallReply {
+    private func run<Call: ChainedCall>(from start: Int, _ call: Call, _ terminal: (Call) async throws -> CallReply) async throws -> CallReply {
         var index = start
         inlined: while index < interceptors.count, let inline = inlined[index] {
-            switch inline.beginIncoming(call) {
+            switch call.begin(at: inline) {
             case .pass:
                 index += 1
             case .observe(let observation):
                 do {
                     let reply = index + 1 == interceptors.count
-                        ? try await terminal(call) : try await incoming(from: index + 1, call, terminal)
+                        ? try await terminal(call) : try await run(from: index + 1, call, terminal)
                     inline.end(observation, error: nil)
                     return reply
                 } catch {
@@ -79,8 +53,36 @@ struct InterceptorChain: Sendable {
             }
         }
         guard index < interceptors.count else { return try await terminal(call) }
-        return try await interceptors[index].interceptIncoming(call) { [index] next in
-            try await incoming(from: index + 1, next, terminal)
+        return try await call.pass(through: interceptors[index]) { [index] next in
+            try await run(from: index + 1, next, terminal)
         }
+    }
+}
+
+/// A call as the chain runs it, on either side.
+private protocol ChainedCall: Sendable {
+    /// What `interceptor` does with this call before it goes on.
+    func begin(at interceptor: any InlineCallInterceptor) -> InlineStep
+    /// Runs this call through `interceptor`, which calls `next` to go on.
+    func pass(through interceptor: any CallInterceptor, next: (Self) async throws -> CallReply) async throws -> CallReply
+}
+
+extension OutgoingCall: ChainedCall {
+    fileprivate func begin(at interceptor: any InlineCallInterceptor) -> InlineStep {
+        interceptor.beginOutgoing(self)
+    }
+
+    fileprivate func pass(through interceptor: any CallInterceptor, next: (OutgoingCall) async throws -> CallReply) async throws -> CallReply {
+        try await interceptor.interceptOutgoing(self, next: next)
+    }
+}
+
+extension IncomingCall: ChainedCall {
+    fileprivate func begin(at interceptor: any InlineCallInterceptor) -> InlineStep {
+        interceptor.beginIncoming(self)
+    }
+
+    fileprivate func pass(through interceptor: any CallInterceptor, next: (IncomingCall) async throws -> CallReply) async throws -> CallReply {
+        try await interceptor.interceptIncoming(self, next: next)
     }
 }
