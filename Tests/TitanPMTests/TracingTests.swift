@@ -64,6 +64,23 @@ extension TitanPMTests {
             }
         }
 
+        /// Without a tracer the chain skips the tracing interceptor, but it asks again on
+        /// every call: a scope opened after calls flowed is used from its first call, and a
+        /// call after the scope ends starts no span.
+        @Test func aTracerScopeCountsFromItsFirstCallAndEndsWithIt() async throws {
+            try await withProcessManager { pm in
+                let tracer = RecordingTracer()
+                let calc = try await pm.spawn(Calculator.self)
+                #expect(try await calc.add(1, 1) == 2)
+                #expect(tracer.finishedSpans.isEmpty)
+                #expect(try await withTracer(tracer) { try await calc.add(2, 2) } == 4)
+                let spans = tracer.finishedSpans
+                #expect(spans.count == 1 && spans.first?.kind == "client" && spans.first?.name == "Calculator/add(_:_:)", "\(spans)")
+                #expect(try await calc.add(3, 3) == 6)
+                #expect(tracer.finishedSpans.count == 1)
+            }
+        }
+
         @Test func poolRoutingAndWaitsForARestartAppearOnTheCallersSpan() async throws {
             try await withProcessManager { pm in
                 let tracer = RecordingTracer()

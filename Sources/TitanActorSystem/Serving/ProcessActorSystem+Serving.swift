@@ -50,8 +50,9 @@ extension ProcessActorSystem {
         }
         let index = contract?.methodIndex(for: envelope.target)
         let chain = currentChain
-        // Without interceptors nothing reads the call's arguments again or cancels its task:
-        // keep the task-local value small.
+        // Without interceptors that wrap calls (Titan's metrics and tracing run in line and do
+        // neither) nothing reads the call's arguments again or cancels its task: keep the
+        // task-local value small.
         let call = IncomingCall(
             target: CallTarget(identifier: envelope.target),
             recipient: id,
@@ -59,8 +60,8 @@ extension ProcessActorSystem {
             deadline: envelope.metadata.deadline.map { clock.deadline(after: $0) },
             methodIndex: index,
             contract: contract,
-            envelope: chain.isEmpty ? nil : envelope,
-            origin: chain.isEmpty ? nil : origin
+            envelope: chain.wrapsCalls ? envelope : nil,
+            origin: chain.wrapsCalls ? origin : nil
         )
         return await Self.$currentCall.withValue(call) {
             if chain.isEmpty { return await invoke(envelope, on: actor, contract: contract, index: index, channel: channel) }

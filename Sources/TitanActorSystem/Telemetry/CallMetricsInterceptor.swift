@@ -9,7 +9,7 @@ import TitanTelemetry
 /// made with `side="client"`, the callee's service as `resolve` names it, and the callee's
 /// process id. A `ProcessManager` installs one in the parent and in each child when its
 /// `ObservabilityOptions.metrics` is on.
-public struct CallMetricsInterceptor: CallInterceptor {
+public struct CallMetricsInterceptor: CallInterceptor, InlineCallInterceptor {
     /// What the calling side knows of a callee.
     public struct Callee: Sendable {
         /// The callee's service name.
@@ -38,6 +38,14 @@ public struct CallMetricsInterceptor: CallInterceptor {
     }
 
     public func interceptIncoming(_ call: IncomingCall, next: (IncomingCall) async throws -> CallReply) async throws -> CallReply {
+        try await measure(beginIncoming(call)) { try await next(call) }
+    }
+
+    public func interceptOutgoing(_ call: OutgoingCall, next: (OutgoingCall) async throws -> CallReply) async throws -> CallReply {
+        try await measure(beginOutgoing(call)) { try await next(call) }
+    }
+
+    package func beginIncoming(_ call: IncomingCall) -> InlineStep {
         let instruments = cache.instruments(for: InstrumentKey(target: call.target.identifier, process: nil)) { [registry, service] in
             CallInstruments(registry: registry, dimensions: [
                 (TitanMetricNames.service, service),
@@ -45,10 +53,10 @@ public struct CallMetricsInterceptor: CallInterceptor {
                 (TitanMetricNames.side, "server"),
             ])
         }
-        return try await instruments.measure { try await next(call) }
+        return .observe(instruments.start())
     }
 
-    public func interceptOutgoing(_ call: OutgoingCall, next: (OutgoingCall) async throws -> CallReply) async throws -> CallReply {
+    package func beginOutgoing(_ call: OutgoingCall) -> InlineStep {
         let key = InstrumentKey(target: call.target.identifier, process: call.recipient.process)
         let instruments = cache.instruments(for: key) { [registry, resolve] in
             let callee = resolve(call.recipient) ?? Callee(service: call.target.typeName, process: call.recipient.process.rawValue)
@@ -59,7 +67,26 @@ public struct CallMetricsInterceptor: CallInterceptor {
                 (TitanMetricNames.process, callee.process),
             ])
         }
-        return try await instruments.measure { try await next(call) }
+        return .observe(instruments.start())
+    }
+
+    package func end(_ observation: InlineObservation, error: (any Error)?) {
+        // The chain hands back the observation this interceptor's own begin made: its state
+        // is always a CallInstruments, and a checked cast would cost on every call.
+        unsafeDowncast(observation.state, to: CallInstruments.self).end(observation, error: error)
+    }
+
+    /// Runs `body` as the chain runs an observed call (when this interceptor is called directly).
+    private func measure(_ step: InlineStep, _ body: () async throws -> CallReply) async throws -> CallReply {
+        guard case .observe(let observation) = step else { return try await body() }
+        do {
+            let reply = try await body()
+            end(observation, error: nil)
+            return reply
+        } catch {
+            end(observation, error: error)
+            throw error
+        }
     }
 
     /// The kind an error is counted under: a ``/TitanCore/ProcessError``'s code, else the error's type.
@@ -109,33 +136,27 @@ private final class InstrumentCache: Sendable {
 private final class CallInstruments: Sendable {
     let registry: MetricsRegistry
     let dimensions: [(String, String)]
-    let calls: CounterBox
-    let duration: TimerBox
-    let inFlight: MeterBox
+    /// Calls, in flight and durations, in one object.
+    let stats: CallStatsBox
     private let errors = Mutex<[String: CounterBox]>([:])
 
     init(registry: MetricsRegistry, dimensions: [(String, String)]) {
         self.registry = registry
         self.dimensions = dimensions
-        calls = registry.counter(TitanMetricNames.calls, dimensions)
-        duration = registry.timer(TitanMetricNames.callDuration, dimensions)
-        inFlight = registry.meter(TitanMetricNames.callsInFlight, dimensions)
+        stats = registry.callStats(dimensions)
     }
 
-    func measure(_ body: () async throws -> CallReply) async throws -> CallReply {
-        let start = ContinuousClock.now
-        inFlight.increment(by: 1)
-        defer {
-            inFlight.decrement(by: 1)
-            calls.increment(by: 1)
-            duration.recordNanoseconds(Int64(clamping: (ContinuousClock.now - start).wholeNanoseconds))
-        }
-        do {
-            return try await body()
-        } catch {
-            errorCounter(CallMetricsInterceptor.kind(of: error)).increment(by: 1)
-            throw error
-        }
+    /// A call starts: one more in flight.
+    func start() -> InlineObservation {
+        stats.started()
+        return InlineObservation(state: self, start: SystemClock.shared.now)
+    }
+
+    /// The call `observation` started has ended: counted, timed, and its error's kind counted.
+    func end(_ observation: InlineObservation, error: (any Error)?) {
+        let now = SystemClock.shared.now.nanoseconds
+        stats.ended(afterNanoseconds: Int64(clamping: now > observation.start.nanoseconds ? now - observation.start.nanoseconds : 0))
+        if let error { errorCounter(CallMetricsInterceptor.kind(of: error)).increment(by: 1) }
     }
 
     private func errorCounter(_ kind: String) -> CounterBox {

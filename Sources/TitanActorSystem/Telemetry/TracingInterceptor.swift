@@ -15,7 +15,7 @@ import TitanCore
 /// chosen, waits for a restart, retries).
 ///
 /// With no tracer (`NoOpTracer`) it passes calls through untouched.
-public struct TracingInterceptor: CallInterceptor {
+public struct TracingInterceptor: CallInterceptor, InlineCallInterceptor {
     private let names = SpanNames()
 
     /// A tracing interceptor.
@@ -56,10 +56,30 @@ public struct TracingInterceptor: CallInterceptor {
         }
     }
 
-    /// The tracer in effect, nil when there is none. Most programs run without one: that case
-    /// is told apart first, without the protocol cast `InstrumentationSystem.tracer` makes.
+    // Without a tracer in effect there is nothing to do, and the chain need not run this
+    // interceptor around the call at all. The tracer is looked up for every call (the task's
+    // `withTracer` scope, then the bootstrapped one), so a scope or a late bootstrap counts
+    // from the next call on.
+
+    package func beginOutgoing(_ call: OutgoingCall) -> InlineStep {
+        Self.tracing ? .wrap : .pass
+    }
+
+    package func beginIncoming(_ call: IncomingCall) -> InlineStep {
+        Self.tracing ? .wrap : .pass
+    }
+
+    package func end(_ observation: InlineObservation, error: (any Error)?) {}
+
+    /// Whether an instrument is in effect: most programs run without one, and that case is
+    /// told apart by comparing a type, without the casts `InstrumentationSystem.tracer` makes.
+    private static var tracing: Bool {
+        ObjectIdentifier(type(of: InstrumentationSystem.instrument)) != ObjectIdentifier(NoOpInstrument.self)
+    }
+
+    /// The tracer in effect, nil when there is none.
     private static var activeTracer: (any Tracer)? {
-        if InstrumentationSystem.instrument is NoOpInstrument { return nil }
+        guard tracing else { return nil }
         let tracer = InstrumentationSystem.tracer
         return tracer is NoOpTracer ? nil : tracer
     }

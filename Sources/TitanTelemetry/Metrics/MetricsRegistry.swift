@@ -16,6 +16,7 @@ public final class MetricsRegistry: MetricsFactory, Sendable {
         var recorders: [String: RecorderBox] = [:]
         var meters: [String: MeterBox] = [:]
         var timers: [String: TimerBox] = [:]
+        var callStats: [String: CallStatsBox] = [:]
     }
 
     private let store = Mutex(Store())
@@ -34,6 +35,13 @@ public final class MetricsRegistry: MetricsFactory, Sendable {
     /// The timer `label` with `dimensions`, created on first use.
     public func timer(_ label: String, _ dimensions: [(String, String)] = []) -> TimerBox {
         box(\.timers, label, dimensions) { TimerBox(label: label, dimensions: dimensions) }
+    }
+
+    /// The calls of one method on one side (`dimensions`), created on first use: the
+    /// ``TitanMetricNames/calls`` counter, ``TitanMetricNames/callsInFlight`` meter and
+    /// ``TitanMetricNames/callDuration`` timer in one object.
+    public func callStats(_ dimensions: [(String, String)]) -> CallStatsBox {
+        box(\.callStats, TitanMetricNames.callDuration, dimensions) { CallStatsBox(dimensions: dimensions) }
     }
 
     /// The meter `label` with `dimensions`, created on first use.
@@ -70,12 +78,13 @@ public final class MetricsRegistry: MetricsFactory, Sendable {
     public func snapshot() -> MetricsSnapshot {
         let store = self.store.withLock { $0 }
         var samples: [MetricSample] = []
-        samples.reserveCapacity(store.counters.count + store.floatingCounters.count + store.timers.count + store.meters.count + store.recorders.count)
+        samples.reserveCapacity(store.counters.count + store.floatingCounters.count + store.timers.count + store.meters.count + store.recorders.count + 3 * store.callStats.count)
         for box in store.counters.values { samples.append(box.sample) }
         for box in store.floatingCounters.values { samples.append(box.sample) }
         for box in store.recorders.values { samples.append(box.sample) }
         for box in store.meters.values { samples.append(box.sample) }
         for box in store.timers.values { samples.append(box.sample) }
+        for box in store.callStats.values { samples.append(contentsOf: box.samples) }
         return MetricsSnapshot(samples: samples)
     }
 
