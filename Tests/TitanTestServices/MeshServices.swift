@@ -6,10 +6,23 @@ import TitanActorSystem
 import TitanProcess
 import TitanTransport
 
+/// Tells a method which process holds the other end of the connection its call came on: an
+/// interceptor sees the call's connection (the runtime keeps it for interceptors that wrap calls).
+struct CallerPIDInterceptor: CallInterceptor {
+    @TaskLocal static var pid: Int32 = -1
+
+    func interceptIncoming(_ call: IncomingCall, next: (IncomingCall) async throws -> CallReply) async throws -> CallReply {
+        let connection = call.origin?.server.connection as? SocketConnection
+        let pid = connection.flatMap { UnixSocket.peerCredentials($0.fd)?.pid } ?? -1
+        return try await Self.$pid.withValue(pid) { try await next(call) }
+    }
+}
+
 /// A service other children discover and call directly.
 public distributed actor MeshGreeter: ProcessService {
     public static let name = "mesh-greeter"
     public static let version = "1.2.0"
+    public static var interceptors: [any CallInterceptor] { [CallerPIDInterceptor()] }
 
     private var holding = 0
     private var holdWaiters: [(Int, CheckedContinuation<Void, Never>)] = []
@@ -20,8 +33,7 @@ public distributed actor MeshGreeter: ProcessService {
 
     /// The OS process at the other end of the connection this call arrived on.
     public distributed func callerPID() -> Int32 {
-        guard let connection = ProcessActorSystem.currentCall?.origin?.server.connection as? SocketConnection else { return -1 }
-        return UnixSocket.peerCredentials(connection.fd)?.pid ?? -1
+        CallerPIDInterceptor.pid
     }
 
     /// Never returns by itself: a call in flight until the process dies or the caller gives up.
