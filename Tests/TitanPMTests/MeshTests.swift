@@ -186,13 +186,29 @@ extension TitanPMTests {
             }
         }
 
-        @Test func aChildReachesAPoolThroughOneOfItsWorkers() async throws {
+        @Test func aChildSpreadsItsCallsToAPoolOverItsWorkersAndFollowsAReplacedOne() async throws {
             try await withProcessManager { pm in
                 let pool = try await pm.pool(MeshGreeter.self, options: PoolOptions(size: .fixed(2)))
                 let caller = try await pm.spawn(MeshCaller.self)
                 #expect(try await caller.find(version: "^1", timeout: .seconds(10)) == pool.id.rawValue)
                 let workerPIDs = Set(pm.processes.filter { pool.workers.contains($0.id) }.compactMap(\.pid))
-                #expect(workerPIDs.contains(try await caller.greeterPID()))
+                #expect(workerPIDs.count == 2)
+                // In turn, each over the caller's own connection to the worker.
+                let answered = try await caller.greeterPIDs(6)
+                #expect(Set(answered) == workerPIDs)
+                #expect(answered[0] != answered[1])
+
+                // A worker the pool replaces: the child's calls find the new one.
+                let poolEvents = EventRecorder(pool.events)
+                let victim = try #require(workerPIDs.first)
+                kill(victim, SIGKILL)
+                let replaced = try await poolEvents.first("replaced") { $0.kind == .workerReplaced }
+                // Its replacement runs in the same slot.
+                try await poolEvents.first("the replacement started") { $0.kind == .workerStarted && $0.slot == replaced.slot }
+                let now = Set(pm.processes.filter { pool.workers.contains($0.id) }.compactMap(\.pid))
+                #expect(now.count == 2 && !now.contains(victim))
+                // No call was in flight: none fails, and they reach the two that run now.
+                #expect(Set(try await caller.greeterPIDs(6)) == now)
             }
         }
     }

@@ -113,6 +113,13 @@ public distributed actor MeshCaller: ProcessService {
         await holds?.value ?? []
     }
 
+    /// The pids that answered `count` calls, in order.
+    public distributed func greeterPIDs(_ count: Int) async throws -> [Int32] {
+        var pids: [Int32] = []
+        for _ in 0..<count { pids.append(try await theGreeter().pid()) }
+        return pids
+    }
+
     /// Calls the greeter's ``MeshGreeter/hold()`` with `timeout`; returns the error code it failed with.
     public distributed func holdWithTimeout(_ timeout: Duration) async throws -> String {
         let greeter = try theGreeter()

@@ -53,12 +53,25 @@ final class ChildMesh: Sendable {
     }
 
     /// Makes calls to `peer.route` go straight to the process `peer` names (and, after it
-    /// restarts, to the one the manager introduces then), through `policies`.
+    /// restarts, to the one the manager introduces then) — or, for a pool, to each of its
+    /// workers in turn — through `policies`.
     func route(to peer: MeshPeer, policies: CallerPolicies?) {
+        guard system.route(for: peer.route) == nil else { return }
+        let route: any CallRoute = if peer.isPool {
+            PoolPeerRoute(pool: peer.route, mesh: self, policies: policies)
+        } else {
+            peerRoute(to: peer, policies: policies)
+        }
+        system.register(route: route, for: peer.route)
+    }
+
+    /// A route to the process `peer` names, connecting first to the incarnation `peer`
+    /// introduces and afterwards to the one the manager introduces then.
+    func peerRoute(to peer: MeshPeer, policies: CallerPolicies?) -> PeerRoute {
         let first = Mutex<MeshPeer?>(peer)
         let id = peer.route
         // The same default timeout as the manager's calls (SpawnOptions.callTimeout's default).
-        let route = PeerRoute(id: id, defaultCallTimeout: SpawnOptions().callTimeout, policies: policies) { [self] onClose in
+        return PeerRoute(id: id, defaultCallTimeout: SpawnOptions().callTimeout, policies: policies) { [self] onClose in
             let introduction: PeerIntroduction
             if let known = first.withLock({ current -> MeshPeer? in
                 defer { current = nil }
@@ -70,7 +83,6 @@ final class ChildMesh: Sendable {
             }
             return try await PeerRoute.connect(to: introduction, route: id, system: system, callerName: callerName, timeout: .seconds(5), onClose: onClose)
         }
-        if system.route(for: peer.route) == nil { system.register(route: route, for: peer.route) }
     }
 }
 

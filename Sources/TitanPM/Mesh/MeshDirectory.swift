@@ -60,9 +60,30 @@ final class MeshDirectory: Sendable {
         }
         do {
             let introduction = try manager.introduction(to: process)
-            return MeshPeer(route: registration.process, name: registration.name, version: "\(registration.version)", introduction: introduction)
+            return MeshPeer(
+                route: registration.process, name: registration.name, version: "\(registration.version)",
+                introduction: introduction, isPool: registration.kind == .pool
+            )
         } catch let error as ProcessError where error.code == .notRunning && manager.entry(process) is InProcessService {
             throw ProcessError.unsupported("\(registration.name) runs inside the manager (isolation .inProcess): other processes cannot reach it")
+        }
+    }
+
+    /// How a child reaches each running worker of pool `pool` (not itself), for a child that
+    /// spreads its calls over them.
+    func workers(of pool: ProcessID, excluding asking: ProcessID) throws -> [MeshPeer] {
+        guard let manager else { throw DiscoveryError(.noManager, "the manager has shut down") }
+        guard let registration = registry.registration(of: pool), registration.kind == .pool else {
+            throw ProcessError.notRunning(pool, .stopped)
+        }
+        guard registration.reachableByChildren else {
+            throw DiscoveryError(.notReachable, "\(registration) was spawned unreachable by other children", members: [registration.name])
+        }
+        let workers = (manager.group(pool) as? any PoolControl)?.workers.filter { $0 != asking } ?? []
+        return workers.compactMap { worker in
+            (try? manager.introduction(to: worker)).map {
+                MeshPeer(route: worker, name: registration.name, version: "\(registration.version)", introduction: $0)
+            }
         }
     }
 

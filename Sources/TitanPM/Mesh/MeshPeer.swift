@@ -13,9 +13,12 @@ struct MeshPeer: Codable, Sendable {
     var pid: Int32
     var address: String
     var secret: [UInt8]
+    /// Whether `route` is a pool (`process` is then one of its workers).
+    var isPool: Bool
 
-    init(route: ProcessID, name: String, version: String, introduction: PeerIntroduction) {
+    init(route: ProcessID, name: String, version: String, introduction: PeerIntroduction, isPool: Bool = false) {
         self.route = route
+        self.isPool = isPool
         self.name = name
         self.version = version
         process = introduction.process

@@ -45,6 +45,11 @@ distributed actor MeshSession {
         return try manager.directory.peer(for: registration, excluding: peer)
     }
 
+    /// How to reach each running worker of pool `pool` now.
+    distributed func workers(of pool: ProcessID) throws -> [MeshPeer] {
+        try requireManager().directory.workers(of: pool, excluding: peer)
+    }
+
     /// Queues the child's events for their subscribers, in order.
     distributed func publish(_ events: [BusEvent]) async throws {
         let broker = try requireManager().directory.broker

@@ -26,9 +26,9 @@ extension ProcessActorSystem {
     /// Of several matches the highest version wins. In a child the reference calls the
     /// process directly over a connection of its own, not through the manager; when that
     /// process dies the calls in flight fail with ``/TitanCore/ProcessError/Code/processExited``
-    /// and later calls reach it again once it has restarted. A child reaches a pool through
-    /// one worker at a time, which the manager chooses (round robin), and moves to another
-    /// when that one ends.
+    /// and later calls reach it again once it has restarted. A child's calls to a pool go to
+    /// its workers in turn (round robin), each over a connection of its own; a worker the
+    /// pool replaced is left for the ones that run then.
     ///
     /// Throws ``DiscoveryError`` with code ``DiscoveryError/Code/notFound`` when none runs in
     /// time, ``DiscoveryError/Code/invalidVersion`` for a malformed range, and

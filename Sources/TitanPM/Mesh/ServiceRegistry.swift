@@ -75,6 +75,7 @@ final class ServiceRegistry: Sendable {
     func forget(_ id: ProcessID) {
         unregister(id)
         state.withLock { _ = $0.declared.removeValue(forKey: id) }
+        failWaiting(for: id, status: .stopped)
     }
 
     /// A process's status changed: register it when it runs, unregister it otherwise.
