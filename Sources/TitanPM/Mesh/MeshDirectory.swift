@@ -13,7 +13,6 @@ final class MeshDirectory: Sendable {
     let broker = EventBroker()
     let bus: EventBus
     private let endpoint = Mutex<MeshEndpointServer?>(nil)
-    private let nextWorker = Atomic<Int>(0)
     private let nextSession = Atomic<Int>(0)
     private let owner = Mutex(WeakManager())
 
@@ -43,28 +42,32 @@ final class MeshDirectory: Sendable {
         }
     }
 
-    /// How a child reaches `registration`: the process itself, or a worker of the pool
-    /// (round robin), never the asking child itself.
-    func peer(for registration: ServiceRegistration, excluding asking: ProcessID) throws -> MeshPeer {
+    /// The manager, and `registration` if the manager introduces it to children.
+    private func reachable(_ registration: ServiceRegistration) throws -> ProcessManager {
         guard let manager else { throw DiscoveryError(.noManager, "the manager has shut down") }
         guard registration.reachableByChildren else {
             throw DiscoveryError(.notReachable, "\(registration) was spawned unreachable by other children", members: [registration.name])
         }
-        let process: ProcessID
+        return manager
+    }
+
+    /// How a child reaches `registration`: the process itself, or for a pool one of its workers
+    /// (the child asks for all of them with ``workers(of:excluding:)`` when it calls), never
+    /// the asking child itself.
+    func peer(for registration: ServiceRegistration, excluding asking: ProcessID) throws -> MeshPeer {
         if registration.kind == .pool {
-            let workers = (manager.group(registration.process) as? any PoolControl)?.workers.filter { $0 != asking } ?? []
-            guard !workers.isEmpty else { throw ProcessError.notRunning(registration.process, .starting) }
-            process = workers[nextWorker.wrappingAdd(1, ordering: .relaxed).oldValue % workers.count]
-        } else {
-            process = registration.process
+            guard var first = try workers(of: registration.process, excluding: asking).first else {
+                throw ProcessError.notRunning(registration.process, .starting)
+            }
+            first.route = registration.process
+            first.isPool = true
+            return first
         }
+        let manager = try reachable(registration)
         do {
-            let introduction = try manager.introduction(to: process)
-            return MeshPeer(
-                route: registration.process, name: registration.name, version: "\(registration.version)",
-                introduction: introduction, isPool: registration.kind == .pool
-            )
-        } catch let error as ProcessError where error.code == .notRunning && manager.entry(process) is InProcessService {
+            let introduction = try manager.introduction(to: registration.process)
+            return MeshPeer(route: registration.process, name: registration.name, version: "\(registration.version)", introduction: introduction)
+        } catch let error as ProcessError where error.code == .notRunning && manager.entry(registration.process) is InProcessService {
             throw ProcessError.unsupported("\(registration.name) runs inside the manager (isolation .inProcess): other processes cannot reach it")
         }
     }
@@ -72,13 +75,10 @@ final class MeshDirectory: Sendable {
     /// How a child reaches each running worker of pool `pool` (not itself), for a child that
     /// spreads its calls over them.
     func workers(of pool: ProcessID, excluding asking: ProcessID) throws -> [MeshPeer] {
-        guard let manager else { throw DiscoveryError(.noManager, "the manager has shut down") }
         guard let registration = registry.registration(of: pool), registration.kind == .pool else {
             throw ProcessError.notRunning(pool, .stopped)
         }
-        guard registration.reachableByChildren else {
-            throw DiscoveryError(.notReachable, "\(registration) was spawned unreachable by other children", members: [registration.name])
-        }
+        let manager = try reachable(registration)
         let workers = (manager.group(pool) as? any PoolControl)?.workers.filter { $0 != asking } ?? []
         return workers.compactMap { worker in
             (try? manager.introduction(to: worker)).map {
