@@ -51,6 +51,19 @@ public struct VersionError: Error, Sendable, Hashable, Codable, CustomStringConv
     }
 }
 
+extension VersionError {
+    /// Decodes a value stored as its text, parsed by `parse`: a version or a range. Throws
+    /// `DecodingError.dataCorrupted` carrying the ``VersionError`` when the text does not parse.
+    static func decodeText<T>(from decoder: any Decoder, _ parse: (String) throws(VersionError) -> T) throws -> T {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        do throws(VersionError) {
+            return try parse(text)
+        } catch {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.message, underlyingError: error))
+        }
+    }
+}
+
 /// What is wrong with a piece of version text, before it is known whether the piece belongs to
 /// a version or to a range (and so which ``VersionError/Code`` reports it).
 struct VersionSyntaxProblem: Error {

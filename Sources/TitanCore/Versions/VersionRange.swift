@@ -84,13 +84,7 @@ public struct VersionRange: Sendable, Hashable, CustomStringConvertible, Codable
     ///
     /// - Throws: `DecodingError.dataCorrupted` when the text is not a range.
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        do throws(VersionError) {
-            try self.init(parsing: text)
-        } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.message, underlyingError: error))
-        }
+        self = try VersionError.decodeText(from: decoder) { (text) throws(VersionError) in try Self(parsing: text) }
     }
 
     /// Encodes the range as its ``description``.

@@ -121,8 +121,7 @@ final class InProcessService: ManagedEntry, CallRoute {
     func call(_ call: OutgoingCall) async throws -> CallReply {
         let status = state.withLock { $0.status }
         guard status == .running else { throw ProcessError.notRunning(id, status) }
-        guard let policies else { return try await client.call(call) }
-        return try await policies.interceptOutgoing(call) { [client] in try await client.call($0) }
+        return try await policies.run(call) { [client] in try await client.call($0) }
     }
 
     func contractManifest() async throws -> ServiceManifest? {

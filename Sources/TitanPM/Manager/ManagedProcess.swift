@@ -165,8 +165,7 @@ final class ManagedProcess: CallRoute, Sendable {
     // MARK: Calls
 
     func call(_ call: OutgoingCall) async throws -> CallReply {
-        guard let policies else { return try await deliver(call) }
-        return try await policies.interceptOutgoing(call) { try await deliver($0) }
+        try await policies.run(call) { try await deliver($0) }
     }
 
     /// Sends `call` to the running incarnation, waiting for one while the process starts.

@@ -10,45 +10,43 @@ import TitanWire
 /// the routes to the peers it discovered, and its event bus.
 final class ChildMesh: Sendable {
     private let system: ProcessActorSystem
-    private let endpoint: MeshEndpoint
     private let managerRoute: PeerRoute
     private let callerName: String
     let bus: EventBus
 
     init(system: ProcessActorSystem, endpoint: MeshEndpoint) {
         self.system = system
-        self.endpoint = endpoint
         let callerName = "\(system.processID)"
         self.callerName = callerName
-        managerRoute = PeerRoute(id: MeshSession.processID, defaultCallTimeout: nil) { [system, endpoint] onClose in
-            let fd: Int32
+        // The manager is reached as any introduced process is: its pid must hold the socket
+        // (SO_PEERCRED) before this incarnation's secret is proven in the hello.
+        let manager = PeerIntroduction(process: MeshSession.processID, pid: endpoint.managerPID, socketPath: endpoint.address, secret: endpoint.secret)
+        managerRoute = PeerRoute(id: MeshSession.processID, defaultCallTimeout: nil) { [system] onClose in
             do {
-                fd = try UnixSocket.connect(path: endpoint.address)
-            } catch {
-                throw DiscoveryError(.noManager, "cannot reach the manager's mesh endpoint: \(error)")
+                let (client, _) = try await CallClient.connect(
+                    to: manager, maxFrameSize: system.maxFrameSize, timeout: .seconds(5), callerName: callerName,
+                    system: system, clock: system.clock
+                ) { client, reason in
+                    client.failAll(ProcessError.connectionLost("the manager's mesh connection ended (\(reason))"))
+                    onClose(client)
+                }
+                return client
+            } catch let error as ProcessError where error.code == .connectionLost {
+                throw DiscoveryError(.noManager, "cannot reach the manager's mesh endpoint: \(error.message)")
             }
-            guard let peer = UnixSocket.peerCredentials(fd), peer.pid == endpoint.managerPID else {
-                close(fd)
-                throw DiscoveryError(.noManager, "the mesh endpoint \(endpoint.address) is not held by the manager (pid \(endpoint.managerPID))")
-            }
-            let (client, _) = try await CallClient.connect(
-                over: SocketConnection(fd: fd, maxFrameSize: system.maxFrameSize), timeout: .seconds(5), callerName: callerName,
-                proof: endpoint.secret.bytes, system: system, clock: system.clock
-            ) { client, reason in
-                client.failAll(ProcessError.connectionLost("the manager's mesh connection ended (\(reason))"))
-                onClose(client)
-            }
-            return client
         }
         system.register(route: managerRoute, for: MeshSession.processID)
-        let session: @Sendable () throws -> MeshSession = { [system] in
-            try MeshSession.resolve(id: ProcessActorID(process: MeshSession.processID, instance: 0), using: system)
-        }
+        let session: @Sendable () throws -> MeshSession = { [system] in try Self.session(of: system) }
         bus = EventBus(system: system, transport: SessionTransport(session: session))
     }
 
     /// The manager's session for this child.
     func session() throws -> MeshSession {
+        try Self.session(of: system)
+    }
+
+    /// The reference to the manager's session in the child whose system is `system`.
+    private static func session(of system: ProcessActorSystem) throws -> MeshSession {
         try MeshSession.resolve(id: ProcessActorID(process: MeshSession.processID, instance: 0), using: system)
     }
 

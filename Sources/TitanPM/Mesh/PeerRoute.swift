@@ -41,8 +41,7 @@ final class PeerRoute: CallRoute {
     var affinityExecutor: (any TaskExecutor)? { state.withLock { $0.client }?.executor }
 
     func call(_ call: OutgoingCall) async throws -> CallReply {
-        guard let policies else { return try await deliver(call) }
-        return try await policies.interceptOutgoing(call) { try await deliver($0) }
+        try await policies.run(call) { try await deliver($0) }
     }
 
     private func deliver(_ call: OutgoingCall) async throws -> CallReply {

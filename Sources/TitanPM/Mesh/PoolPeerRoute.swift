@@ -29,8 +29,7 @@ final class PoolPeerRoute: CallRoute {
     var defaultCallTimeout: Duration? { SpawnOptions().callTimeout }
 
     func call(_ call: OutgoingCall) async throws -> CallReply {
-        guard let policies else { return try await deliver(call) }
-        return try await policies.interceptOutgoing(call) { try await deliver($0) }
+        try await policies.run(call) { try await deliver($0) }
     }
 
     private func deliver(_ call: OutgoingCall) async throws -> CallReply {

@@ -167,3 +167,13 @@ extension PolicyEvent {
         }
     }
 }
+
+extension Optional where Wrapped == CallerPolicies {
+    /// Sends `call` through these policies to `deliver`, or straight to `deliver` when there
+    /// are none: the caller's side of every route (a process, a pool, an in-process service,
+    /// a child's peer).
+    func run(_ call: OutgoingCall, _ deliver: (OutgoingCall) async throws -> CallReply) async throws -> CallReply {
+        guard let policies = self else { return try await deliver(call) }
+        return try await policies.interceptOutgoing(call, next: deliver)
+    }
+}

@@ -148,8 +148,7 @@ public final class ProcessPool<Service: ProcessService>: CallRoute, Sendable {
     /// Routes a call that passed the interceptor chain: the routing hints travel in its
     /// metadata; the method's retry and timeout policies apply around the routing.
     package func call(_ call: OutgoingCall) async throws -> CallReply {
-        guard let policies else { return try await route(call) }
-        return try await policies.interceptOutgoing(call) { try await route($0) }
+        try await policies.run(call) { try await route($0) }
     }
 
     private func route(_ call: OutgoingCall) async throws -> CallReply {
